@@ -1,0 +1,78 @@
+package cmdutil
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/charmbracelet/lipgloss"
+	"sigs.k8s.io/yaml"
+)
+
+// Table collects rows and prints them aligned. On a colour terminal the header is bold; off a
+// terminal the columns are stable and plain, for scripts.
+type Table struct {
+	headers []string
+	rows    [][]string
+}
+
+// NewTable starts a table with these column headers.
+func NewTable(headers ...string) *Table { return &Table{headers: headers} }
+
+// Row adds a row; missing cells print empty.
+func (t *Table) Row(cells ...string) { t.rows = append(t.rows, cells) }
+
+// Len is the number of rows.
+func (t *Table) Len() int { return len(t.rows) }
+
+// Render writes the table to the streams' stdout.
+func (t *Table) Render(s *IOStreams) error {
+	w := tabwriter.NewWriter(s.Out, 0, 4, 3, ' ', 0)
+	header := strings.Join(t.headers, "\t")
+	if s.Color {
+		cells := make([]string, len(t.headers))
+		bold := lipgloss.NewStyle().Bold(true)
+		for i, h := range t.headers {
+			cells[i] = bold.Render(h)
+		}
+		header = strings.Join(cells, "\t")
+	}
+	fmt.Fprintln(w, header)
+	for _, r := range t.rows {
+		fmt.Fprintln(w, strings.Join(r, "\t"))
+	}
+	return w.Flush()
+}
+
+// RenderCSV writes the table as CSV with a header row.
+func (t *Table) RenderCSV(s *IOStreams) error {
+	w := csv.NewWriter(s.Out)
+	if err := w.Write(t.headers); err != nil {
+		return err
+	}
+	if err := w.WriteAll(t.rows); err != nil {
+		return err
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// PrintStructured writes data as json or yaml; other formats are the caller's.
+func PrintStructured(s *IOStreams, format string, data any) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(data)
+	case "yaml":
+		b, err := yaml.Marshal(data)
+		if err != nil {
+			return err
+		}
+		_, err = s.Out.Write(b)
+		return err
+	}
+	return fmt.Errorf("unsupported output format %q", format)
+}

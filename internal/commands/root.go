@@ -1,0 +1,73 @@
+// Package commands assembles the higress-ai command tree and maps errors to exit codes.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/commands/version"
+)
+
+// Main runs the command line and returns the process's exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(ctx, cmdutil.System())
+	return Run(f, os.Args[1:])
+}
+
+// Run executes args against a factory and returns the exit code; errors are printed to stderr.
+func Run(f *cmdutil.Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(f.Context)
+	if err != nil && !errors.Is(err, cmdutil.ErrSilent) {
+		msg := err.Error()
+		var fe *cmdutil.FlagError
+		if errors.As(err, &fe) {
+			msg += " (see --help)"
+		}
+		if errors.Is(err, cmdutil.ErrCancel) {
+			msg = "cancelled"
+		}
+		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+	}
+	return cmdutil.ExitCode(err)
+}
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "higress-ai",
+		Short: "Run Higress as your organisation's AI gateway",
+		Long: `higress-ai manages Higress as an AI gateway: consumers and their keys, blocked words,
+route bindings and token limits, by editing WasmPlugin resources on a cluster or in a
+folder of YAML (--dir), and reports who spends what on which model.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if f.Flags.NoColor {
+				f.IO.Color = false
+			}
+			_, err := f.Flags.DryRunMode()
+			return err
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetIn(f.IO.In)
+	f.Flags.Bind(root.PersistentFlags())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
+
+	root.AddCommand(consumer.NewCmdConsumer(f))
+	root.AddCommand(version.NewCmdVersion(f, nil))
+	return root
+}

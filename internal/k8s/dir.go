@@ -1,0 +1,291 @@
+package k8s
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// DirStore keeps WasmPlugins as YAML documents in the files under a folder (GitOps and offline
+// use). Every *.yaml and *.yml file below the folder is read; a file may hold many documents of
+// any kind, and only WasmPlugin documents are touched. An update rewrites only the document it
+// changes and leaves every other document byte for byte; a new resource goes to <name>.yaml.
+// Writes go to a temporary file that is renamed over the original, so an interrupted run never
+// leaves half a file.
+//
+// Optimistic concurrency: an object's resourceVersion is the hash of its document as read; an
+// update whose document changed on disk since answers Conflict, as the API server would.
+type DirStore struct {
+	root string
+}
+
+// NewDirStore opens a folder; it must exist.
+func NewDirStore(root string) (*DirStore, error) {
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("--dir %q: %w", root, unwrapPathError(err))
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("--dir %q is not a folder", root)
+	}
+	return &DirStore{root: root}, nil
+}
+
+func (s *DirStore) Describe() string { return "folder " + s.root }
+
+const dirVersionPrefix = "dir:"
+
+// document is one YAML document of a file, with what is needed to write it back in place.
+type document struct {
+	file  string
+	index int // position among the file's documents
+	obj   *unstructured.Unstructured
+	hash  string
+}
+
+func (s *DirStore) List(_ context.Context, namespace string) ([]*unstructured.Unstructured, error) {
+	docs, err := s.scan()
+	if err != nil {
+		return nil, err
+	}
+	var out []*unstructured.Unstructured
+	for _, d := range docs {
+		if inNamespace(d.obj, namespace) {
+			out = append(out, s.present(d, namespace))
+		}
+	}
+	return out, nil
+}
+
+func (s *DirStore) Get(_ context.Context, namespace, name string) (*unstructured.Unstructured, error) {
+	docs, err := s.scan()
+	if err != nil {
+		return nil, err
+	}
+	d, err := find(docs, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.present(d, namespace), nil
+}
+
+func (s *DirStore) Create(_ context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	docs, err := s.scan()
+	if err != nil {
+		return nil, err
+	}
+	ns, name := obj.GetNamespace(), obj.GetName()
+	if _, err := find(docs, ns, name); err == nil {
+		return nil, Explain(apierrors.NewAlreadyExists(WasmPluginGVR.GroupResource(), name), "create", name, ns)
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	out := obj.DeepCopy()
+	out.SetResourceVersion("")
+	text, err := marshalDoc(out)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(s.root, name+".yaml")
+	var index int
+	if !opts.ServerDryRun {
+		index, err = appendDocument(file, text)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.present(document{file: file, index: index, obj: out, hash: hashText(text)}, ns), nil
+}
+
+func (s *DirStore) Update(_ context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	docs, err := s.scan()
+	if err != nil {
+		return nil, err
+	}
+	ns, name := obj.GetNamespace(), obj.GetName()
+	cur, err := find(docs, ns, name)
+	if err != nil {
+		return nil, err
+	}
+	if want := obj.GetResourceVersion(); want != "" && want != dirVersionPrefix+cur.hash {
+		conflict := apierrors.NewConflict(WasmPluginGVR.GroupResource(), name,
+			fmt.Errorf("the document in %s changed since it was read", cur.file))
+		return nil, Explain(conflict, "update", name, ns)
+	}
+	out := obj.DeepCopy()
+	// Give the document back what it had on disk: no namespace if it had none, its own version.
+	out.SetResourceVersion(cur.obj.GetResourceVersion())
+	if cur.obj.GetNamespace() == "" {
+		out.SetNamespace("")
+	}
+	text, err := marshalDoc(out)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.ServerDryRun {
+		if err := replaceDocument(cur.file, cur.index, cur.hash, text); err != nil {
+			return nil, err
+		}
+	}
+	return s.present(document{file: cur.file, index: cur.index, obj: out, hash: hashText(text)}, ns), nil
+}
+
+// present is what callers see: the namespace filled in and the version set to the content hash.
+func (s *DirStore) present(d document, namespace string) *unstructured.Unstructured {
+	out := d.obj.DeepCopy()
+	if out.GetNamespace() == "" {
+		out.SetNamespace(namespace)
+	}
+	out.SetResourceVersion(dirVersionPrefix + d.hash)
+	return out
+}
+
+func inNamespace(obj *unstructured.Unstructured, namespace string) bool {
+	return obj.GetNamespace() == "" || obj.GetNamespace() == namespace
+}
+
+func find(docs []document, namespace, name string) (document, error) {
+	for _, d := range docs {
+		if d.obj.GetName() == name && inNamespace(d.obj, namespace) {
+			return d, nil
+		}
+	}
+	return document{}, Explain(apierrors.NewNotFound(WasmPluginGVR.GroupResource(), name), "get", name, namespace)
+}
+
+// scan reads every WasmPlugin document under the folder, in a stable order.
+func (s *DirStore) scan() ([]document, error) {
+	var files []string
+	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != s.root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(path); (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(d.Name(), ".") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading --dir %q: %w", s.root, unwrapPathError(err))
+	}
+	sort.Strings(files)
+	var docs []document
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+		}
+		for i, text := range splitDocuments(string(raw)).docs {
+			obj, err := decodeWasmPlugin(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s (document %d): %w", f, i+1, err)
+			}
+			if obj != nil {
+				docs = append(docs, document{file: f, index: i, obj: obj, hash: hashText(text)})
+			}
+		}
+	}
+	return docs, nil
+}
+
+// decodeWasmPlugin returns nil for documents that are empty or of another kind.
+func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
+	if strings.TrimSpace(stripComments(text)) == "" {
+		return nil, nil
+	}
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := yaml.Unmarshal([]byte(text), &head); err != nil {
+		// A document we cannot even read the kind of might be a WasmPlugin: refuse rather than skip.
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	if head.Kind != Kind || !strings.HasPrefix(head.APIVersion, WasmPluginGVR.Group+"/") {
+		return nil, nil
+	}
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(text), &obj.Object); err != nil {
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	return obj, nil
+}
+
+func marshalDoc(obj *unstructured.Unstructured) (string, error) {
+	b, err := yaml.Marshal(obj.Object)
+	if err != nil {
+		return "", fmt.Errorf("encoding wasmplugin %q: %w", obj.GetName(), err)
+	}
+	return string(b), nil
+}
+
+func hashText(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:8])
+}
+
+func checkName(name string) error {
+	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+		return fmt.Errorf("invalid wasmplugin name %q", name)
+	}
+	return nil
+}
+
+// lock serialises writers on the same folder across processes. The lock file lives in the
+// system's temp folder, so the user's folder gets no stray files.
+func (s *DirStore) lock() (func(), error) {
+	abs, err := filepath.Abs(s.root)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(abs))
+	path := filepath.Join(os.TempDir(), "higress-ai-"+hex.EncodeToString(sum[:8])+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("locking --dir %q: %w", s.root, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking --dir %q: %w", s.root, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if ok := asPathError(err, &pe); ok {
+		return pe.Err
+	}
+	return err
+}

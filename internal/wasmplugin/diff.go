@@ -1,0 +1,32 @@
+package wasmplugin
+
+import (
+	udiff "github.com/aymanbagabas/go-udiff"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/secret"
+)
+
+// Diff is a unified diff between two versions of a WasmPlugin as YAML, credentials masked and the
+// server's bookkeeping (resourceVersion, managedFields, ...) left out. before may be nil (a create).
+func Diff(before, after *unstructured.Unstructured) string {
+	name := "wasmplugin/" + after.GetName()
+	return udiff.Unified(name+" (before)", name+" (after)", diffText(before), diffText(after))
+}
+
+func diffText(obj *unstructured.Unstructured) string {
+	if obj == nil {
+		return ""
+	}
+	c := obj.DeepCopy()
+	for _, f := range []string{"resourceVersion", "managedFields", "generation", "uid", "creationTimestamp"} {
+		unstructured.RemoveNestedField(c.Object, "metadata", f)
+	}
+	delete(c.Object, "status")
+	b, err := yaml.Marshal(secret.Redact(c.Object))
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
