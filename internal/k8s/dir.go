@@ -232,9 +232,15 @@ func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
 	if head.Kind != Kind || !strings.HasPrefix(head.APIVersion, WasmPluginGVR.Group+"/") {
 		return nil, nil
 	}
-	obj := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(text), &obj.Object); err != nil {
+	// Through JSON and unstructured's own decoder, so integers are int64 exactly as client-go
+	// gives them for the cluster.
+	js, err := yaml.YAMLToJSON([]byte(text))
+	if err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(js); err != nil {
+		return nil, fmt.Errorf("not a valid WasmPlugin: %w", err)
 	}
 	return obj, nil
 }

@@ -15,7 +15,7 @@ func Mask(s string) string {
 		return scheme + "****"
 	}
 	prefix := ""
-	if i := strings.IndexAny(s, "_-"); i > 0 && i <= 6 {
+	if i := strings.IndexAny(s, "_-"); i > 0 && i <= 3 {
 		prefix = s[:i+1]
 	}
 	return scheme + prefix + "****" + s[len(s)-4:]

@@ -1,0 +1,37 @@
+package cmdutil
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/higress-ai/higress-ai/internal/k8s"
+)
+
+// TestFactory is a Factory on buffers for command tests, with a folder store in a temp dir (or
+// any store the test sets), a fixed clock and a deterministic random source.
+type TestFactory struct {
+	*Factory
+	Stdin  *bytes.Buffer
+	Stdout *bytes.Buffer
+	Stderr *bytes.Buffer
+	Dir    string
+}
+
+// NewTestFactory returns a factory whose store is a DirStore on a fresh temp folder.
+func NewTestFactory(t testing.TB) *TestFactory {
+	t.Helper()
+	streams, in, out, errOut := Test()
+	dir := t.TempDir()
+	f := &Factory{
+		IO:      streams,
+		Flags:   &GlobalFlags{Namespace: DefaultNamespace, DryRun: "none", Dir: dir},
+		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+		Rand:    rand.NewChaCha8([32]byte{1, 2, 3}),
+		Context: context.Background(),
+	}
+	f.Store = func() (k8s.Store, error) { return k8s.NewDirStore(f.Flags.Dir) }
+	return &TestFactory{Factory: f, Stdin: in, Stdout: out, Stderr: errOut, Dir: dir}
+}

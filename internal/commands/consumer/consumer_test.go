@@ -1,0 +1,399 @@
+package consumer
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+)
+
+// run executes the consumer command tree with the global flags, as the root command would.
+func run(tf *cmdutil.TestFactory, args ...string) error {
+	tf.Stdout.Reset()
+	tf.Stderr.Reset()
+	cmd := NewCmdConsumer(tf.Factory)
+	tf.Flags.Bind(cmd.PersistentFlags())
+	tf.Flags.Dir = tf.Dir // Bind resets flag defaults; the test store is the temp folder
+	cmd.SetArgs(args)
+	cmd.SetOut(tf.Stdout)
+	cmd.SetErr(tf.Stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.Execute()
+}
+
+func withConsoleFixture(t *testing.T) (*cmdutil.TestFactory, string) {
+	t.Helper()
+	tf := cmdutil.NewTestFactory(t)
+	b, err := os.ReadFile("testdata/console-key-auth.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(tf.Dir, "key-auth.yaml")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tf, p
+}
+
+func readYAML(t *testing.T, p string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func fileBytes(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAddParsesFlags(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		want    AddOptions
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"alice"}, want: AddOptions{Name: "alice", DryRun: "none"}},
+		{name: "stdin and header", args: []string{"bob", "--key-stdin", "--header", "x-api-key"}, want: AddOptions{Name: "bob", KeyStdin: true, Header: "x-api-key", DryRun: "none"}},
+		{name: "plugin and idempotent", args: []string{"c", "--plugin", "auth", "--if-not-exists"}, want: AddOptions{Name: "c", Plugin: "auth", IfNotExists: true, DryRun: "none"}},
+		{name: "no name", args: []string{}, wantErr: "accepts 1 arg(s), received 0"},
+		{name: "header and query", args: []string{"a", "--header", "h", "--query", "q"}, wantErr: "--header and --query cannot be used together"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tf := cmdutil.NewTestFactory(t)
+			var got *AddOptions
+			cmd := NewCmdAdd(tf.Factory, func(o *AddOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(tf.Stdout)
+			cmd.SetErr(tf.Stderr)
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.F = nil
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Fatalf("options = %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRotateAndRemoveParseFlags(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	var ro *RotateOptions
+	cmd := NewCmdRotate(tf.Factory, func(o *RotateOptions) error { ro = o; return nil })
+	cmd.SetArgs([]string{"alice", "--finish"})
+	if err := cmd.Execute(); err != nil || !ro.Finish || ro.Name != "alice" {
+		t.Fatalf("rotate --finish: %v %+v", err, ro)
+	}
+	cmd = NewCmdRotate(tf.Factory, func(o *RotateOptions) error { return nil })
+	cmd.SetArgs([]string{"alice", "--finish", "--key-stdin"})
+	cmd.SetErr(tf.Stderr)
+	cmd.SilenceUsage = true
+	if err := cmd.Execute(); err == nil {
+		t.Fatal("--finish with --key-stdin accepted")
+	}
+	var rm *RemoveOptions
+	rcmd := NewCmdRemove(tf.Factory, func(o *RemoveOptions) error { rm = o; return nil })
+	rcmd.SetArgs([]string{"bob", "--force"})
+	if err := rcmd.Execute(); err != nil || !rm.Force || rm.Name != "bob" {
+		t.Fatalf("remove --force: %v %+v", err, rm)
+	}
+}
+
+func TestAddCreatesConsoleShapedPluginAndPrintsKeyAlone(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		t.Run(map[bool]string{false: "not a tty", true: "tty"}[tty], func(t *testing.T) {
+			tf := cmdutil.NewTestFactory(t)
+			tf.IO.SetTTY(tty)
+			if err := run(tf, "add", "alice"); err != nil {
+				t.Fatal(err)
+			}
+			key := strings.TrimSuffix(tf.Stdout.String(), "\n")
+			if !strings.HasPrefix(key, "hai_") || strings.ContainsAny(key, " \n") || len(key) != 47 {
+				t.Fatalf("stdout must be the key alone, got %q", tf.Stdout.String())
+			}
+			if !strings.Contains(tf.Stderr.String(), "wasmplugin.extensions.higress.io/key-auth.internal created") {
+				t.Fatalf("stderr: %q", tf.Stderr.String())
+			}
+			if got := strings.Contains(tf.Stderr.String(), "shown only once"); got != tty {
+				t.Fatalf("once-only hint on stderr = %v with tty %v", got, tty)
+			}
+			obj := readYAML(t, filepath.Join(tf.Dir, "key-auth.internal.yaml"))
+			spec := obj["spec"].(map[string]any)
+			labels := obj["metadata"].(map[string]any)["labels"].(map[string]any)
+			if spec["phase"] != "AUTHN" || spec["priority"] != float64(310) || labels["higress.io/resource-definer"] != "higress" ||
+				spec["url"] != "oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0" {
+				t.Fatalf("not the console's key-auth.internal: %v %v", spec, labels)
+			}
+			cfg := spec["defaultConfig"].(map[string]any)
+			if cfg["global_auth"] != false {
+				t.Fatalf("global_auth = %v", cfg["global_auth"])
+			}
+			want := map[string]any{"name": "alice", "credentials": []any{"Bearer " + key}, "keys": []any{"Authorization"}, "in_header": true, "in_query": false}
+			if got := cfg["consumers"].([]any)[0]; !reflect.DeepEqual(got, want) {
+				t.Fatalf("consumer = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestAddRefusalsWriteNothing(t *testing.T) {
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{"existing name", []string{"add", "alice"}, "", `consumer "alice" already exists in wasmplugin "higress-system/key-auth.internal"`},
+		{"bad name", []string{"add", "al/ice"}, "", `invalid consumer name "al/ice"`},
+		{"key held by another", []string{"add", "carol", "--key-stdin"}, "legacy-plain-key-0001\n", `that key is already held by consumer "legacy"`},
+		{"short key", []string{"add", "carol", "--key-stdin"}, "tooshort\n", "key too short"},
+		{"empty stdin", []string{"add", "carol", "--key-stdin"}, "", "--key-stdin: no key on standard input"},
+		{"bad dry-run", []string{"add", "carol", "--dry-run=maybe"}, "", `invalid --dry-run "maybe"`},
+		{"remove unknown", []string{"remove", "nobody"}, "", `consumer "nobody" not found`},
+		{"remove while allowed", []string{"remove", "legacy"}, "", `consumer "legacy" is still allowed on domain ai.example.com: unbind it first or use --force`},
+		{"rotate unknown", []string{"rotate", "nobody"}, "", `consumer "nobody" not found`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tf, p := withConsoleFixture(t)
+			before := fileBytes(t, p)
+			tf.Stdin.WriteString(tc.stdin)
+			err := run(tf, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			if tc.stdin != "" && strings.Contains(err.Error(), strings.TrimSpace(tc.stdin)) {
+				t.Fatalf("error reveals the key: %v", err)
+			}
+			if after := fileBytes(t, p); after != before {
+				t.Fatal("a refused command changed the file")
+			}
+			if tf.Stdout.Len() != 0 {
+				t.Fatalf("stdout after a refusal: %q", tf.Stdout)
+			}
+		})
+	}
+}
+
+func TestIfNotExists(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	before := fileBytes(t, p)
+	if err := run(tf, "add", "alice", "--if-not-exists"); err != nil {
+		t.Fatal(err)
+	}
+	if tf.Stdout.Len() != 0 || !strings.Contains(tf.Stderr.String(), "already exists") || fileBytes(t, p) != before {
+		t.Fatalf("--if-not-exists on an existing consumer: stdout %q stderr %q", tf.Stdout, tf.Stderr)
+	}
+	tf.Stdin.WriteString("hai_existingAliceKey000000000000\n")
+	if err := run(tf, "add", "alice", "--if-not-exists", "--key-stdin"); err != nil {
+		t.Fatalf("same key: %v", err)
+	}
+	tf.Stdin.WriteString("some-other-key-00000000\n")
+	if err := run(tf, "add", "alice", "--if-not-exists", "--key-stdin"); err == nil {
+		t.Fatal("--if-not-exists accepted an existing consumer with a different key")
+	}
+}
+
+func TestConsoleConfigRoundTripsWithNothingLost(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	original := readYAML(t, p)
+	if err := run(tf, "add", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(tf, "rotate", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(tf, "rotate", "bob", "--finish"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(tf, "remove", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readYAML(t, p); !reflect.DeepEqual(got, original) {
+		a, _ := yaml.Marshal(got)
+		t.Fatalf("add+rotate+remove did not give back the original:\n%s", a)
+	}
+	if !strings.HasPrefix(fileBytes(t, p), "# key-auth.internal as the Higress console writes it") {
+		t.Fatal("the document's header comment was lost")
+	}
+}
+
+func TestListTTYAndNot(t *testing.T) {
+	tf, _ := withConsoleFixture(t)
+	if err := run(tf, "list"); err != nil {
+		t.Fatal(err)
+	}
+	want := `NAME     KEY                   PRESENTED AS                                            ALLOWED ON
+alice    Bearer hai_****0000   Authorization: Bearer                                   route gpt-4o; domain ai.example.com
+legacy   ****0001              header x-higress-dummy-key, query x-higress-dummy-key   domain ai.example.com
+`
+	if got := tf.Stdout.String(); got != want {
+		t.Fatalf("table:\n%s\nwant:\n%s", got, want)
+	}
+	for _, secretPart := range []string{"existingAliceKey", "legacy-plain-key"} {
+		if strings.Contains(tf.Stdout.String(), secretPart) {
+			t.Fatalf("list shows a key: %s", tf.Stdout)
+		}
+	}
+	tf.IO.SetTTY(true)
+	tf.IO.Color = true
+	if err := run(tf, "list", "-o", "wide"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tf.Stdout.String(), "higress-system/key-auth.internal") || !strings.Contains(tf.Stdout.String(), "PLUGIN") {
+		t.Fatalf("wide table:\n%s", tf.Stdout)
+	}
+}
+
+func TestListJSONAndName(t *testing.T) {
+	tf, _ := withConsoleFixture(t)
+	if err := run(tf, "add", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(tf.Stdout.String())
+	if err := run(tf, "list", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var items []Item
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &items); err != nil {
+		t.Fatalf("%v\n%s", err, tf.Stdout)
+	}
+	if len(items) != 3 || items[2].Name != "bob" || items[0].AllowedOn[0] != "route gpt-4o" {
+		t.Fatalf("items = %+v", items)
+	}
+	if strings.Contains(tf.Stdout.String(), key[4:]) {
+		t.Fatal("json output holds the key")
+	}
+	if err := run(tf, "list", "-o", "name"); err != nil {
+		t.Fatal(err)
+	}
+	if tf.Stdout.String() != "alice\nlegacy\nbob\n" {
+		t.Fatalf("-o name: %q", tf.Stdout)
+	}
+	if err := run(tf, "list", "-o", "csv"); err == nil {
+		t.Fatal("-o csv accepted by consumer list")
+	}
+}
+
+func TestListWithoutPlugin(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	if err := run(tf, "list", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(tf.Stdout.String()) != "[]" || !strings.Contains(tf.Stderr.String(), "no key-auth wasmplugin") {
+		t.Fatalf("stdout %q stderr %q", tf.Stdout, tf.Stderr)
+	}
+}
+
+func TestRemoveForceUnbinds(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	if err := run(tf, "remove", "alice", "--force"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`removed "alice" from the allow list of route gpt-4o`, `removed "alice" from the allow list of domain ai.example.com`,
+		"warning: the allow list of route gpt-4o is now empty: nobody may call it", "key-auth.internal configured"} {
+		if !strings.Contains(tf.Stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, tf.Stderr)
+		}
+	}
+	rules := readYAML(t, p)["spec"].(map[string]any)["matchRules"].([]any)
+	allow := func(i int) []any { return rules[i].(map[string]any)["config"].(map[string]any)["allow"].([]any) }
+	if len(allow(0)) != 0 || !reflect.DeepEqual(allow(1), []any{"legacy"}) || len(rules) != 3 {
+		t.Fatalf("rules after --force: %v", rules)
+	}
+}
+
+func TestRotateFlow(t *testing.T) {
+	tf, _ := withConsoleFixture(t)
+	if err := run(tf, "rotate", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	newKey := strings.TrimSpace(tf.Stdout.String())
+	if !strings.HasPrefix(newKey, "hai_") {
+		t.Fatalf("rotate printed %q", newKey)
+	}
+	if err := run(tf, "list"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tf.Stdout.String(), "Bearer hai_****"+newKey[len(newKey)-4:]+" (+1 old)") {
+		t.Fatalf("list during rotation:\n%s", tf.Stdout)
+	}
+	if err := run(tf, "rotate", "alice", "--finish"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tf.Stderr.String(), "dropped 1 old key(s)") || tf.Stdout.Len() != 0 {
+		t.Fatalf("finish: stdout %q stderr %q", tf.Stdout, tf.Stderr)
+	}
+}
+
+func TestDryRunShowsMaskedDiffAndWritesNothing(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	before := fileBytes(t, p)
+	if err := run(tf, "add", "bob", "--dry-run=client"); err != nil {
+		t.Fatal(err)
+	}
+	if fileBytes(t, p) != before {
+		t.Fatal("--dry-run=client wrote the file")
+	}
+	diff := tf.Stdout.String()
+	if !strings.Contains(diff, "+      name: bob") || !strings.Contains(diff, "Bearer hai_****") || strings.Contains(diff, "existingAliceKey") {
+		t.Fatalf("diff:\n%s", diff)
+	}
+	if !strings.Contains(tf.Stderr.String(), "configured (client dry run)") {
+		t.Fatalf("stderr: %q", tf.Stderr)
+	}
+	// A new plugin under dry-run: nothing created either.
+	empty := cmdutil.NewTestFactory(t)
+	if err := run(empty, "add", "alice", "--dry-run=server"); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(empty.Dir); len(entries) != 0 {
+		t.Fatalf("--dry-run=server created %d files", len(entries))
+	}
+}
+
+func TestUnreadableConfigSaysWhere(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	p := filepath.Join(tf.Dir, "ka.yaml")
+	bad := "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\nspec:\n  defaultConfig:\n    consumers:\n    - name: a\n      credentials: [1]\n"
+	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(tf, "add", "bob")
+	want := `cannot read the key-auth config of wasmplugin "higress-system/key-auth.internal": spec.defaultConfig.consumers[0].credentials[0]: must be a string`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error = %v\nwant %s", err, want)
+	}
+	if fileBytes(t, p) != bad {
+		t.Fatal("file changed")
+	}
+}

@@ -1,0 +1,277 @@
+package k8s
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+const multiDoc = `# gateway config, owned by the platform team
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: unrelated
+data:
+  keep: "this   spacing"   # and this comment
+---
+# key-auth for the AI routes
+apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata:
+  name: key-auth.internal
+  namespace: higress-system
+spec:
+  defaultConfig:
+    consumers: []
+---
+apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata:
+  name: no-namespace
+spec:
+  url: oci://example/x:1
+...
+`
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestDirListFindsWasmPluginsByKind(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "gateway.yaml", multiDoc)
+	writeFile(t, dir, "sub/other.yml", "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: deep\n  namespace: elsewhere\n")
+	writeFile(t, dir, "notes.txt", "kind: WasmPlugin\n")
+	writeFile(t, dir, ".hidden/x.yaml", "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: hidden\n")
+	s, err := NewDirStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(context.Background(), "higress-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, o := range list {
+		names = append(names, o.GetNamespace()+"/"+o.GetName())
+	}
+	// A document without a namespace belongs to whichever namespace is asked for, as with kubectl apply -n.
+	want := "higress-system/key-auth.internal higress-system/no-namespace"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("listed %q, want %q", got, want)
+	}
+	other, _ := s.List(context.Background(), "elsewhere")
+	if len(other) != 2 { // deep, and no-namespace
+		t.Fatalf("namespace elsewhere: %d objects", len(other))
+	}
+}
+
+func TestDirUpdateRewritesOnlyItsDocument(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "gateway.yaml", multiDoc)
+	s, _ := NewDirStore(dir)
+	ctx := context.Background()
+	obj, err := s.Get(ctx, "higress-system", "key-auth.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(obj.Object, "alice", "spec", "defaultConfig", "owner"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, obj, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := readFile(t, p)
+	docs := splitDocuments(got).docs
+	orig := splitDocuments(multiDoc).docs
+	if docs[0] != orig[0] || docs[2] != orig[2] {
+		t.Fatalf("other documents changed:\n%s", got)
+	}
+	if !strings.HasPrefix(docs[1], "# key-auth for the AI routes\n") {
+		t.Fatalf("the edited document lost its header comment:\n%s", docs[1])
+	}
+	if !strings.Contains(docs[1], "owner: alice") || strings.Contains(docs[1], "resourceVersion") {
+		t.Fatalf("edited document:\n%s", docs[1])
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o640 {
+		t.Fatalf("file mode changed to %v", st.Mode().Perm())
+	}
+	// The document without a namespace is written back without one.
+	nn, _ := s.Get(ctx, "higress-system", "no-namespace")
+	_ = unstructured.SetNestedField(nn.Object, "oci://example/x:2", "spec", "url")
+	if _, err := s.Update(ctx, nn, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	last := splitDocuments(readFile(t, p)).docs[2]
+	if strings.Contains(last, "namespace:") || !strings.Contains(last, "x:2") {
+		t.Fatalf("no-namespace document:\n%s", last)
+	}
+	assertNoTempFiles(t, dir)
+}
+
+func TestDirUpdateStaleVersionConflicts(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "gateway.yaml", multiDoc)
+	s, _ := NewDirStore(dir)
+	ctx := context.Background()
+	a, _ := s.Get(ctx, "higress-system", "key-auth.internal")
+	b, _ := s.Get(ctx, "higress-system", "key-auth.internal")
+	_ = unstructured.SetNestedField(a.Object, "a", "spec", "phase")
+	if _, err := s.Update(ctx, a, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = unstructured.SetNestedField(b.Object, "b", "spec", "phase")
+	_, err := s.Update(ctx, b, WriteOptions{})
+	if !apierrors.IsConflict(err) {
+		t.Fatalf("stale update: %v, want a Conflict", err)
+	}
+	if got, _ := s.Get(ctx, "higress-system", "key-auth.internal"); got.Object["spec"].(map[string]any)["phase"] != "a" {
+		t.Fatal("the stale update was written")
+	}
+}
+
+func TestDirCreate(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "gateway.yaml", multiDoc)
+	s, _ := NewDirStore(dir)
+	ctx := context.Background()
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": APIVersion, "kind": Kind,
+		"metadata": map[string]any{"name": "request-block-2.0.0", "namespace": "higress-system"},
+		"spec":     map[string]any{"priority": int64(320)},
+	}}
+	if _, err := s.Create(ctx, obj, WriteOptions{ServerDryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "request-block-2.0.0.yaml")); !os.IsNotExist(err) {
+		t.Fatal("a dry-run create wrote a file")
+	}
+	if _, err := s.Create(ctx, obj, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := readFile(t, filepath.Join(dir, "request-block-2.0.0.yaml"))
+	if !strings.Contains(got, "name: request-block-2.0.0") || !strings.Contains(got, "priority: 320") {
+		t.Fatalf("new file:\n%s", got)
+	}
+	if _, err := s.Create(ctx, obj, WriteOptions{}); !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("second create: %v", err)
+	}
+	back, err := s.Get(ctx, "higress-system", "request-block-2.0.0")
+	if err != nil || back.Object["spec"].(map[string]any)["priority"] != int64(320) {
+		t.Fatalf("read back: %v %v", back, err)
+	}
+}
+
+func TestDirErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, err := NewDirStore(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Fatalf("missing folder: %v", err)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "broken.yaml", "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata: [unclosed\n")
+	s, _ := NewDirStore(dir)
+	_, err := s.List(ctx, "higress-system")
+	if err == nil || !strings.Contains(err.Error(), "broken.yaml (document 1)") {
+		t.Fatalf("broken file: %v", err)
+	}
+	empty, _ := NewDirStore(t.TempDir())
+	if _, err := empty.Get(ctx, "higress-system", "nope"); !apierrors.IsNotFound(err) || err.Error() != `wasmplugin "higress-system/nope" not found` {
+		t.Fatalf("missing object: %v", err)
+	}
+}
+
+func TestDirConcurrentWritersKeepEveryChange(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "gateway.yaml", multiDoc)
+	ctx := context.Background()
+	const writers = 12
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			s, _ := NewDirStore(dir)
+			for {
+				obj, err := s.Get(ctx, "higress-system", "key-auth.internal")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_ = unstructured.SetNestedField(obj.Object, true, "spec", "defaultConfig", "w"+string(rune('a'+i)))
+				_, err = s.Update(ctx, obj, WriteOptions{})
+				if err == nil {
+					return
+				}
+				if !apierrors.IsConflict(err) {
+					t.Error(err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	s, _ := NewDirStore(dir)
+	obj, _ := s.Get(ctx, "higress-system", "key-auth.internal")
+	cfg := obj.Object["spec"].(map[string]any)["defaultConfig"].(map[string]any)
+	if len(cfg) != writers+1 {
+		t.Fatalf("defaultConfig has %d fields, want %d: a write was lost", len(cfg), writers+1)
+	}
+	assertNoTempFiles(t, dir)
+}
+
+func TestWriteAtomicFailureKeepsOriginal(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "a.yaml", "original: true\n")
+	// Renaming onto a non-empty directory fails after the temp file was written: the original must
+	// stay whole and no temp file may be left behind.
+	target := filepath.Join(dir, "dir.yaml")
+	writeFile(t, dir, "dir.yaml/inner", "x")
+	if err := writeAtomic(target, "new: true\n"); err == nil {
+		t.Fatal("write onto a folder succeeded")
+	}
+	if got := readFile(t, p); got != "original: true\n" {
+		t.Fatalf("original changed: %q", got)
+	}
+	assertNoTempFiles(t, dir)
+}
+
+func TestSplitJoinRoundTrip(t *testing.T) {
+	for _, text := range []string{multiDoc, "", "a: 1\n", "---\na: 1\n---\n", "a: 1\n--- # comment\nb: 2", "x: |\n  ---not a separator\n"} {
+		if got := splitDocuments(text).join(); got != text {
+			t.Errorf("round trip of %q gave %q", text, got)
+		}
+	}
+}
+
+func assertNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if strings.Contains(filepath.Base(path), ".tmp-") {
+			t.Errorf("temp file left behind: %s", path)
+		}
+		return nil
+	})
+}
