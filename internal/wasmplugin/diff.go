@@ -2,6 +2,7 @@ package wasmplugin
 
 import (
 	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/aymanbagabas/go-udiff/myers"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -12,7 +13,14 @@ import (
 // server's bookkeeping (resourceVersion, managedFields, ...) left out. before may be nil (a create).
 func Diff(before, after *unstructured.Unstructured) string {
 	name := "wasmplugin/" + after.GetName()
-	return udiff.Unified(name+" (before)", name+" (after)", diffText(before), diffText(after))
+	old, cur := diffText(before), diffText(after)
+	// Line-based edits: the default character-level diff shows a changed neighbour line as
+	// removed and re-added, which reads as a change that did not happen.
+	out, err := udiff.ToUnified(name+" (before)", name+" (after)", old, myers.ComputeEdits(old, cur), 3)
+	if err != nil {
+		return err.Error()
+	}
+	return out
 }
 
 func diffText(obj *unstructured.Unstructured) string {
