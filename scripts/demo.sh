@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The quick start: higress-ai's main job with no cluster, on a copy of the sample GitOps folder
+# (examples/gitops), so the repository's own files are never changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r examples/gitops "$work/gitops"
+bin="$work/higress-ai"
+go build -o "$bin" ./cmd/higress-ai
+dir="$work/gitops"
+step() { printf '\n\033[1m$ higress-ai %s\033[0m\n' "$*"; "$bin" "$@"; }
+
+step consumer list --dir "$dir"
+step consumer add bob --dir "$dir" --dry-run=client
+step consumer add bob --dir "$dir"
+step consumer rotate bob --dir "$dir"
+step consumer list --dir "$dir" -o wide
+step consumer remove alice --dir "$dir" || true
+step consumer remove alice --dir "$dir" --force
+step consumer list --dir "$dir" -o json

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the real-component tests use, only those missing, so a fresh
+# machine (and CI) gets exactly what a developer's has:
+#   etcd-server     etcd for the real kube-apiserver
+#   docker-registry a real OCI registry for plugin push
+#   prometheus      a real Prometheus for usage --prometheus
+#   wabt            wasm-objdump, to check the plugin's exports
+#   tmux            a real terminal for the dashboard
+#   jq, time        the reference tool and peak-memory meter of the benchmarks
+set -euo pipefail
+need=()
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v prometheus >/dev/null || need+=(prometheus)
+command -v wasm-objdump >/dev/null || need+=(wabt)
+command -v tmux >/dev/null || need+=(tmux)
+command -v jq >/dev/null || need+=(jq)
+[[ -x /usr/bin/time ]] || need+=(time)
+if ((${#need[@]})); then
+  echo "deps: installing ${need[*]}" >&2
+  sudo=""
+  [[ $(id -u) == 0 ]] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >&2
+  # Debian's service scripts try to start daemons at install; there is no init here, and the tests
+  # start their own instances on loopback.
+  $sudo apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${need[@]}" >&2
+  for svc in prometheus docker-registry etcd; do pkill -x "$svc" 2>/dev/null || true; done
+fi

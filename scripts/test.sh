@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of higress-ai, the real-component tests included: a real kube-apiserver with
+# etcd, a real Prometheus, the compiled plugin in a real Wasm runtime. Installs what they need
+# (Debian packages, Go modules, kube-apiserver built once into a cache) on a fresh machine.
+#
+#   scripts/test.sh            everything (CI runs this through .ci/run)
+#   FUZZTIME=30s scripts/test.sh   longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HIGRESS_AI_CACHE=${HIGRESS_AI_CACHE:-$HOME/.cache/higress-ai}
+fuzztime=${FUZZTIME:-10s}
+section() { printf '\n==> %s\n' "$*"; }
+
+section "dependencies"
+bash scripts/deps.sh
+k8sbin=$(bash scripts/build-k8s.sh)
+export PATH="$k8sbin:$PATH"
+
+section "real kube-apiserver + etcd"
+env_dir=$(mktemp -d)
+trap 'bash scripts/testenv.sh down "$env_dir"' EXIT
+bash scripts/testenv.sh up "$env_dir"
+export HIGRESS_AI_TEST_KUBECONFIG="$env_dir/kubeconfig"
+export HIGRESS_AI_TEST_KUBECONFIG_VIEWER="$env_dir/kubeconfig-viewer"
+# Under this variable a real-component test that cannot find its component fails instead of
+# skipping: CI can never pass by skipping.
+export HIGRESS_AI_REQUIRE_REAL=1
+
+section "go vet"
+go vet ./...
+
+section "go test (unit and real-component)"
+go test -count=1 ./...
+
+section "fuzzing (${fuzztime} per target)"
+go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "$fuzztime" ./internal/usage/
+
+section "ai-proxy plugin: native and compiled .wasm in wazero"
+FUZZTIME="$fuzztime" bash scripts/test-plugin.sh
+
+section "all tests passed"
