@@ -265,18 +265,12 @@ func checkName(name string) error {
 	return nil
 }
 
-// lock serialises writers on the same folder across processes. The lock file lives in the
-// system's temp folder, so the user's folder gets no stray files.
+// lock serialises writers on the same folder across processes with an flock on the folder
+// itself, so neither the user's folder nor the system's temp folder gets stray lock files.
 func (s *DirStore) lock() (func(), error) {
-	abs, err := filepath.Abs(s.root)
+	f, err := os.Open(s.root)
 	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256([]byte(abs))
-	path := filepath.Join(os.TempDir(), "higress-ai-"+hex.EncodeToString(sum[:8])+".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("locking --dir %q: %w", s.root, err)
+		return nil, fmt.Errorf("locking --dir %q: %w", s.root, unwrapPathError(err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
