@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -28,6 +30,18 @@ import (
 // update whose document changed on disk since answers Conflict, as the API server would.
 type DirStore struct {
 	root string
+
+	mu   sync.Mutex
+	seen map[string]location // namespace/name -> where this store last read it
+}
+
+// location is where a document was read, so an update can re-verify that one document instead
+// of reading the whole folder again.
+type location struct {
+	file  string
+	index int
+	hash  string
+	doc   *unstructured.Unstructured // as read from disk
 }
 
 // NewDirStore opens a folder; it must exist.
@@ -39,7 +53,7 @@ func NewDirStore(root string) (*DirStore, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("--dir %q is not a folder", root)
 	}
-	return &DirStore{root: root}, nil
+	return &DirStore{root: root, seen: map[string]location{}}, nil
 }
 
 func (s *DirStore) Describe() string { return "folder " + s.root }
@@ -120,12 +134,8 @@ func (s *DirStore) Update(_ context.Context, obj *unstructured.Unstructured, opt
 		return nil, err
 	}
 	defer unlock()
-	docs, err := s.scan()
-	if err != nil {
-		return nil, err
-	}
 	ns, name := obj.GetNamespace(), obj.GetName()
-	cur, err := find(docs, ns, name)
+	cur, err := s.current(ns, name, obj.GetResourceVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +162,32 @@ func (s *DirStore) Update(_ context.Context, obj *unstructured.Unstructured, opt
 	return s.present(document{file: cur.file, index: cur.index, obj: out, hash: hashText(text)}, ns), nil
 }
 
+// current finds the document an update replaces. When this store read it at the version the
+// caller holds, only that document is checked (still there, same hash); else the folder is scanned.
+func (s *DirStore) current(ns, name, version string) (document, error) {
+	s.mu.Lock()
+	loc, ok := s.seen[ns+"/"+name]
+	s.mu.Unlock()
+	if ok && version == dirVersionPrefix+loc.hash {
+		if raw, err := os.ReadFile(loc.file); err == nil {
+			docs := splitDocuments(string(raw)).docs
+			if loc.index < len(docs) && hashText(docs[loc.index]) == loc.hash {
+				return document{file: loc.file, index: loc.index, obj: loc.doc, hash: loc.hash}, nil
+			}
+		}
+	}
+	docs, err := s.scan()
+	if err != nil {
+		return document{}, err
+	}
+	return find(docs, ns, name)
+}
+
 // present is what callers see: the namespace filled in and the version set to the content hash.
 func (s *DirStore) present(d document, namespace string) *unstructured.Unstructured {
+	s.mu.Lock()
+	s.seen[namespace+"/"+d.obj.GetName()] = location{file: d.file, index: d.index, hash: d.hash, doc: d.obj}
+	s.mu.Unlock()
 	out := d.obj.DeepCopy()
 	if out.GetNamespace() == "" {
 		out.SetNamespace(namespace)
@@ -216,20 +250,35 @@ func (s *DirStore) scan() ([]document, error) {
 	return docs, nil
 }
 
+// topLevel reads a plain scalar of a top-level key without parsing the document: kind and
+// apiVersion are always written that way, and parsing every document of a large folder twice
+// (once to learn its kind) was most of an edit's time.
+func topLevel(text, key string) string {
+	for len(text) > 0 {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
+			v := strings.TrimSpace(rest)
+			if i := strings.Index(v, " #"); i >= 0 {
+				v = strings.TrimSpace(v[:i])
+			}
+			return strings.Trim(v, `"'`)
+		}
+	}
+	return ""
+}
+
 // decodeWasmPlugin returns nil for documents that are empty or of another kind.
 func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
 	if strings.TrimSpace(stripComments(text)) == "" {
 		return nil, nil
 	}
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-	}
-	if err := yaml.Unmarshal([]byte(text), &head); err != nil {
-		// A document we cannot even read the kind of might be a WasmPlugin: refuse rather than skip.
-		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
-	if head.Kind != Kind || !strings.HasPrefix(head.APIVersion, WasmPluginGVR.Group+"/") {
+	apiVersion, kind := topLevel(text, "apiVersion"), topLevel(text, "kind")
+	if kind != Kind || !strings.HasPrefix(apiVersion, WasmPluginGVR.Group+"/") {
 		return nil, nil
 	}
 	// Through JSON and unstructured's own decoder, so integers are int64 exactly as client-go
@@ -246,7 +295,9 @@ func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
 }
 
 func marshalDoc(obj *unstructured.Unstructured) (string, error) {
-	b, err := yaml.Marshal(obj.Object)
+	// Straight from the map: sigs.k8s.io/yaml.Marshal goes through JSON and parses it back,
+	// which tripled the cost of writing a large plugin.
+	b, err := yamlv2.Marshal(obj.Object)
 	if err != nil {
 		return "", fmt.Errorf("encoding wasmplugin %q: %w", obj.GetName(), err)
 	}

@@ -8,11 +8,11 @@ import (
 func TestMask(t *testing.T) {
 	cases := map[string]string{
 		"hai_2NfAlj8K1Ry9tRju5XHBfkr2YWETaqMOORZWDUAI8YQ": "hai_****I8YQ",
-		"Bearer hai_2NfAlj8K1Ry9tRju5XHBfkr2":              "Bearer hai_****fkr2",
-		"sk-proj-abcdefghijklmnop":                         "sk-****mnop",
-		"legacy-plain-key-0001":                            "****0001",
-		"short":                                            "****",
-		"Bearer short":                                     "Bearer ****",
+		"Bearer hai_2NfAlj8K1Ry9tRju5XHBfkr2":             "Bearer hai_****fkr2",
+		"sk-proj-abcdefghijklmnop":                        "sk-****mnop",
+		"legacy-plain-key-0001":                           "****0001",
+		"short":                                           "****",
+		"Bearer short":                                    "Bearer ****",
 	}
 	for in, want := range cases {
 		if got := Mask(in); got != want {

@@ -1,0 +1,40 @@
+package consumer
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+)
+
+// bigKeyAuth is a key-auth.internal holding n consumers in the console's bearer form.
+func bigKeyAuth(n int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\n  namespace: higress-system\nspec:\n  defaultConfig:\n    global_auth: false\n    keys: [x-higress-dummy-key]\n    consumers:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "    - name: user-%05d\n      credentials: [\"Bearer hai_benchmarkkey%032d\"]\n      keys: [Authorization]\n      in_header: true\n      in_query: false\n", i, i)
+	}
+	return b.String()
+}
+
+// BenchmarkConsumerAddFolder10k is one `consumer add` into a folder whose key-auth plugin already
+// holds 10,000 consumers: read, parse, check name and key uniqueness, write atomically.
+// scripts/bench-consumer.sh puts the same operation beside kubectl patch.
+func BenchmarkConsumerAddFolder10k(b *testing.B) {
+	tf := cmdutil.NewTestFactory(b)
+	if err := os.WriteFile(filepath.Join(tf.Dir, "key-auth.yaml"), []byte(bigKeyAuth(10000)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o := &AddOptions{F: tf.Factory, Name: fmt.Sprintf("new-%d", i), DryRun: "none"}
+		if err := addRun(o); err != nil {
+			b.Fatal(err)
+		}
+		tf.Stdout.Reset()
+		tf.Stderr.Reset()
+	}
+}
