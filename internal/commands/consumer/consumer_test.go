@@ -18,8 +18,9 @@ func run(tf *cmdutil.TestFactory, args ...string) error {
 	tf.Stdout.Reset()
 	tf.Stderr.Reset()
 	cmd := NewCmdConsumer(tf.Factory)
+	saved := *tf.Flags
 	tf.Flags.Bind(cmd.PersistentFlags())
-	tf.Flags.Dir = tf.Dir // Bind resets flag defaults; the test store is the temp folder
+	*tf.Flags = saved // Bind resets the fields to the flag defaults; keep the test's store settings
 	cmd.SetArgs(args)
 	cmd.SetOut(tf.Stdout)
 	cmd.SetErr(tf.Stderr)
