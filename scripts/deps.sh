@@ -6,7 +6,7 @@
 #   prometheus      a real Prometheus for usage --prometheus
 #   wabt            wasm-objdump, to check the plugin's exports
 #   tmux            a real terminal for the dashboard
-#   jq, time        the reference tool and peak-memory meter of the benchmarks
+#   jq, time, bc    the reference tool, peak-memory meter and arithmetic of the benchmarks
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -16,6 +16,7 @@ command -v wasm-objdump >/dev/null || need+=(wabt)
 command -v tmux >/dev/null || need+=(tmux)
 command -v jq >/dev/null || need+=(jq)
 [[ -x /usr/bin/time ]] || need+=(time)
+command -v bc >/dev/null || need+=(bc)
 if ((${#need[@]})); then
   echo "deps: installing ${need[*]}" >&2
   sudo=""
