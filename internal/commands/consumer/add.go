@@ -70,13 +70,7 @@ func addRun(o *AddOptions) error {
 	if err := keyauth.CheckName(o.Name); err != nil {
 		return err
 	}
-	var key string
-	var err error
-	if o.KeyStdin {
-		key, err = readKey(f.IO)
-	} else {
-		key, err = keyauth.GenerateKey(f.Rand)
-	}
+	key, err := newKey(f, o.KeyStdin)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,14 @@ func parseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	return cfg, nil
 }
 
+// newKey is the key a command stores: read from standard input when asked, else generated.
+func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
+	if fromStdin {
+		return readKey(f.IO)
+	}
+	return keyauth.GenerateKey(f.Rand)
+}
+
 // readKey reads a key from standard input: the first line, without its line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
 	if s.StdinTTY {

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -60,12 +59,7 @@ func rotateRun(o *RotateOptions) error {
 	var key string
 	var err error
 	if !o.Finish {
-		if o.KeyStdin {
-			key, err = readKey(f.IO)
-		} else {
-			key, err = keyauth.GenerateKey(f.Rand)
-		}
-		if err != nil {
+		if key, err = newKey(f, o.KeyStdin); err != nil {
 			return err
 		}
 	}
