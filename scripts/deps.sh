@@ -22,9 +22,15 @@ if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) == 0 ]] || sudo=sudo
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >&2
+  log=$(mktemp)
   # Debian's service scripts try to start daemons at install; there is no init here, and the tests
   # start their own instances on loopback.
-  $sudo apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${need[@]}" >&2
+  if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
+      -o Dpkg::Options::=--force-confold "${need[@]}"; } > "$log" 2>&1; then
+    cat "$log" >&2
+    echo "deps: apt-get failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
   for svc in prometheus docker-registry etcd; do pkill -x "$svc" 2>/dev/null || true; done
 fi

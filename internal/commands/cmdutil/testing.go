@@ -3,12 +3,18 @@ package cmdutil
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
+
+// factories numbers test factories: test-only state, never read by production code.
+var factories atomic.Int64
 
 // TestFactory is a Factory on buffers for command tests, with a folder store in a temp dir (or
 // any store the test sets), a fixed clock and a deterministic random source.
@@ -20,16 +26,19 @@ type TestFactory struct {
 	Dir    string
 }
 
-// NewTestFactory returns a factory whose store is a DirStore on a fresh temp folder.
+// NewTestFactory returns a factory whose store is a DirStore on a fresh temp folder. Its random
+// source is seeded from the test's name and the factory's number within the test, so keys are
+// reproducible yet differ between factories (as between processes).
 func NewTestFactory(t testing.TB) *TestFactory {
 	t.Helper()
+	seed := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", t.Name(), factories.Add(1))))
 	streams, in, out, errOut := Test()
 	dir := t.TempDir()
 	f := &Factory{
 		IO:      streams,
 		Flags:   &GlobalFlags{Namespace: DefaultNamespace, DryRun: "none", Dir: dir},
 		Now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		Rand:    rand.NewChaCha8([32]byte{1, 2, 3}),
+		Rand:    rand.NewChaCha8(seed),
 		Context: context.Background(),
 	}
 	f.Store = func() (k8s.Store, error) { return k8s.NewDirStore(f.Flags.Dir) }

@@ -18,9 +18,11 @@ func run(tf *cmdutil.TestFactory, args ...string) error {
 	tf.Stdout.Reset()
 	tf.Stderr.Reset()
 	cmd := NewCmdConsumer(tf.Factory)
-	saved := *tf.Flags
+	// Bind resets every field to its flag default: keep only where the test's store is, so no flag
+	// value of an earlier run leaks into this one.
+	dir, kc, ns := tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace
 	tf.Flags.Bind(cmd.PersistentFlags())
-	*tf.Flags = saved // Bind resets the fields to the flag defaults; keep the test's store settings
+	tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace = dir, kc, ns
 	cmd.SetArgs(args)
 	cmd.SetOut(tf.Stdout)
 	cmd.SetErr(tf.Stderr)
