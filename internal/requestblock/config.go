@@ -1,0 +1,227 @@
+// Package requestblock is a typed view over Higress request-block's config (blocked words in the
+// URL, headers and body) and a matcher that evaluates it exactly as the gateway does. The view
+// edits the underlying map in place, so fields it does not know are kept.
+package requestblock
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Plugin is the name of the request-block plugin.
+const Plugin = "request-block"
+
+// In says where a word is matched.
+type In string
+
+const (
+	InBody     In = "body"
+	InURL      In = "url"       // substring of the path with its query
+	InURLExact In = "url-exact" // the whole path with its query
+	InURLRegex In = "url-regex" // RE2, unanchored
+	InHeader   In = "header"    // substring of any header name or value
+)
+
+// field is where each kind of rule lives in the config; the order is the order of evaluation.
+var fields = []struct {
+	in    In
+	field string
+}{
+	{InURLExact, "block_exact_urls"},
+	{InURL, "block_urls"},
+	{InURLRegex, "block_regexp_urls"},
+	{InHeader, "block_headers"},
+	{InBody, "block_bodies"},
+}
+
+// legacyBodies is the C++ build's old spelling, read and rewritten as block_bodies.
+const legacyBodies = "block_bodys"
+
+func fieldOf(in In) (string, error) {
+	for _, f := range fields {
+		if f.in == in {
+			return f.field, nil
+		}
+	}
+	return "", fmt.Errorf("unknown place %q: use body, url or header", in)
+}
+
+// Config is one request-block config object (a WasmPlugin's defaultConfig or a rule's config).
+type Config struct {
+	raw map[string]any
+}
+
+// Parse checks the lists this tool reads and returns a view. Errors name the field.
+func Parse(raw map[string]any) (*Config, error) {
+	for _, name := range append(fieldNames(), legacyBodies) {
+		if _, err := stringList(raw, name); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := raw["case_sensitive"]; ok {
+		if _, ok := v.(bool); !ok {
+			return nil, fmt.Errorf("case_sensitive: must be true or false")
+		}
+	}
+	if v, ok := raw["blocked_code"]; ok {
+		if _, ok := asInt(v); !ok {
+			return nil, fmt.Errorf("blocked_code: must be a number")
+		}
+	}
+	return &Config{raw: raw}, nil
+}
+
+func fieldNames() []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.field
+	}
+	return out
+}
+
+func stringList(m map[string]any, field string) ([]string, error) {
+	v, ok := m[field]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: must be a list of strings", field)
+	}
+	out := make([]string, 0, len(list))
+	for i, item := range list {
+		s, ok := item.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s[%d]: must be a string", field, i)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), n == float64(int64(n))
+	}
+	return 0, false
+}
+
+func (c *Config) list(in In) []string {
+	field, _ := fieldOf(in)
+	l, _ := stringList(c.raw, field)
+	if in == InBody {
+		legacy, _ := stringList(c.raw, legacyBodies)
+		for _, w := range legacy {
+			if !slices.Contains(l, w) {
+				l = append(l, w)
+			}
+		}
+	}
+	return l
+}
+
+func (c *Config) setList(in In, words []string) {
+	field, _ := fieldOf(in)
+	if in == InBody {
+		delete(c.raw, legacyBodies)
+	}
+	if len(words) == 0 {
+		delete(c.raw, field)
+		return
+	}
+	out := make([]any, len(words))
+	for i, w := range words {
+		out[i] = w
+	}
+	c.raw[field] = out
+}
+
+// Word is one rule: a word and where it is matched.
+type Word struct {
+	Text string `json:"word"`
+	In   In     `json:"in"`
+}
+
+// Words lists every rule in evaluation order.
+func (c *Config) Words() []Word {
+	var out []Word
+	for _, f := range fields {
+		for _, w := range c.list(f.in) {
+			out = append(out, Word{Text: w, In: f.in})
+		}
+	}
+	return out
+}
+
+// Empty reports a config with no rule at all, which both plugin builds refuse to load.
+func (c *Config) Empty() bool { return len(c.Words()) == 0 }
+
+// CaseSensitive is the config's case_sensitive; set is false when the field is absent, in which
+// case the C++ build (Higress's built-in image) matches case-sensitively and the Go build does not.
+func (c *Config) CaseSensitive() (value, set bool) {
+	b, ok := c.raw["case_sensitive"].(bool)
+	if !ok {
+		return true, false
+	}
+	return b, true
+}
+
+// SetCaseSensitive writes case_sensitive explicitly.
+func (c *Config) SetCaseSensitive(v bool) { c.raw["case_sensitive"] = v }
+
+// BlockedCode is the status a blocked client gets: blocked_code, else 403.
+func (c *Config) BlockedCode() int {
+	if n, ok := asInt(c.raw["blocked_code"]); ok && n > 100 && n < 600 {
+		return int(n)
+	}
+	return 403
+}
+
+// BlockedMessage is the body a blocked client gets (empty by default).
+func (c *Config) BlockedMessage() string { s, _ := c.raw["blocked_message"].(string); return s }
+
+// CheckWord refuses words the gateway could not use: empty ones and regexes that do not compile.
+func CheckWord(w Word) error {
+	if strings.TrimSpace(w.Text) == "" {
+		return fmt.Errorf("empty word: give at least one visible character")
+	}
+	if _, err := fieldOf(w.In); err != nil {
+		return err
+	}
+	if w.In == InURLRegex {
+		if _, err := regexp.Compile(w.Text); err != nil {
+			return fmt.Errorf("invalid regex %q: %v", w.Text, err)
+		}
+	}
+	return nil
+}
+
+// Add adds a rule and reports whether it was new. The legacy block_bodys list is rewritten as
+// block_bodies on the way.
+func (c *Config) Add(w Word) (bool, error) {
+	if err := CheckWord(w); err != nil {
+		return false, err
+	}
+	l := c.list(w.In)
+	if slices.Contains(l, w.Text) {
+		return false, nil
+	}
+	c.setList(w.In, append(l, w.Text))
+	return true, nil
+}
+
+// Remove deletes a rule and reports whether it was there.
+func (c *Config) Remove(w Word) bool {
+	l := c.list(w.In)
+	i := slices.Index(l, w.Text)
+	if i < 0 {
+		return false
+	}
+	c.setList(w.In, slices.Delete(l, i, i+1))
+	return true
+}
