@@ -32,10 +32,4 @@ go vet ./...
 section "go test (unit and real-component)"
 go test -count=1 ./...
 
-section "fuzzing (${fuzztime} per target)"
-go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "$fuzztime" ./internal/usage/
-
-section "ai-proxy plugin: native and compiled .wasm in wazero"
-FUZZTIME="$fuzztime" bash scripts/test-plugin.sh
-
 section "all tests passed"

@@ -90,7 +90,9 @@ for i in $(seq 600); do
       -H "Authorization: Bearer $admin_token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
     break
   fi
-  alive "$dir/kube-apiserver.pid" kube-apiserver || fail "kube-apiserver exited"
+  # kill -0, not alive(): until the background shell has exec'd, its command line is still ours.
+  kill -0 "$(cat "$dir/kube-apiserver.pid")" 2>/dev/null || fail "kube-apiserver exited"
+  kill -0 "$(cat "$dir/etcd.pid")" 2>/dev/null || { tail -n 20 "$dir/etcd.log" >&2; fail "etcd exited"; }
   ((i < 600)) || fail "kube-apiserver not ready after 60 s"
   sleep 0.1
 done
