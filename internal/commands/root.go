@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
@@ -68,6 +69,7 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 
 	root.AddCommand(consumer.NewCmdConsumer(f))
+	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	return root
 }

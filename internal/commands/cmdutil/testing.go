@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
 
@@ -43,4 +45,22 @@ func NewTestFactory(t testing.TB) *TestFactory {
 	}
 	f.Store = func() (k8s.Store, error) { return k8s.NewDirStore(f.Flags.Dir) }
 	return &TestFactory{Factory: f, Stdin: in, Stdout: out, Stderr: errOut, Dir: dir}
+}
+
+// Run executes a command tree with the global flags bound, as the root command would, on the
+// factory's buffers (reset first).
+func (tf *TestFactory) Run(cmd *cobra.Command, args ...string) error {
+	tf.Stdout.Reset()
+	tf.Stderr.Reset()
+	// Bind resets every field to its flag default: keep only where the test's store is, so no flag
+	// value of an earlier run leaks into this one.
+	dir, kc, ns := tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace
+	tf.Flags.Bind(cmd.PersistentFlags())
+	tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace = dir, kc, ns
+	cmd.SetArgs(args)
+	cmd.SetIn(tf.Stdin)
+	cmd.SetOut(tf.Stdout)
+	cmd.SetErr(tf.Stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.Execute()
 }

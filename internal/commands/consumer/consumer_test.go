@@ -15,19 +15,7 @@ import (
 
 // run executes the consumer command tree with the global flags, as the root command would.
 func run(tf *cmdutil.TestFactory, args ...string) error {
-	tf.Stdout.Reset()
-	tf.Stderr.Reset()
-	cmd := NewCmdConsumer(tf.Factory)
-	// Bind resets every field to its flag default: keep only where the test's store is, so no flag
-	// value of an earlier run leaks into this one.
-	dir, kc, ns := tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace
-	tf.Flags.Bind(cmd.PersistentFlags())
-	tf.Flags.Dir, tf.Flags.Kubeconfig, tf.Flags.Namespace = dir, kc, ns
-	cmd.SetArgs(args)
-	cmd.SetOut(tf.Stdout)
-	cmd.SetErr(tf.Stderr)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	return cmd.Execute()
+	return tf.Run(NewCmdConsumer(tf.Factory), args...)
 }
 
 func withConsoleFixture(t *testing.T) (*cmdutil.TestFactory, string) {

@@ -1,0 +1,244 @@
+package block
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/wasmplugin"
+)
+
+// TestOptions are block test's inputs.
+type TestOptions struct {
+	F       *cmdutil.Factory
+	Text    string // a prompt, or "-" for a body on stdin
+	File    string // a body in a file
+	Raw     bool   // Text is the body itself, not a prompt
+	Model   string
+	Path    string
+	Headers []string
+	Route   string
+	Domain  string
+	Plugin  string
+	Output  string
+}
+
+// TestResult is block test's answer; -o json prints it.
+type TestResult struct {
+	requestblock.Verdict
+	// Scope is the config that applied: "global", a rule's targets, or "none".
+	Scope string `json:"scope"`
+	// Applied is false when no request-block config applies to the request at all.
+	Applied bool `json:"applied"`
+}
+
+// NewCmdTest builds block test.
+func NewCmdTest(f *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Command {
+	o := &TestOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "test [TEXT | -]",
+		Short: "Check whether a request would be blocked, as the gateway would decide",
+		Long: `Evaluate a request against the blocked words in force, exactly as request-block does: the URL
+rules on --path, the header rules on the --header values, the body rules as substrings of the raw
+body as sent, lower-cased on both sides unless case_sensitive is true.
+
+TEXT is a prompt: it is sent as an OpenAI SDK sends it, inside a chat completion body
+({"model":...,"messages":[{"role":"user","content":TEXT}]}). --raw takes TEXT as the body itself;
+--file F or - (standard input) read the body as sent.
+
+With --route or --domain the rule Higress applies there is used (the first match rule naming it,
+else the global config). The answer says whether the request would be blocked, by which rule, and
+the status code the client would get, and warns where a word would be missed: a JSON-escaped
+spelling such as \u0070assword, or another case under case_sensitive: true.`,
+		Example: `$ higress-ai block test "what is the admin password?"
+$ higress-ai block test --file request.json --route gpt-4o
+$ curl-body-generator | higress-ai block test - -o json
+$ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-user: bob'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Text = args[0]
+			}
+			switch {
+			case o.File != "" && len(args) == 1:
+				return cmdutil.FlagErrorf("give TEXT, - or --file, not several")
+			case o.File == "" && len(args) == 0:
+				return cmdutil.FlagErrorf("give the request to test: TEXT, - for standard input, or --file")
+			case o.Raw && (o.File != "" || o.Text == "-"):
+				return cmdutil.FlagErrorf("--raw applies to TEXT only: --file and - already read the body as sent")
+			case o.Route != "" && o.Domain != "":
+				return cmdutil.FlagErrorf("choose a route or a domain, not both")
+			}
+			for _, h := range o.Headers {
+				if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
+					return cmdutil.FlagErrorf("invalid --header %q: use \"Name: value\"", h)
+				}
+			}
+			if !strings.HasPrefix(o.Path, "/") {
+				return cmdutil.FlagErrorf("invalid --path %q: it must start with /", o.Path)
+			}
+			format, err := f.Flags.OutputFormat("table", "json", "yaml")
+			if err != nil {
+				return err
+			}
+			o.Output = format
+			if runF != nil {
+				return runF(o)
+			}
+			return testRun(o)
+		},
+	}
+	cmd.Flags().StringVarP(&o.File, "file", "f", "", "read the request body from this file")
+	cmd.Flags().BoolVar(&o.Raw, "raw", false, "TEXT is the request body as sent, not a prompt")
+	cmd.Flags().StringVar(&o.Model, "model", "gpt-4o", "model named in the chat completion built from TEXT")
+	cmd.Flags().StringVar(&o.Path, "path", "/v1/chat/completions", "request path with its query, for URL rules")
+	cmd.Flags().StringArrayVarP(&o.Headers, "header", "H", nil, `request header "Name: value", for header rules (repeatable)`)
+	cmd.Flags().StringVar(&o.Route, "route", "", "test on this route: its rule if it has one")
+	cmd.Flags().StringVar(&o.Domain, "domain", "", "test on this domain: its rule if it has one (also the :authority)")
+	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
+	return cmd
+}
+
+// body is the request body the options describe.
+func (o *TestOptions) body() ([]byte, error) {
+	switch {
+	case o.File != "":
+		b, err := os.ReadFile(o.File)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read --file: %w", err)
+		}
+		return b, nil
+	case o.Text == "-":
+		b, err := io.ReadAll(io.LimitReader(o.F.IO.In, requestblock.MaxBody+1))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read standard input: %w", err)
+		}
+		return b, nil
+	case o.Raw:
+		return []byte(o.Text), nil
+	}
+	return chatBody(o.Model, o.Text)
+}
+
+// chatBody encodes a prompt as an OpenAI SDK would: compact JSON, no HTML escaping.
+func chatBody(model, prompt string) ([]byte, error) {
+	type message struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		Model    string    `json:"model"`
+		Messages []message `json:"messages"`
+	}{model, []message{{"user", prompt}}})
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+func (o *TestOptions) request(body []byte) requestblock.Request {
+	authority := o.Domain
+	if authority == "" {
+		authority = "gateway.example"
+	}
+	headers := [][2]string{{":authority", authority}, {":method", "POST"}, {":path", o.Path}, {":scheme", "https"},
+		{"content-type", "application/json"}}
+	for _, h := range o.Headers {
+		name, value, _ := strings.Cut(h, ":")
+		headers = append(headers, [2]string{strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)})
+	}
+	return requestblock.Request{Path: o.Path, Headers: headers, Body: body}
+}
+
+func testRun(o *TestOptions) error {
+	f := o.F
+	body, err := o.body()
+	if err != nil {
+		return err
+	}
+	store, err := f.Store()
+	if err != nil {
+		return err
+	}
+	p, err := wasmplugin.Find(f.Context, store, target(f, o.Plugin))
+	if err != nil {
+		return err
+	}
+	res := TestResult{Verdict: requestblock.Verdict{Warnings: []string{}}, Scope: "none"}
+	if p == nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", f.Namespace()))
+	} else {
+		cfg, scope, err := configInForce(*p, wasmplugin.Scope{Route: o.Route, Domain: o.Domain})
+		if err != nil {
+			return err
+		}
+		res.Scope = scope
+		if cfg == nil {
+			res.Warnings = append(res.Warnings, "no request-block config applies here: "+scope)
+			res.Scope = "none"
+		} else {
+			res.Applied = true
+			res.Verdict = requestblock.Evaluate(cfg, o.request(body))
+		}
+	}
+	if o.Output != "table" {
+		return cmdutil.PrintStructured(f.IO, o.Output, res)
+	}
+	out := f.IO.Out
+	io := f.IO
+	switch {
+	case res.Blocked:
+		fmt.Fprintf(out, "%s: %s matches %q (%s); the client gets HTTP %d\n",
+			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Code)
+		if res.Message != "" {
+			fmt.Fprintf(out, "message: %s\n", res.Message)
+		}
+	case res.Applied:
+		fmt.Fprintf(out, "%s: no rule matches (%s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope)
+	default:
+		fmt.Fprintf(out, "%s: no request-block config applies\n", io.Paint(cmdutil.Green, "allowed"))
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), w)
+	}
+	return nil
+}
+
+// configInForce is the config Higress applies in a scope: a route's or domain's first covering
+// rule, else the global config. A nil config means none applies; scope then says why.
+func configInForce(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, string, error) {
+	if p.HasPluginConfig() {
+		return nil, "", fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which this tool does not read", p.Ref())
+	}
+	if !s.Global() {
+		r, ok, err := s.Effective(p)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			if r.Disabled() {
+				return nil, fmt.Sprintf("the rule for %s is disabled", r.Targets()), nil
+			}
+			cfg, err := requestblock.Parse(r.Config())
+			if err != nil {
+				return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.matchRules[%d].config.%w", p.Ref(), r.Index, err)
+			}
+			return cfg, r.Targets(), nil
+		}
+	}
+	if p.GlobalDisabled() {
+		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
+	}
+	cfg, err := requestblock.Parse(p.DefaultConfig())
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
+	}
+	return cfg, "global", nil
+}

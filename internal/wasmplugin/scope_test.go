@@ -1,0 +1,133 @@
+package wasmplugin
+
+import (
+	"reflect"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// rulesFixture has a domain rule, a two-route rule, a route with a rule of its own and a rule with a
+// field this tool does not know.
+func rulesFixture() Plugin {
+	p := Plugin{Obj: plugin("x", "oci://r/key-auth:1", nil)}
+	p.Obj.Object["spec"].(map[string]any)["matchRules"] = []any{
+		map[string]any{"domain": []any{"ai.example.com"}, "config": map[string]any{"allow": []any{"a"}}},
+		map[string]any{"ingress": []any{"gpt-4o", "deepseek"}, "config": map[string]any{"allow": []any{"b"}}, "x_kept": true},
+		map[string]any{"ingress": []any{"qwen"}, "config": map[string]any{"allow": []any{"c"}}, "configDisable": true},
+	}
+	return p
+}
+
+func targets(t *testing.T, p Plugin) []string {
+	t.Helper()
+	rules, err := p.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, r := range rules {
+		out = append(out, r.Targets())
+	}
+	return out
+}
+
+func TestScopeRuleAndEffective(t *testing.T) {
+	p := rulesFixture()
+	cases := []struct {
+		scope       Scope
+		own, effect string // Targets of the owned and effective rules, "" for none
+	}{
+		{Scope{Route: "qwen"}, "route qwen", "route qwen"},
+		{Scope{Route: "gpt-4o"}, "", "route gpt-4o, deepseek"},
+		{Scope{Route: "gpt"}, "", ""},
+		{Scope{Domain: "ai.example.com"}, "domain ai.example.com", "domain ai.example.com"},
+		{Scope{Domain: "example.com"}, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scope.String(), func(t *testing.T) {
+			r, ok, err := tc.scope.Rule(p)
+			if err != nil || ok != (tc.own != "") || (ok && r.Targets() != tc.own) {
+				t.Fatalf("Rule = %v %v %v, want %q", r.Targets(), ok, err, tc.own)
+			}
+			r, ok, err = tc.scope.Effective(p)
+			if err != nil || ok != (tc.effect != "") || (ok && r.Targets() != tc.effect) {
+				t.Fatalf("Effective = %v %v %v, want %q", r.Targets(), ok, err, tc.effect)
+			}
+		})
+	}
+	if (Scope{}).String() != "global" || !(Scope{}).Global() || (Scope{Route: "a", Domain: "b"}).Check() == nil {
+		t.Fatal("global scope or Check")
+	}
+}
+
+func TestEnsureRuleInsertsWhereHigressWillPickItAndTouchesNothingElse(t *testing.T) {
+	cases := []struct {
+		name  string
+		scope Scope
+		want  []string
+	}{
+		// gpt-4o is named by the two-route rule: the new rule must go before it to take effect.
+		{"shared route", Scope{Route: "gpt-4o"}, []string{"domain ai.example.com", "route gpt-4o", "route gpt-4o, deepseek", "route qwen"}},
+		{"new route", Scope{Route: "kimi"}, []string{"domain ai.example.com", "route gpt-4o, deepseek", "route qwen", "route kimi"}},
+		{"new domain", Scope{Domain: "b.example.com"}, []string{"domain ai.example.com", "route gpt-4o, deepseek", "route qwen", "domain b.example.com"}},
+		{"existing rule", Scope{Route: "qwen"}, []string{"domain ai.example.com", "route gpt-4o, deepseek", "route qwen"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := rulesFixture()
+			before := runtime.DeepCopyJSON(p.Obj.Object)
+			r, created, err := tc.scope.EnsureRule(p, map[string]any{"allow": []any{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := targets(t, p); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("rules = %v, want %v", got, tc.want)
+			}
+			if created != (tc.name != "existing rule") || (!created && r.Index != 2) {
+				t.Fatalf("created = %v, rule %+v", created, r)
+			}
+			// Every rule that was there is still there, unchanged and in the same order.
+			old := before["spec"].(map[string]any)["matchRules"].([]any)
+			var kept []any
+			for _, x := range p.Obj.Object["spec"].(map[string]any)["matchRules"].([]any) {
+				for _, o := range old {
+					if reflect.DeepEqual(x, o) {
+						kept = append(kept, x)
+					}
+				}
+			}
+			if !reflect.DeepEqual(kept, old) {
+				t.Fatalf("other rules changed:\n%v\nwas %v", p.Obj.Object["spec"], old)
+			}
+			if err := p.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestRemoveRuleRemovesOnlyTheOwnedRule(t *testing.T) {
+	p := rulesFixture()
+	if err := (Scope{Route: "gpt-4o"}).RemoveRule(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := targets(t, p); len(got) != 3 {
+		t.Fatalf("a shared rule was removed: %v", got)
+	}
+	if err := (Scope{Route: "qwen"}).RemoveRule(p); err != nil {
+		t.Fatal(err)
+	}
+	if got := targets(t, p); !reflect.DeepEqual(got, []string{"domain ai.example.com", "route gpt-4o, deepseek"}) {
+		t.Fatalf("rules = %v", got)
+	}
+	for _, s := range []Scope{{Domain: "ai.example.com"}, {Route: "gpt-4o"}} {
+		_ = s.RemoveRule(p)
+	}
+	if err := (Scope{Route: "deepseek"}).RemoveRule(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Obj.Object["spec"].(map[string]any)["matchRules"]; !ok {
+		t.Fatal("the shared rule should remain")
+	}
+}
