@@ -211,6 +211,31 @@ func find(docs []document, namespace, name string) (document, error) {
 
 // scan reads every WasmPlugin document under the folder, in a stable order.
 func (s *DirStore) scan() ([]document, error) {
+	files, err := s.files()
+	if err != nil {
+		return nil, err
+	}
+	var docs []document
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+		}
+		for i, text := range splitDocuments(string(raw)).docs {
+			obj, err := decodeWasmPlugin(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s (document %d): %w", f, i+1, err)
+			}
+			if obj != nil {
+				docs = append(docs, document{file: f, index: i, obj: obj, hash: hashText(text)})
+			}
+		}
+	}
+	return docs, nil
+}
+
+// files lists the YAML files under the folder, hidden ones left out, in a stable order.
+func (s *DirStore) files() ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -231,23 +256,7 @@ func (s *DirStore) scan() ([]document, error) {
 		return nil, fmt.Errorf("reading --dir %q: %w", s.root, unwrapPathError(err))
 	}
 	sort.Strings(files)
-	var docs []document
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
-		}
-		for i, text := range splitDocuments(string(raw)).docs {
-			obj, err := decodeWasmPlugin(text)
-			if err != nil {
-				return nil, fmt.Errorf("%s (document %d): %w", f, i+1, err)
-			}
-			if obj != nil {
-				docs = append(docs, document{file: f, index: i, obj: obj, hash: hashText(text)})
-			}
-		}
-	}
-	return docs, nil
+	return files, nil
 }
 
 // topLevel reads a plain scalar of a top-level key without parsing the document: kind and

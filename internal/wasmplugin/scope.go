@@ -2,7 +2,9 @@ package wasmplugin
 
 import (
 	"fmt"
+	"net"
 	"slices"
+	"strings"
 )
 
 // Scope is where a config applies: the plugin's global config, or the match rule of exactly one
@@ -10,6 +12,9 @@ import (
 type Scope struct {
 	Route  string
 	Domain string
+	// Hosts are the route's hosts (from its Ingress), when known: a domain rule naming one of them
+	// also governs the route, so Effective and EnsureRule take such rules into account.
+	Hosts []string
 }
 
 // Global reports the global scope.
@@ -42,9 +47,31 @@ func (s Scope) owns(r Rule) bool {
 
 func (s Scope) covers(r Rule) bool {
 	if s.Route != "" {
-		return slices.Contains(r.Ingress(), s.Route)
+		if slices.Contains(r.Ingress(), s.Route) {
+			return true
+		}
+		for _, d := range r.Domain() {
+			for _, h := range s.Hosts {
+				if DomainMatches(d, h) {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	return slices.Contains(r.Domain(), s.Domain)
+}
+
+// DomainMatches reports whether a match rule's domain (exact, or *.suffix) names a host.
+func DomainMatches(pattern, host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	pattern, host = strings.ToLower(pattern), strings.ToLower(host)
+	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
+		return strings.HasSuffix(host, suffix) && len(host) > len(suffix)
+	}
+	return pattern == host
 }
 
 // Rule returns the rule this scope owns (whose only target is exactly its route or domain).
@@ -62,7 +89,7 @@ func (s Scope) Rule(p Plugin) (Rule, bool, error) {
 }
 
 // Effective returns the rule Higress applies to this scope's route or domain: the first rule that
-// names it, alone or among others.
+// names it, alone or among others (or, for a route with Hosts, names one of its hosts).
 func (s Scope) Effective(p Plugin) (Rule, bool, error) {
 	rules, err := p.Rules()
 	if err != nil {

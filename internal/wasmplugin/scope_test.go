@@ -131,3 +131,32 @@ func TestRemoveRuleRemovesOnlyTheOwnedRule(t *testing.T) {
 		t.Fatal("the shared rule should remain")
 	}
 }
+
+func TestRouteHostsBringInDomainRules(t *testing.T) {
+	p := rulesFixture()
+	s := Scope{Route: "kimi", Hosts: []string{"AI.example.com:443"}}
+	r, ok, err := s.Effective(p)
+	if err != nil || !ok || r.Targets() != "domain ai.example.com" {
+		t.Fatalf("Effective = %v %v %v", r.Targets(), ok, err)
+	}
+	// The domain rule comes first, so a rule of the route's own must go before it to take effect.
+	if _, _, err := s.EnsureRule(p, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := targets(t, p); !reflect.DeepEqual(got, []string{"route kimi", "domain ai.example.com", "route gpt-4o, deepseek", "route qwen"}) {
+		t.Fatalf("rules = %v", got)
+	}
+	for _, tc := range []struct {
+		pattern, host string
+		want          bool
+	}{
+		{"*.example.com", "ai.example.com", true},
+		{"*.example.com", "example.com", false},
+		{"ai.example.com", "ai.example.com:8080", true},
+		{"ai.example.com", "b.example.com", false},
+	} {
+		if got := DomainMatches(tc.pattern, tc.host); got != tc.want {
+			t.Errorf("DomainMatches(%q, %q) = %v", tc.pattern, tc.host, got)
+		}
+	}
+}

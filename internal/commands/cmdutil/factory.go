@@ -53,3 +53,16 @@ func (f *Factory) Namespace() string {
 	}
 	return f.Flags.Namespace
 }
+
+// Routes lists the Ingresses Higress serves: the Ingress documents of a --dir folder, else every
+// namespace's Ingresses of class higress on the cluster.
+func (f *Factory) Routes(store k8s.Store) ([]k8s.Route, error) {
+	if d, ok := store.(*k8s.DirStore); ok {
+		return d.Routes(f.Namespace())
+	}
+	cs, err := f.Clientset()
+	if err != nil {
+		return nil, err
+	}
+	return k8s.ListRoutes(f.Context, cs, f.Namespace())
+}

@@ -1,9 +1,12 @@
 package cmdutil
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
@@ -54,4 +57,22 @@ func (s *IOStreams) SetTTY(on bool) {
 	if on {
 		s.Width = 100
 	}
+}
+
+// Confirm asks a yes/no question on the terminal; the answer is no unless the user types y or
+// yes. Off a terminal it answers no without asking: the caller needs a --yes flag.
+func (s *IOStreams) Confirm(question string) (bool, error) {
+	if !s.StdinTTY || !s.StderrTTY {
+		return false, nil
+	}
+	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
@@ -63,4 +64,14 @@ func (tf *TestFactory) Run(cmd *cobra.Command, args ...string) error {
 	cmd.SetErr(tf.Stderr)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	return cmd.Execute()
+}
+
+// UseCluster points the factory at a real API server, working in namespace ns.
+func (tf *TestFactory) UseCluster(kubeconfig, ns string) {
+	tf.Flags.Dir = ""
+	tf.Flags.Kubeconfig = kubeconfig
+	tf.Flags.Namespace = ns
+	opts := k8s.ClientOptions{Kubeconfig: kubeconfig}
+	tf.Store = func() (k8s.Store, error) { return k8s.NewClusterStore(opts) }
+	tf.Clientset = func() (kubernetes.Interface, error) { return k8s.Clientset(opts) }
 }

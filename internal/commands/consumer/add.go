@@ -86,9 +86,9 @@ func addRun(o *AddOptions) error {
 		return err
 	}
 	existed := false
-	res, err := wasmplugin.Edit(f.Context, store, target(f, o.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
+	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
 		existed = false
-		cfg, err := parseConfig(p)
+		cfg, err := ParseConfig(p)
 		if err != nil {
 			return err
 		}

@@ -24,10 +24,7 @@ import (
 func onCluster(t *testing.T, kubeconfig, ns string) *cmdutil.TestFactory {
 	t.Helper()
 	tf := cmdutil.NewTestFactory(t)
-	tf.Flags.Dir = ""
-	tf.Flags.Kubeconfig = kubeconfig
-	tf.Flags.Namespace = ns
-	tf.Store = func() (k8s.Store, error) { return k8s.NewClusterStore(k8s.ClientOptions{Kubeconfig: tf.Flags.Kubeconfig}) }
+	tf.UseCluster(kubeconfig, ns)
 	return tf
 }
 

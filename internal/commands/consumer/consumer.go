@@ -29,16 +29,17 @@ Each holds one or more keys; routes name the consumers they allow.`,
 	cmd.AddCommand(NewCmdList(f, nil))
 	cmd.AddCommand(NewCmdRemove(f, nil))
 	cmd.AddCommand(NewCmdRotate(f, nil))
+	cmd.AddCommand(NewCmdShow(f, nil))
 	return cmd
 }
 
-// target is the key-auth plugin the global flags and --plugin select.
-func target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
+// Target is the key-auth plugin the global flags and --plugin select.
+func Target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
 	return wasmplugin.Target{Namespace: f.Namespace(), Plugin: keyauth.Plugin, Resource: plugin}
 }
 
-// parseConfig reads a key-auth plugin's consumers, saying where its config cannot be read.
-func parseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
+// ParseConfig reads a key-auth plugin's consumers, saying where its config cannot be read.
+func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if p.HasPluginConfig() {
 		return nil, fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig; this tool edits defaultConfig only", p.Ref())
 	}
@@ -74,8 +75,8 @@ func readKey(s *cmdutil.IOStreams) (string, error) {
 	return key, keyauth.CheckKey(key)
 }
 
-// allowedOn lists the match rules of the plugin whose allow list names the consumer.
-func allowedOn(p wasmplugin.Plugin, name string) ([]wasmplugin.Rule, error) {
+// AllowedOn lists the match rules of the plugin whose allow list names the consumer.
+func AllowedOn(p wasmplugin.Plugin, name string) ([]wasmplugin.Rule, error) {
 	rules, err := p.Rules()
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func completeNames(f *cmdutil.Factory) func(*cobra.Command, []string, string) ([
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		names, _ := consumerNames(ctx, store, target(f, ""))
+		names, _ := consumerNames(ctx, store, Target(f, ""))
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}
 }
@@ -116,7 +117,7 @@ func consumerNames(ctx context.Context, store k8s.Store, t wasmplugin.Target) ([
 	if err != nil || p == nil {
 		return nil, err
 	}
-	cfg, err := parseConfig(*p)
+	cfg, err := ParseConfig(*p)
 	if err != nil {
 		return nil, err
 	}

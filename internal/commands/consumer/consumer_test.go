@@ -388,3 +388,58 @@ func TestUnreadableConfigSaysWhere(t *testing.T) {
 		t.Fatal("file changed")
 	}
 }
+
+func TestShowGathersTheEffectivePolicy(t *testing.T) {
+	tf, _ := withConsoleFixture(t)
+	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
+spec:
+  url: oci://example/request-block:2.0.0
+  defaultConfig: {block_bodies: [password], case_sensitive: false}
+  matchRules:
+  - ingress: [gpt-4o]
+    config: {block_bodies: [project-x], case_sensitive: false}
+  - ingress: [other]
+    config: {block_bodies: [not-for-alice], case_sensitive: false}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(tf, "show", "alice", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	access := got["access"].(map[string]any)
+	if !reflect.DeepEqual(access["routes"], []any{"gpt-4o"}) || !reflect.DeepEqual(access["domains"], []any{"ai.example.com"}) || access["globalAuth"] != false {
+		t.Fatalf("access: %v", access)
+	}
+	var words []string
+	for _, w := range got["blockedWords"].([]any) {
+		words = append(words, w.(map[string]any)["word"].(string))
+	}
+	if !reflect.DeepEqual(words, []string{"password", "project-x"}) {
+		t.Fatalf("blocked words: %v", words)
+	}
+	if creds := got["credentials"].([]any); len(creds) != 1 || strings.Contains(creds[0].(string), "existingAlice") {
+		t.Fatalf("credentials not masked: %v", creds)
+	}
+
+	if err := run(tf, "show", "legacy"); err != nil {
+		t.Fatal(err)
+	}
+	out := tf.Stdout.String()
+	for _, want := range []string{"Consumer:     legacy", "Routes:       none", "Domains:      ai.example.com", "Global auth:  off", `"password"`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "legacy-plain-key") || strings.Contains(out, "project-x") {
+		t.Fatalf("key shown or a word of a route it cannot call:\n%s", out)
+	}
+	if err := run(tf, "show", "nobody"); err == nil || !strings.Contains(err.Error(), `consumer "nobody" not found`) {
+		t.Fatalf("err = %v", err)
+	}
+}

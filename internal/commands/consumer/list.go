@@ -59,7 +59,7 @@ func listRun(o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := wasmplugin.Find(f.Context, store, target(f, o.Plugin))
+	p, err := wasmplugin.Find(f.Context, store, Target(f, o.Plugin))
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func listRun(o *ListOptions) error {
 }
 
 func listItems(p wasmplugin.Plugin) ([]Item, error) {
-	cfg, err := parseConfig(p)
+	cfg, err := ParseConfig(p)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func listItems(p wasmplugin.Plugin) ([]Item, error) {
 		for _, cr := range c.Credentials() {
 			it.Credentials = append(it.Credentials, secret.Mask(cr))
 		}
-		rules, err := allowedOn(p, c.Name())
+		rules, err := AllowedOn(p, c.Name())
 		if err != nil {
 			return nil, err
 		}

@@ -61,16 +61,16 @@ func removeRun(o *RemoveOptions) error {
 	}
 	var unbound []string
 	var emptied []string
-	res, err := wasmplugin.Edit(f.Context, store, target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
+	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
 		unbound, emptied = nil, nil
-		cfg, err := parseConfig(p)
+		cfg, err := ParseConfig(p)
 		if err != nil {
 			return err
 		}
 		if !cfg.RemoveConsumer(o.Name) {
 			return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
 		}
-		rules, err := allowedOn(p, o.Name)
+		rules, err := AllowedOn(p, o.Name)
 		if err != nil {
 			return err
 		}

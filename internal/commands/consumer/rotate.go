@@ -68,8 +68,8 @@ func rotateRun(o *RotateOptions) error {
 		return err
 	}
 	dropped := 0
-	res, err := wasmplugin.Edit(f.Context, store, target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		cfg, err := parseConfig(p)
+	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
+		cfg, err := ParseConfig(p)
 		if err != nil {
 			return err
 		}

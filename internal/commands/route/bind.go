@@ -1,0 +1,293 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/wasmplugin"
+)
+
+// BindOptions are the inputs of route bind and route unbind.
+type BindOptions struct {
+	F         *cmdutil.Factory
+	Route     string
+	Consumers []string
+	Plugin    string
+	// AnyRoute binds a route that is neither an Ingress nor named in a match rule (yet).
+	AnyRoute bool
+	// Yes confirms leaving a route with an empty allow list (unbind).
+	Yes    bool
+	DryRun wasmplugin.DryRun
+}
+
+func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*BindOptions) error) (*cobra.Command, *BindOptions) {
+	o := &BindOptions{F: f}
+	var consumers []string
+	cmd := &cobra.Command{
+		Use:     use + " ROUTE --consumer NAME[,NAME...]",
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Route = args[0]
+			if err := checkRouteName(o.Route); err != nil {
+				return err
+			}
+			o.Consumers = cmdutil.SplitList(consumers)
+			if len(o.Consumers) == 0 {
+				return cmdutil.FlagErrorf("--consumer is required: name at least one consumer")
+			}
+			for _, n := range o.Consumers {
+				if err := keyauth.CheckName(n); err != nil {
+					return cmdutil.FlagErrorf("--consumer: %v", err)
+				}
+			}
+			dry, err := f.Flags.DryRunMode()
+			if err != nil {
+				return err
+			}
+			o.DryRun = dry
+			return run(o)
+		},
+	}
+	cmd.Flags().StringSliceVarP(&consumers, "consumer", "c", nil, "consumer names, comma-separated or repeated")
+	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin (default: found automatically)")
+	return cmd, o
+}
+
+// NewCmdBind builds route bind.
+func NewCmdBind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Command {
+	run := func(o *BindOptions) error {
+		if runF != nil {
+			return runF(o)
+		}
+		return bindRun(o)
+	}
+	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
+		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE],
+creating that rule when there is none; no other rule changes. Once a route has such a rule, only the
+consumers it allows may call it with their key.
+
+When a rule for several routes (or a domain) already names ROUTE, the new rule goes before it, so
+Higress picks it, and it starts with that rule's allow list so nobody loses access. Unknown
+consumers are refused; so is a route that is neither an Ingress of class higress nor named in a
+match rule, unless --any-route.`,
+		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob",
+		run)
+	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
+	return cmd
+}
+
+// NewCmdUnbind builds route unbind.
+func NewCmdUnbind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Command {
+	run := func(o *BindOptions) error {
+		if runF != nil {
+			return runF(o)
+		}
+		return unbindRun(o)
+	}
+	cmd, o := newBindCmd(f, "unbind", "Stop allowing consumers to call a route",
+		`Remove consumers from the allow list of the key-auth match rule for exactly ROUTE.
+
+Removing the last consumer leaves allow: [], which denies everyone: the command asks first on a
+terminal and needs --yes otherwise.`,
+		"$ higress-ai route unbind gpt-4o --consumer bob\n$ higress-ai route unbind gpt-4o -c alice --yes",
+		run)
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "confirm leaving the route with nobody allowed")
+	return cmd
+}
+
+func bindRun(o *BindOptions) error {
+	f := o.F
+	store, err := f.Store()
+	if err != nil {
+		return err
+	}
+	route, err := lookUp(f, store, o)
+	if err != nil {
+		return err
+	}
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
+	var added, present []string
+	var note string
+	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
+		added, present, note = nil, nil, ""
+		cfg, err := consumer.ParseConfig(p)
+		if err != nil {
+			return err
+		}
+		var unknown []string
+		for _, n := range o.Consumers {
+			if _, ok := cfg.Consumer(n); !ok {
+				unknown = append(unknown, n)
+			}
+		}
+		if len(unknown) > 0 {
+			return fmt.Errorf("unknown consumer %s in wasmplugin %q: add it first with higress-ai consumer add", cmdutil.Quote(unknown), p.Ref())
+		}
+		seed := []any{}
+		if shared, ok, err := scope.Effective(p); err != nil {
+			return err
+		} else if ok && !shared.IsRoute(o.Route) {
+			if names, has := keyauth.Allow(shared.Config()); has && !shared.Disabled() {
+				seed = toAny(names)
+				note = fmt.Sprintf("route %s was governed by the rule for %s: its new rule of its own starts with that allow list (%s)", o.Route, shared.Targets(), strings.Join(names, ","))
+			}
+		}
+		rule, _, err := scope.EnsureRule(p, map[string]any{"allow": seed})
+		if err != nil {
+			return err
+		}
+		names, _ := keyauth.Allow(rule.Config())
+		for _, n := range o.Consumers {
+			if slices.Contains(names, n) {
+				present = append(present, n)
+				continue
+			}
+			names = append(names, n)
+			added = append(added, n)
+		}
+		keyauth.SetAllow(rule.Config(), names)
+		return nil
+	})
+	if err != nil {
+		return explainMissing(err)
+	}
+	if note != "" {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+	}
+	if len(present) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "already bound to route %s: %s\n", o.Route, cmdutil.Quote(present))
+	}
+	if !res.Changed {
+		fmt.Fprintln(f.IO.ErrOut, "nothing changed")
+		return nil
+	}
+	cmdutil.ReportEdit(f.IO, res)
+	return nil
+}
+
+// lookUp finds the route among the Ingresses and match rules, for its hosts, and refuses one that
+// nothing names (most often a typo) unless --any-route.
+func lookUp(f *cmdutil.Factory, store k8s.Store, o *BindOptions) (k8s.Route, error) {
+	pol, err := loadPolicy(f, store, o.Plugin)
+	if err != nil {
+		return k8s.Route{}, err
+	}
+	ingresses, listErr := f.Routes(store)
+	route, ok := findRoute(o.Route, ingresses, pol)
+	switch {
+	case ok || o.AnyRoute:
+		return route, nil
+	case listErr != nil:
+		return route, fmt.Errorf("cannot tell whether route %q exists (%v): use --any-route to bind it anyway", o.Route, listErr)
+	}
+	hint := ""
+	if ns, _, found := strings.Cut(o.Route, "/"); found && ns == f.Namespace() {
+		hint = fmt.Sprintf(" (in namespace %s Higress names it without the namespace)", ns)
+	}
+	return route, fmt.Errorf("unknown route %q: no Ingress of class %s and no match rule names it%s; see higress-ai route list, or use --any-route", o.Route, k8s.IngressClass, hint)
+}
+
+func unbindRun(o *BindOptions) error {
+	f := o.F
+	store, err := f.Store()
+	if err != nil {
+		return err
+	}
+	scope := wasmplugin.Scope{Route: o.Route}
+	// remaining is the allow list after the change; it runs before the write (to ask) and inside it.
+	remaining := func(p wasmplugin.Plugin) (wasmplugin.Rule, []string, error) {
+		rule, ok, err := scope.Rule(p)
+		if err != nil {
+			return rule, nil, err
+		}
+		if !ok {
+			msg := fmt.Sprintf("route %s has no key-auth rule of its own in wasmplugin %q", o.Route, p.Ref())
+			if shared, ok, _ := scope.Effective(p); ok {
+				msg += fmt.Sprintf("; it is governed by the rule for %s, which this command does not edit", shared.Targets())
+			}
+			return rule, nil, errors.New(msg)
+		}
+		names, _ := keyauth.Allow(rule.Config())
+		var missing []string
+		for _, n := range o.Consumers {
+			if !slices.Contains(names, n) {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			return rule, nil, fmt.Errorf("%s not bound to route %s", cmdutil.Quote(missing), o.Route)
+		}
+		return rule, slices.DeleteFunc(names, func(n string) bool { return slices.Contains(o.Consumers, n) }), nil
+	}
+
+	confirmed := o.Yes || o.DryRun != wasmplugin.DryRunNone
+	p, err := wasmplugin.Find(f.Context, store, consumer.Target(f, o.Plugin))
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("no %s wasmplugin in namespace %q: nothing is bound", keyauth.Plugin, f.Namespace())
+	}
+	if _, left, err := remaining(*p); err != nil {
+		return err
+	} else if len(left) == 0 && !confirmed {
+		q := fmt.Sprintf("Route %s will allow nobody (allow: []): every request to it will be denied. Continue?", o.Route)
+		if !f.IO.StdinTTY || !f.IO.StderrTTY {
+			return fmt.Errorf("unbinding the last consumer leaves route %s with allow: [], which denies everyone: pass --yes to do it", o.Route)
+		}
+		ok, err := f.IO.Confirm(q)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrCancel
+		}
+		confirmed = true
+	}
+	var emptied bool
+	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
+		rule, left, err := remaining(p)
+		if err != nil {
+			return err
+		}
+		if emptied = len(left) == 0; emptied && !confirmed {
+			return fmt.Errorf("route %s changed meanwhile and would be left with nobody allowed: run again", o.Route)
+		}
+		keyauth.SetAllow(rule.Config(), left)
+		return nil
+	})
+	if err != nil {
+		return explainMissing(err)
+	}
+	if emptied {
+		fmt.Fprintf(f.IO.ErrOut, "warning: route %s now allows nobody (allow: []): every request to it is denied\n", o.Route)
+	}
+	cmdutil.ReportEdit(f.IO, res)
+	return nil
+}
+
+func explainMissing(err error) error {
+	if errors.Is(err, wasmplugin.ErrNotFound) {
+		return fmt.Errorf("%v: add a consumer first (higress-ai consumer add NAME)", err)
+	}
+	return err
+}
+
+func toAny(names []string) []any {
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = n
+	}
+	return out
+}

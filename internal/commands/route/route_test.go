@@ -1,0 +1,262 @@
+package route
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+)
+
+func run(tf *cmdutil.TestFactory, args ...string) error {
+	return tf.Run(NewCmdRoute(tf.Factory), args...)
+}
+
+func mustRun(t *testing.T, tf *cmdutil.TestFactory, args ...string) {
+	t.Helper()
+	if err := run(tf, args...); err != nil {
+		t.Fatalf("route %s: %v\nstderr: %s", strings.Join(args, " "), err, tf.Stderr)
+	}
+}
+
+// withGitops copies the example folder: a console key-auth.internal (alice, legacy; rules for
+// gpt-4o, the domain ai.example.com and a disabled two-route rule) and Ingresses gpt-4o in
+// higress-system and deepseek in team-a on host ai.example.com.
+func withGitops(t *testing.T) *cmdutil.TestFactory {
+	t.Helper()
+	tf := cmdutil.NewTestFactory(t)
+	for _, name := range []string{"key-auth.yaml", "routes.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "gitops", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tf.Dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tf
+}
+
+func rules(t *testing.T, tf *cmdutil.TestFactory) []any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(tf.Dir, "key-auth.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m["spec"].(map[string]any)["matchRules"].([]any)
+}
+
+func listJSON(t *testing.T, tf *cmdutil.TestFactory) map[string]Info {
+	t.Helper()
+	mustRun(t, tf, "list", "-o", "json")
+	var infos []Info
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &infos); err != nil {
+		t.Fatalf("%v: %s", err, tf.Stdout)
+	}
+	out := map[string]Info{}
+	for _, in := range infos {
+		out[in.Route] = in
+	}
+	return out
+}
+
+func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
+	tf := withGitops(t)
+	got := listJSON(t, tf)
+	want := map[string]Info{
+		"gpt-4o": {Route: "gpt-4o", Namespace: "higress-system", Ingress: true, Auth: AuthOn, Consumers: []string{"alice"},
+			AuthRule: "route gpt-4o", BlockedWords: []string{}},
+		// deepseek's host has a domain rule: that rule governs it.
+		"team-a/deepseek": {Route: "team-a/deepseek", Namespace: "team-a", Ingress: true, Hosts: []string{"ai.example.com"}, Auth: AuthOn,
+			Consumers: []string{"alice", "legacy"}, AuthRule: "domain ai.example.com", BlockedWords: []string{}},
+		// Named only in a disabled rule: no Ingress, and the rule does not apply.
+		"team-a/locked": {Route: "team-a/locked", Auth: AuthOff, AuthRule: "route team-a/locked, team-b/locked", BlockedWords: []string{}},
+		"team-b/locked": {Route: "team-b/locked", Auth: AuthOff, AuthRule: "route team-a/locked, team-b/locked", BlockedWords: []string{}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	for _, tty := range []bool{false, true} {
+		tf.IO.SetTTY(tty)
+		mustRun(t, tf, "list")
+		lines := strings.Split(strings.TrimSpace(tf.Stdout.String()), "\n")
+		if len(lines) != 5 || !strings.HasPrefix(lines[0], "ROUTE") || !strings.Contains(lines[2], "alice,legacy") || !strings.Contains(lines[3], "(anyone, no key)") {
+			t.Fatalf("tty=%v:\n%s", tty, tf.Stdout)
+		}
+	}
+	mustRun(t, tf, "list", "-o", "name")
+	if tf.Stdout.String() != "gpt-4o\nteam-a/deepseek\nteam-a/locked\nteam-b/locked\n" {
+		t.Fatalf("names: %q", tf.Stdout)
+	}
+}
+
+func TestListWithGlobalAuthAndBlockedWords(t *testing.T) {
+	tf := withGitops(t)
+	p := filepath.Join(tf.Dir, "key-auth.yaml")
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), "global_auth: false", "global_auth: true", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
+spec:
+  url: oci://example/request-block:2.0.0
+  defaultConfig: {block_bodies: [password], case_sensitive: false}
+  matchRules:
+  - ingress: [gpt-4o]
+    config: {block_bodies: [password, project-x], case_sensitive: false}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := listJSON(t, tf)
+	if in := got["gpt-4o"]; !reflect.DeepEqual(in.BlockedWords, []string{"password", "project-x"}) || in.BlockRule != "route gpt-4o" {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+	// A disabled rule turns key-auth off on its routes even under global_auth.
+	if in := got["team-a/locked"]; in.Auth != AuthOff || in.Consumers != nil || in.BlockRule != "global" {
+		t.Fatalf("locked (rule disabled, global auth on): %+v", in)
+	}
+	// A route with no rule at all is open to any consumer under global_auth.
+	if err := os.WriteFile(filepath.Join(tf.Dir, "open.yaml"), []byte(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: open, namespace: team-c, annotations: {kubernetes.io/ingress.class: higress}}
+spec: {rules: [{host: open.example.com}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: nginx-one, namespace: team-c}
+spec: {ingressClassName: nginx}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = listJSON(t, tf)
+	if in := got["team-c/open"]; in.Auth != AuthGlobal || in.Consumers != nil || !in.Ingress {
+		t.Fatalf("open: %+v", in)
+	}
+	if _, ok := got["team-c/nginx-one"]; ok {
+		t.Fatal("an Ingress of another class is listed")
+	}
+}
+
+func TestBindCreatesTheRouteRuleAndTouchesNoOther(t *testing.T) {
+	tf := withGitops(t)
+	before := rules(t, tf)
+	mustRun(t, tf, "bind", "gpt-4o", "--consumer", "legacy")
+	after := rules(t, tf)
+	if !reflect.DeepEqual(after[0].(map[string]any)["config"], map[string]any{"allow": []any{"alice", "legacy"}}) ||
+		!reflect.DeepEqual(after[1:], before[1:]) {
+		t.Fatalf("rules after bind: %v", after)
+	}
+	if !strings.Contains(tf.Stderr.String(), "key-auth.internal configured") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	// Binding again is a no-op that says so.
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "legacy,alice")
+	if !strings.Contains(tf.Stderr.String(), `already bound to route gpt-4o: "legacy", "alice"`) || !strings.Contains(tf.Stderr.String(), "nothing changed") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+
+	// deepseek is governed by the domain rule of its host: its own rule goes first and keeps the
+	// domain rule's consumers.
+	mustRun(t, tf, "bind", "team-a/deepseek", "-c", "alice")
+	after = rules(t, tf)
+	own := after[1].(map[string]any)
+	if !reflect.DeepEqual(own["ingress"], []any{"team-a/deepseek"}) || !reflect.DeepEqual(own["config"], map[string]any{"allow": []any{"alice", "legacy"}}) {
+		t.Fatalf("deepseek rule: %v", after)
+	}
+	if !reflect.DeepEqual(after[2:], before[1:]) {
+		t.Fatalf("other rules changed: %v", after)
+	}
+	if !strings.Contains(tf.Stderr.String(), "governed by the rule for domain ai.example.com") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+}
+
+func TestBindAndUnbindRefusals(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown consumer", []string{"bind", "gpt-4o", "-c", "alice,mallory"}, `unknown consumer "mallory"`},
+		{"unknown route", []string{"bind", "gpt4", "-c", "alice"}, `unknown route "gpt4"`},
+		{"namespaced own route", []string{"bind", "higress-system/gpt-4o", "-c", "alice"}, "Higress names it without the namespace"},
+		{"no consumer", []string{"bind", "gpt-4o"}, "--consumer is required"},
+		{"bad consumer name", []string{"bind", "gpt-4o", "-c", "no spaces"}, "--consumer"},
+		{"unbind not bound", []string{"unbind", "gpt-4o", "-c", "legacy"}, `"legacy" not bound to route gpt-4o`},
+		{"unbind shared rule", []string{"unbind", "team-a/locked", "-c", "alice"}, "governed by the rule for route team-a/locked, team-b/locked"},
+		{"unbind last off a terminal", []string{"unbind", "gpt-4o", "-c", "alice"}, "pass --yes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tf := withGitops(t)
+			p := filepath.Join(tf.Dir, "key-auth.yaml")
+			before, _ := os.ReadFile(p)
+			err := run(tf, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error = %v, want %q", err, tc.want)
+			}
+			if after, _ := os.ReadFile(p); string(after) != string(before) {
+				t.Fatal("the file changed")
+			}
+		})
+	}
+}
+
+func TestBindAnyRoute(t *testing.T) {
+	tf := withGitops(t)
+	mustRun(t, tf, "bind", "future-route", "-c", "alice", "--any-route")
+	last := rules(t, tf)[3].(map[string]any)
+	if !reflect.DeepEqual(last["ingress"], []any{"future-route"}) || !reflect.DeepEqual(last["config"], map[string]any{"allow": []any{"alice"}}) {
+		t.Fatalf("rule: %v", last)
+	}
+}
+
+func TestUnbindLastConsumer(t *testing.T) {
+	tf := withGitops(t)
+	// On a terminal the user is asked; no declines.
+	tf.IO.SetTTY(true)
+	tf.Stdin.WriteString("n\n")
+	err := run(tf, "unbind", "gpt-4o", "-c", "alice")
+	if !errors.Is(err, cmdutil.ErrCancel) || cmdutil.ExitCode(err) != cmdutil.ExitCancel || !strings.Contains(tf.Stderr.String(), "will allow nobody") {
+		t.Fatalf("err = %v, stderr %s", err, tf.Stderr)
+	}
+	tf.Stdin.WriteString("y\n")
+	mustRun(t, tf, "unbind", "gpt-4o", "-c", "alice")
+	if got := rules(t, tf)[0].(map[string]any)["config"]; !reflect.DeepEqual(got, map[string]any{"allow": []any{}}) {
+		t.Fatalf("config: %v", got)
+	}
+	if !strings.Contains(tf.Stderr.String(), "warning: route gpt-4o now allows nobody") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	// Off a terminal, --yes does it without asking.
+	tf2 := withGitops(t)
+	mustRun(t, tf2, "unbind", "gpt-4o", "-c", "alice", "--yes")
+	if got := listJSON(t, tf2)["gpt-4o"]; got.Auth != AuthOn || got.Consumers == nil || len(got.Consumers) != 0 {
+		t.Fatalf("after unbind: %+v", got)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	tf := withGitops(t)
+	p := filepath.Join(tf.Dir, "key-auth.yaml")
+	before, _ := os.ReadFile(p)
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "legacy", "--dry-run")
+	if after, _ := os.ReadFile(p); string(after) != string(before) {
+		t.Fatal("dry run wrote")
+	}
+	if !strings.Contains(tf.Stdout.String(), "+      - legacy") {
+		t.Fatalf("diff: %s", tf.Stdout)
+	}
+}

@@ -1,0 +1,105 @@
+package k8s
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+)
+
+// IngressClass is the ingress class Higress serves by default.
+const IngressClass = "higress"
+
+// Route is an Ingress Higress serves, named as Higress names it in match rules: bare in Higress's
+// own namespace, namespace/name elsewhere.
+type Route struct {
+	Name      string   `json:"name"`
+	Namespace string   `json:"namespace"`
+	Ingress   string   `json:"ingress"`
+	Hosts     []string `json:"hosts,omitempty"`
+}
+
+// RouteName is the name Higress gives the Ingress namespace/name when Higress runs in
+// higressNamespace.
+func RouteName(higressNamespace, namespace, name string) string {
+	if namespace == higressNamespace {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+func routeOf(ing *networkingv1.Ingress, higressNamespace string) (Route, bool) {
+	class := ing.Annotations["kubernetes.io/ingress.class"]
+	if ing.Spec.IngressClassName != nil {
+		class = *ing.Spec.IngressClassName
+	}
+	if class != IngressClass {
+		return Route{}, false
+	}
+	ns := ing.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	r := Route{Name: RouteName(higressNamespace, ns, ing.Name), Namespace: ns, Ingress: ing.Name}
+	for _, rule := range ing.Spec.Rules {
+		if rule.Host != "" {
+			r.Hosts = append(r.Hosts, rule.Host)
+		}
+	}
+	return r, true
+}
+
+func sortRoutes(routes []Route) {
+	sort.Slice(routes, func(i, j int) bool { return routes[i].Name < routes[j].Name })
+}
+
+// ListRoutes lists the Ingresses of class higress in every namespace of a cluster.
+func ListRoutes(ctx context.Context, cs kubernetes.Interface, higressNamespace string) ([]Route, error) {
+	list, err := cs.NetworkingV1().Ingresses(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, Explain(err, "list", "ingresses", "")
+	}
+	var routes []Route
+	for i := range list.Items {
+		if r, ok := routeOf(&list.Items[i], higressNamespace); ok {
+			routes = append(routes, r)
+		}
+	}
+	sortRoutes(routes)
+	return routes, nil
+}
+
+// Routes lists the Ingress documents of class higress in the folder.
+func (s *DirStore) Routes(higressNamespace string) ([]Route, error) {
+	files, err := s.files()
+	if err != nil {
+		return nil, err
+	}
+	var routes []Route
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+		}
+		for i, text := range splitDocuments(string(raw)).docs {
+			if topLevel(text, "kind") != "Ingress" || !strings.HasPrefix(topLevel(text, "apiVersion"), "networking.k8s.io/") {
+				continue
+			}
+			var ing networkingv1.Ingress
+			if err := yaml.Unmarshal([]byte(text), &ing); err != nil {
+				return nil, fmt.Errorf("%s (document %d): not a valid Ingress: %w", f, i+1, err)
+			}
+			if r, ok := routeOf(&ing, higressNamespace); ok {
+				routes = append(routes, r)
+			}
+		}
+	}
+	sortRoutes(routes)
+	return routes, nil
+}
