@@ -1,0 +1,150 @@
+package block
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/testenv"
+)
+
+func onCluster(t *testing.T, kc, ns string) *cmdutil.TestFactory {
+	t.Helper()
+	tf := cmdutil.NewTestFactory(t)
+	tf.UseCluster(kc, ns)
+	return tf
+}
+
+func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
+	kc := testenv.Kubeconfig(t)
+	ns := testenv.Namespace(t, kc)
+	if err := run(onCluster(t, kc, ns), "add", "seed"); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := 0; i < writers; i++ {
+		tf := onCluster(t, kc, ns)
+		args := []string{"add", fmt.Sprintf("word-%02d", i)}
+		if i%4 == 0 {
+			args = append(args, "--route", "gpt-4o")
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(tf, args...); err != nil {
+				errs <- fmt.Errorf("%v: %w", args, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	tf := onCluster(t, kc, ns)
+	if err := run(tf, "list", "-o", "name"); err == nil {
+		t.Fatal("-o name accepted by block list")
+	}
+	tf.Flags.Output = "json"
+	entries := listEntries(t, tf)
+	count := map[string]int{}
+	for _, e := range entries {
+		count[e.Scope]++
+	}
+	// The route rule started from the global words at its creation: at least seed, plus its 4.
+	if count["global"] != 1+writers-4 || count["route gpt-4o"] < 5 {
+		t.Fatalf("words kept: %v in %+v", count, entries)
+	}
+	// Concurrent removes too.
+	var wg2 sync.WaitGroup
+	for i := 1; i < writers; i++ {
+		if i%4 == 0 {
+			continue
+		}
+		tf := onCluster(t, kc, ns)
+		wg2.Add(1)
+		go func(i int) {
+			defer wg2.Done()
+			if err := run(tf, "remove", fmt.Sprintf("word-%02d", i)); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg2.Wait()
+	entries = listEntries(t, onCluster(t, kc, ns))
+	var global []string
+	for _, e := range entries {
+		if e.Scope == "global" {
+			global = append(global, e.Word)
+		}
+	}
+	if !reflect.DeepEqual(global, []string{"seed"}) {
+		t.Fatalf("global words after removes: %v", global)
+	}
+}
+
+func listEntries(t *testing.T, tf *cmdutil.TestFactory) []Entry {
+	t.Helper()
+	if err := run(tf, "list", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var out []Entry
+	if err := yaml.Unmarshal(tf.Stdout.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestClusterConsolePluginRoundTrips(t *testing.T) {
+	kc := testenv.Kubeconfig(t)
+	ns := testenv.Namespace(t, kc)
+	dc := testenv.Dynamic(t, kc)
+	b, err := os.ReadFile("testdata/console-request-block.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := strings.Cut(string(b), "\n---")
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
+		t.Fatal(err)
+	}
+	obj.SetNamespace(ns)
+	created, err := dc.Resource(k8s.WasmPluginGVR).Namespace(ns).Create(context.Background(), obj, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := onCluster(t, kc, ns)
+	for _, args := range [][]string{{"add", "secret"}, {"add", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "secret"}} {
+		if err := run(tf, args...); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	after, err := dc.Resource(k8s.WasmPluginGVR).Namespace(ns).Get(context.Background(), created.GetName(), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := created.Object["spec"].(map[string]any)
+	got := after.Object["spec"].(map[string]any)
+	// By design: block_bodys is written block_bodies and case_sensitive is written explicitly (true:
+	// what the built-in plugin assumed when it was unset). Everything else is as it was.
+	wantCfg := want["defaultConfig"].(map[string]any)
+	wantCfg["block_bodies"] = wantCfg["block_bodys"]
+	delete(wantCfg, "block_bodys")
+	wantCfg["case_sensitive"] = true
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(after.GetLabels(), created.GetLabels()) {
+		a, _ := yaml.Marshal(got)
+		t.Fatalf("the console's plugin changed:\n%s", a)
+	}
+}
