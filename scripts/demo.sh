@@ -16,6 +16,15 @@ step consumer add bob --dir "$dir" --dry-run=client
 step consumer add bob --dir "$dir"
 step consumer rotate bob --dir "$dir"
 step consumer list --dir "$dir" -o wide
+step route list --dir "$dir"
+step route bind team-a/deepseek --consumer bob --dir "$dir"
+step block add password api_key --dir "$dir"
+step block add project-x --route gpt-4o --dir "$dir"
+step block list --dir "$dir"
+step block test "what is the admin PASSWORD?" --dir "$dir"
+step block test 'my \u0070assword' --raw --dir "$dir"
+step consumer show alice --dir "$dir"
+step route unbind gpt-4o --consumer alice --dir "$dir" || true
 step consumer remove alice --dir "$dir" || true
 step consumer remove alice --dir "$dir" --force
 step consumer list --dir "$dir" -o json
