@@ -18,24 +18,17 @@ import (
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
 
-func onCluster(t *testing.T, kc, ns string) *cmdutil.TestFactory {
-	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
-	tf.UseCluster(kc, ns)
-	return tf
-}
-
 func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
-	if err := run(onCluster(t, kc, ns), "add", "seed"); err != nil {
+	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "seed"); err != nil {
 		t.Fatal(err)
 	}
 	const writers = 16
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for i := 0; i < writers; i++ {
-		tf := onCluster(t, kc, ns)
+		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 		args := []string{"add", fmt.Sprintf("word-%02d", i)}
 		if i%4 == 0 {
 			args = append(args, "--route", "gpt-4o")
@@ -53,7 +46,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	tf := onCluster(t, kc, ns)
+	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 	if err := run(tf, "list", "-o", "name"); err == nil {
 		t.Fatal("-o name accepted by block list")
 	}
@@ -73,7 +66,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 		if i%4 == 0 {
 			continue
 		}
-		tf := onCluster(t, kc, ns)
+		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 		wg2.Add(1)
 		go func(i int) {
 			defer wg2.Done()
@@ -83,7 +76,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 		}(i)
 	}
 	wg2.Wait()
-	entries = listEntries(t, onCluster(t, kc, ns))
+	entries = listEntries(t, cmdutil.NewClusterTestFactory(t, kc, ns))
 	var global []string
 	for _, e := range entries {
 		if e.Scope == "global" {
@@ -125,7 +118,7 @@ func TestClusterConsolePluginRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf := onCluster(t, kc, ns)
+	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 	for _, args := range [][]string{{"add", "secret"}, {"add", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "secret"}} {
 		if err := run(tf, args...); err != nil {
 			t.Fatalf("%v: %v", args, err)

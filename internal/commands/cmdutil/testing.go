@@ -75,3 +75,11 @@ func (tf *TestFactory) UseCluster(kubeconfig, ns string) {
 	tf.Store = func() (k8s.Store, error) { return k8s.NewClusterStore(opts) }
 	tf.Clientset = func() (kubernetes.Interface, error) { return k8s.Clientset(opts) }
 }
+
+// NewClusterTestFactory is a test factory on a real API server, working in namespace ns.
+func NewClusterTestFactory(t testing.TB, kubeconfig, ns string) *TestFactory {
+	t.Helper()
+	tf := NewTestFactory(t)
+	tf.UseCluster(kubeconfig, ns)
+	return tf
+}

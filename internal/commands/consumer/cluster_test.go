@@ -20,14 +20,6 @@ import (
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
 
-// onCluster is a test factory whose store is the real API server, in a fresh namespace.
-func onCluster(t *testing.T, kubeconfig, ns string) *cmdutil.TestFactory {
-	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
-	tf.UseCluster(kubeconfig, ns)
-	return tf
-}
-
 func getKeyAuth(t *testing.T, dc dynamic.Interface, ns string) *unstructured.Unstructured {
 	t.Helper()
 	obj, err := dc.Resource(k8s.WasmPluginGVR).Namespace(ns).Get(context.Background(), "key-auth.internal", metav1.GetOptions{})
@@ -50,7 +42,7 @@ func TestClusterLifecycle(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
 	dc := testenv.Dynamic(t, kc)
-	tf := onCluster(t, kc, ns)
+	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 
 	if err := run(tf, "add", "alice"); err != nil {
 		t.Fatal(err)
@@ -93,7 +85,7 @@ func TestClusterLifecycle(t *testing.T) {
 func TestClusterConcurrentAddsKeepEveryConsumer(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
-	if err := run(onCluster(t, kc, ns), "add", "seed"); err != nil {
+	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "seed"); err != nil {
 		t.Fatal(err)
 	}
 	const writers = 20
@@ -101,7 +93,7 @@ func TestClusterConcurrentAddsKeepEveryConsumer(t *testing.T) {
 	errs := make(chan error, writers)
 	for i := 0; i < writers; i++ {
 		// Each writer has its own factory, client and connection, like a separate process.
-		tf := onCluster(t, kc, ns)
+		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -125,7 +117,7 @@ func TestClusterServerDryRunWritesNothing(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
 	dc := testenv.Dynamic(t, kc)
-	tf := onCluster(t, kc, ns)
+	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 	if err := run(tf, "add", "alice", "--dry-run=server"); err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +144,10 @@ func TestClusterViewerForbiddenIsExplained(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	viewer := testenv.ViewerKubeconfig(t)
 	ns := testenv.Namespace(t, kc)
-	if err := run(onCluster(t, kc, ns), "add", "alice"); err != nil {
+	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	tf := onCluster(t, viewer, ns)
+	tf := cmdutil.NewClusterTestFactory(t, viewer, ns)
 	if err := run(tf, "list", "-o", "name"); err != nil || tf.Stdout.String() != "alice\n" {
 		t.Fatalf("the viewer cannot list: %v %q", err, tf.Stdout)
 	}
@@ -191,7 +183,7 @@ func TestClusterConsoleKeyAuthRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf := onCluster(t, kc, ns)
+	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
 	for _, args := range [][]string{{"add", "bob"}, {"rotate", "alice"}, {"rotate", "alice", "--finish"}, {"remove", "bob"}} {
 		if err := run(tf, args...); err != nil {
 			t.Fatalf("%v: %v", args, err)
@@ -220,7 +212,7 @@ func TestClusterUnreachable(t *testing.T) {
 	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tf := onCluster(t, kc, "higress-system")
+	tf := cmdutil.NewClusterTestFactory(t, kc, "higress-system")
 	err := run(tf, "list")
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot reach the cluster: https://127.0.0.1:1: ") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error = %v", err)

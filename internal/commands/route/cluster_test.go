@@ -15,13 +15,6 @@ import (
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
 
-func onCluster(t *testing.T, kc, ns string) *cmdutil.TestFactory {
-	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
-	tf.UseCluster(kc, ns)
-	return tf
-}
-
 func ingress(ns, name, class, host string) *networkingv1.Ingress {
 	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
 	if class != "" {
@@ -54,14 +47,14 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	}
 	const consumers = 12
 	for i := 0; i < consumers; i++ {
-		if err := onCluster(t, kc, higressNS).Run(consumer.NewCmdConsumer(onCluster(t, kc, higressNS).Factory), "add", fmt.Sprintf("user-%02d", i)); err != nil {
+		if err := cmdutil.NewClusterTestFactory(t, kc, higressNS).Run(consumer.NewCmdConsumer(cmdutil.NewClusterTestFactory(t, kc, higressNS).Factory), "add", fmt.Sprintf("user-%02d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	teamRoute := teamNS + "/deepseek"
 	var wg sync.WaitGroup
 	for i := 0; i < consumers; i++ {
-		tf := onCluster(t, kc, higressNS)
+		tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
 		route := "gpt-4o"
 		if i%2 == 1 {
 			route = teamRoute
@@ -76,7 +69,7 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	}
 	wg.Wait()
 
-	tf := onCluster(t, kc, higressNS)
+	tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
 	got := listJSON(t, tf)
 	even, odd := []string{}, []string{}
 	for _, n := range got["gpt-4o"].Consumers {
@@ -101,7 +94,7 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	// Concurrent unbinds of all but one consumer per route.
 	var wg2 sync.WaitGroup
 	for i := 2; i < consumers; i++ {
-		tf := onCluster(t, kc, higressNS)
+		tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
 		route := "gpt-4o"
 		if i%2 == 1 {
 			route = teamRoute
@@ -115,12 +108,12 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 		}(i)
 	}
 	wg2.Wait()
-	got = listJSON(t, onCluster(t, kc, higressNS))
+	got = listJSON(t, cmdutil.NewClusterTestFactory(t, kc, higressNS))
 	if !reflect.DeepEqual(got["gpt-4o"].Consumers, []string{"user-00"}) || !reflect.DeepEqual(got[teamRoute].Consumers, []string{"user-01"}) {
 		t.Fatalf("after unbinds: %v / %v", got["gpt-4o"].Consumers, got[teamRoute].Consumers)
 	}
 	// The viewer may read WasmPlugins but not Ingresses: the list still shows the rules' routes.
-	viewer := onCluster(t, testenv.ViewerKubeconfig(t), higressNS)
+	viewer := cmdutil.NewClusterTestFactory(t, testenv.ViewerKubeconfig(t), higressNS)
 	viewerList := listJSON(t, viewer)
 	if _, ok := viewerList["gpt-4o"]; !ok || len(viewerList) != 2 {
 		t.Fatalf("viewer list: %v", viewerList)
