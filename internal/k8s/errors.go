@@ -23,9 +23,33 @@ type Error struct {
 func (e *Error) Error() string { return e.msg }
 func (e *Error) Unwrap() error { return e.err }
 
+// Resource names a kind of object in error messages and says what RBAC the tool needs on it.
+type Resource struct {
+	Kind   string // singular, lower case: "wasmplugin"
+	Plural string // for lists: "wasmplugins"
+	API    string // the API serving it, for "not served": "wasmplugins.extensions.higress.io"
+	Needs  string // the permission hint for Forbidden
+}
+
+// Resources the tool reads or writes.
+var (
+	WasmPlugins = Resource{Kind: "wasmplugin", Plural: "wasmplugins", API: "the WasmPlugin API (wasmplugins.extensions.higress.io)",
+		Needs: "the tool needs get, list, watch, create and update on wasmplugins.extensions.higress.io in that namespace"}
+	Ingresses = Resource{Kind: "ingress", Plural: "ingresses", API: "the Ingress API (ingresses.networking.k8s.io/v1)",
+		Needs: "route list needs list on ingresses.networking.k8s.io in every namespace"}
+	Pods = Resource{Kind: "pod", Plural: "pods", API: "the Pod API",
+		Needs: "usage needs list on pods and get on pods/log in the gateway's namespace"}
+)
+
 // Explain translates an API error from verb on wasmplugin name (empty for list) in namespace.
-// It is the one place where API errors get their wording.
 func Explain(err error, verb, name, namespace string) error {
+	return ExplainFor(err, WasmPlugins, verb, name, namespace)
+}
+
+// ExplainFor translates an API error from verb on the named object of a resource (name empty: a
+// list; namespace empty: every namespace) into one line. It is the one place where API errors get
+// their wording.
+func ExplainFor(err error, res Resource, verb, name, namespace string) error {
 	if err == nil {
 		return nil
 	}
@@ -33,19 +57,24 @@ func Explain(err error, verb, name, namespace string) error {
 	if errors.As(err, &already) {
 		return err
 	}
-	what := fmt.Sprintf("wasmplugin %q", namespace+"/"+name)
-	if name == "" {
-		what = fmt.Sprintf("wasmplugins in namespace %q", namespace)
+	what := fmt.Sprintf("%s %q", res.Kind, namespace+"/"+name)
+	switch {
+	case name == "" && namespace == "":
+		what = res.Plural + " in all namespaces"
+	case name == "":
+		what = fmt.Sprintf("%s in namespace %q", res.Plural, namespace)
 	}
 	var msg string
 	switch {
 	case apierrors.IsNotFound(err) && name == "":
-		msg = "the WasmPlugin API (wasmplugins.extensions.higress.io) is not served by this cluster: is Higress installed?"
+		msg = res.API + " is not served by this cluster"
+		if res == WasmPlugins {
+			msg += ": is Higress installed?"
+		}
 	case apierrors.IsNotFound(err):
 		msg = what + " not found"
 	case apierrors.IsForbidden(err):
-		msg = fmt.Sprintf("cannot %s %s: %s; the tool needs get, list, watch, create and update on wasmplugins.extensions.higress.io in that namespace (see the Role in the README)",
-			verb, what, statusMessage(err))
+		msg = fmt.Sprintf("cannot %s %s: %s; %s (see RBAC in the README)", verb, what, statusMessage(err), res.Needs)
 	case apierrors.IsUnauthorized(err):
 		msg = "the cluster rejected the credentials (401 Unauthorized): check the kubeconfig's user"
 	case apierrors.IsConflict(err):

@@ -63,7 +63,7 @@ func sortRoutes(routes []Route) {
 func ListRoutes(ctx context.Context, cs kubernetes.Interface, higressNamespace string) ([]Route, error) {
 	list, err := cs.NetworkingV1().Ingresses(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return nil, Explain(err, "list", "ingresses", "")
+		return nil, ExplainFor(err, Ingresses, "list", "", "")
 	}
 	var routes []Route
 	for i := range list.Items {

@@ -1,0 +1,243 @@
+package usage
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Dim is a dimension usage can be grouped by.
+type Dim string
+
+const (
+	ByConsumer Dim = "consumer"
+	ByModel    Dim = "model"
+	ByRoute    Dim = "route"
+	ByDay      Dim = "day"
+	ByStatus   Dim = "status"
+)
+
+// Dims are all dimensions, in the order they are listed.
+var Dims = []Dim{ByConsumer, ByModel, ByRoute, ByDay, ByStatus}
+
+// ParseDims reads a --by list such as "consumer,model".
+func ParseDims(list []string) ([]Dim, error) {
+	var out []Dim
+	for _, s := range list {
+		d := Dim(strings.ToLower(strings.TrimSpace(s)))
+		if !slices.Contains(Dims, d) {
+			return nil, fmt.Errorf("cannot group by %q: use consumer, model, route, day or status", s)
+		}
+		if slices.Contains(out, d) {
+			return nil, fmt.Errorf("%q given twice", s)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("group by at least one of consumer, model, route, day, status")
+	}
+	return out, nil
+}
+
+func (d Dim) of(r *Record) string {
+	switch d {
+	case ByConsumer:
+		return r.Consumer
+	case ByModel:
+		return r.Model
+	case ByRoute:
+		return r.Route
+	case ByDay:
+		if r.Time.IsZero() {
+			return None
+		}
+		return r.Time.UTC().Format("2006-01-02")
+	case ByStatus:
+		if r.Status == 0 {
+			return None
+		}
+		return strconv.Itoa(r.Status)
+	}
+	return ""
+}
+
+// Group is the usage of one group of requests.
+type Group struct {
+	Keys             []string // one per dimension, in the aggregator's order
+	Requests, Errors int64
+	InputTokens      int64
+	OutputTokens     int64
+	CachedTokens     int64
+	// CostUSD is the estimated cost of the priced requests; UnpricedRequests counts those whose
+	// model has no price (or whose tokens are unknown): when it is non-zero the cost is partial,
+	// and when every request is unpriced there is no cost at all.
+	CostUSD          float64
+	UnpricedRequests int64
+	Duration         Histogram
+	FirstToken       Histogram
+}
+
+// Priced reports whether the group has a cost: at least one request was priced.
+func (g *Group) Priced() bool { return g.UnpricedRequests < g.Requests }
+
+// Aggregator sums records into groups. Memory grows with the number of groups, never with the
+// number of records.
+type Aggregator struct {
+	by      []Dim
+	prices  *Prices
+	groups  map[string]*Group
+	keyBuf  []byte
+	keysBuf []string
+	// Lines counts what was read: requests counted, skipped lines.
+	Requests, Skipped int64
+}
+
+// NewAggregator groups by the given dimensions and prices with prices (nil: the built-in table).
+func NewAggregator(by []Dim, prices *Prices) *Aggregator {
+	if prices == nil {
+		prices = BuiltinPrices()
+	}
+	return &Aggregator{by: by, prices: prices, groups: map[string]*Group{}, keysBuf: make([]string, len(by))}
+}
+
+// By returns the dimensions.
+func (a *Aggregator) By() []Dim { return a.by }
+
+// AddLine parses and adds one access-log line.
+func (a *Aggregator) AddLine(line []byte) {
+	r, kind := ParseLine(line)
+	switch kind {
+	case Request:
+		a.Add(&r)
+	case Skipped:
+		a.Skipped++
+	}
+}
+
+// Add adds one request.
+func (a *Aggregator) Add(r *Record) {
+	a.Requests++
+	a.keyBuf = a.keyBuf[:0]
+	for i, d := range a.by {
+		k := d.of(r)
+		a.keysBuf[i] = k
+		a.keyBuf = append(a.keyBuf, k...)
+		a.keyBuf = append(a.keyBuf, 0)
+	}
+	g, ok := a.groups[string(a.keyBuf)]
+	if !ok {
+		g = &Group{Keys: slices.Clone(a.keysBuf)}
+		a.groups[string(a.keyBuf)] = g
+	}
+	g.Requests++
+	if r.Error() {
+		g.Errors++
+	}
+	g.InputTokens += r.InputTokens
+	g.OutputTokens += r.OutputTokens
+	g.CachedTokens += r.CachedTokens
+	switch price, ok := a.prices.Lookup(r.Model); {
+	case !r.HasAILog && r.Error():
+		// Refused before any AI plugin logged it (401, 403, 429...): no model was called.
+	case !r.HasAILog:
+		// Tokens unknown (a gateway before v2.0.5, or a route without ai-statistics).
+		g.UnpricedRequests++
+	case ok:
+		g.CostUSD += price.Cost(r.InputTokens, r.CachedTokens, r.OutputTokens)
+	case r.InputTokens == 0 && r.OutputTokens == 0:
+		// No tokens: nothing to price.
+	default:
+		g.UnpricedRequests++
+	}
+	if r.Duration >= 0 {
+		g.Duration.Add(r.Duration)
+	}
+	if r.FirstToken >= 0 {
+		g.FirstToken.Add(r.FirstToken)
+	}
+}
+
+// Groups returns the groups sorted by their keys.
+func (a *Aggregator) Groups() []*Group {
+	out := make([]*Group, 0, len(a.groups))
+	for _, g := range a.groups {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(x, y *Group) int { return slices.Compare(x.Keys, y.Keys) })
+	return out
+}
+
+// Histogram records latencies in ms in logarithmic buckets 2% wide: quantiles within 1% of the
+// exact value, in a fixed size whatever the number of values.
+type Histogram struct {
+	counts []uint32
+	n      int64
+	zeros  int64
+}
+
+const (
+	histGrowth  = 1.02
+	histBuckets = 1100 // up to 1.02^1100 ms: years
+)
+
+var logGrowth = math.Log(histGrowth)
+
+// Add records a value in ms.
+func (h *Histogram) Add(ms float64) {
+	h.n++
+	if ms < 1 {
+		h.zeros++
+		return
+	}
+	if h.counts == nil {
+		h.counts = make([]uint32, histBuckets)
+	}
+	i := int(math.Log(ms) / logGrowth)
+	if i >= histBuckets {
+		i = histBuckets - 1
+	}
+	h.counts[i]++
+}
+
+// Count is the number of values.
+func (h *Histogram) Count() int64 { return h.n }
+
+// Quantile returns the q-quantile (0 < q <= 1), or -1 when there are no values.
+func (h *Histogram) Quantile(q float64) float64 {
+	if h.n == 0 {
+		return -1
+	}
+	rank := int64(math.Ceil(q * float64(h.n)))
+	if rank < 1 {
+		rank = 1
+	}
+	if rank <= h.zeros {
+		return 0
+	}
+	seen := h.zeros
+	for i, c := range h.counts {
+		seen += int64(c)
+		if seen >= rank {
+			// The bucket's geometric middle.
+			return math.Pow(histGrowth, float64(i)+0.5)
+		}
+	}
+	return -1
+}
+
+// Merge adds another histogram's values.
+func (h *Histogram) Merge(o *Histogram) {
+	h.n += o.n
+	h.zeros += o.zeros
+	if o.counts == nil {
+		return
+	}
+	if h.counts == nil {
+		h.counts = make([]uint32, histBuckets)
+	}
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+}

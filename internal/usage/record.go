@@ -1,0 +1,161 @@
+// Package usage reads Higress's AI usage: it parses the gateway's access log (the ai_log field
+// that ai-statistics and ai-proxy write) and its Prometheus metrics, aggregates requests, tokens,
+// estimated cost and latency by consumer, model, route, day or status in bounded memory, and
+// reads from files, pod logs or Prometheus, to the end or following. It prints nothing: the usage
+// command and the dashboard present what it computes.
+package usage
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// None stands for a missing consumer, model or route, as Higress's metrics label it.
+const None = "none"
+
+// Record is one request of the access log.
+type Record struct {
+	Time     time.Time // start_time; zero when absent
+	Consumer string
+	Model    string
+	Route    string
+	Status   int // response_code; 0 when absent
+	// Tokens from ai_log; 0 when absent.
+	InputTokens, OutputTokens, CachedTokens int64
+	// HasAILog is false for lines of gateways older than v2.0.5 (no ai_log at all) or an empty one.
+	HasAILog bool
+	// Duration is the request's duration in ms; FirstToken the time to the first token of a
+	// streamed answer in ms. Negative when absent.
+	Duration, FirstToken float64
+}
+
+// Error reports a request that failed: response_code >= 400.
+func (r Record) Error() bool { return r.Status >= 400 }
+
+// LineKind says what a line was.
+type LineKind int
+
+const (
+	Request LineKind = iota // one request, counted
+	Blank                   // empty or whitespace: ignored
+	Skipped                 // not a JSON object: skipped and counted
+)
+
+// ParseLine reads one access-log line.
+func ParseLine(line []byte) (Record, LineKind) {
+	if skipSpace(line, 0) == len(line) {
+		return Record{}, Blank
+	}
+	r := Record{Consumer: None, Model: None, Route: None, Duration: -1, FirstToken: -1}
+	var aiLog []byte
+	ok := eachField(line, func(key, value []byte) {
+		switch string(key) {
+		case "ai_log":
+			aiLog = value
+		case "response_code":
+			r.Status = int(intValue(value))
+		case "route_name":
+			r.Route = nameValue(value, None)
+		case "duration":
+			r.Duration = floatValue(value)
+		case "start_time":
+			if s, ok := stringValue(value); ok {
+				r.Time, _ = time.Parse(time.RFC3339Nano, string(s))
+			}
+		}
+	})
+	if !ok {
+		return Record{}, Skipped
+	}
+	if aiLog != nil {
+		r.parseAILog(aiLog)
+	}
+	return r, Request
+}
+
+// parseAILog reads ai_log: an object encoded in a string (or, from other log formats, an object).
+func (r *Record) parseAILog(value []byte) {
+	obj := value
+	if s, ok := stringValue(value); ok {
+		obj = s
+	}
+	var first float64 = -1
+	valid := eachField(obj, func(key, v []byte) {
+		switch string(key) {
+		case "consumer":
+			r.Consumer = nameValue(v, None)
+		case "model":
+			r.Model = nameValue(v, None)
+		case "input_token":
+			r.InputTokens = intValue(v)
+		case "output_token":
+			r.OutputTokens = intValue(v)
+		case "cached_tokens":
+			r.CachedTokens = intValue(v)
+		case "llm_first_token_duration":
+			first = floatValue(v)
+		}
+	})
+	if !valid {
+		// "-", "" or something else: as if the gateway wrote no ai_log.
+		r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.CachedTokens = None, None, 0, 0, 0
+		return
+	}
+	r.HasAILog = true
+	r.FirstToken = first
+	if r.CachedTokens > r.InputTokens {
+		r.CachedTokens = r.InputTokens
+	}
+}
+
+// nameValue is a string value, or def when it is empty, "-", or not a string.
+func nameValue(v []byte, def string) string {
+	s, ok := stringValue(v)
+	if !ok || len(s) == 0 || (len(s) == 1 && s[0] == '-') {
+		return def
+	}
+	return string(s)
+}
+
+// floatValue reads a number written as a JSON number or a string; -1 when absent or invalid.
+func floatValue(v []byte) float64 {
+	if s, ok := stringValue(v); ok {
+		v = s
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return -1
+	}
+	return f
+}
+
+// maxCount bounds a count: anything larger is not a real token count or status.
+const maxCount = 1e15
+
+// intValue reads a count written as a JSON number or a string; 0 when absent, negative, larger
+// than maxCount or invalid.
+func intValue(v []byte) int64 {
+	if s, ok := stringValue(v); ok {
+		v = s
+	}
+	if len(v) == 0 || len(v) > 15 {
+		return floatCount(v)
+	}
+	n := int64(0)
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return floatCount(v)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+func floatCount(v []byte) int64 {
+	f := floatValue(v)
+	if f < 0 || f > maxCount {
+		return 0
+	}
+	return int64(f)
+}

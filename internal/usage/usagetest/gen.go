@@ -1,0 +1,150 @@
+// Package usagetest writes realistic Higress gateway access logs for tests and benchmarks, and
+// keeps the truth of what it wrote, so results can be checked against something computed
+// without the parser.
+package usagetest
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+)
+
+// Consumers and Models the generator uses; "llama-local" has no built-in price and "none" is a
+// request without a consumer.
+var (
+	Consumers = []string{"alice", "bob", "data-team", "ci", "research", "support", "none"}
+	Models    = []string{"gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus", "gpt-4o-2024-08-06", "llama-local"}
+	Routes    = []string{"gpt-4o", "team-a/deepseek", "qwen"}
+)
+
+// Totals are what the generator wrote for one consumer and model.
+type Totals struct {
+	Requests, Errors, Input, Output, Cached int64
+}
+
+// Truth is what the generator wrote, by consumer and model ("none" for either when the line had
+// none), and the lines that are not requests.
+type Truth struct {
+	ByConsumerModel map[[2]string]*Totals
+	Skipped         int // lines that are not JSON objects
+	Blank           int
+	Lines           int
+}
+
+// Start is the time of the first request.
+var Start = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+// Write writes n lines (requests, plus a few blank and garbage lines) and returns the truth.
+func Write(w io.Writer, n int, seed uint64) (Truth, error) {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	bw := bufio.NewWriterSize(w, 1<<20)
+	truth := Truth{ByConsumerModel: map[[2]string]*Totals{}}
+	t := Start
+	for i := 0; i < n; i++ {
+		truth.Lines++
+		switch x := rng.IntN(1000); {
+		case x == 0:
+			truth.Blank++
+			bw.WriteString("\n")
+			continue
+		case x == 1:
+			truth.Skipped++
+			bw.WriteString("[warning][wasm] some envoy line that is not JSON\n")
+			continue
+		case x == 2:
+			truth.Skipped++
+			bw.WriteString(`{"truncated": "line` + "\n")
+			continue
+		}
+		t = t.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
+		consumer := Consumers[rng.IntN(len(Consumers))]
+		model := Models[rng.IntN(len(Models))]
+		status := 200
+		switch x := rng.IntN(100); {
+		case x < 3:
+			status = 429
+		case x < 5:
+			status = 500
+		case x < 6:
+			status = 401
+		}
+		entry := map[string]string{
+			"authority": "ai.example.com", "bytes_received": fmt.Sprint(200 + rng.IntN(5000)), "bytes_sent": fmt.Sprint(rng.IntN(20000)),
+			"downstream_local_address": "10.0.0.5:80", "downstream_remote_address": "10.1.2.3:51234",
+			"duration": fmt.Sprint(50 + rng.IntN(30000)), "istio_policy_status": "-", "method": "POST", "path": "/v1/chat/completions",
+			"protocol": "HTTP/1.1", "request_id": fmt.Sprintf("%08x-1c2d-4e5f-8a9b-%012x", rng.Uint32(), rng.Uint64()&0xffffffffffff),
+			"requested_server_name": "-", "response_code": fmt.Sprint(status), "response_flags": "-",
+			"route_name": Routes[rng.IntN(len(Routes))], "start_time": t.Format("2006-01-02T15:04:05.000Z"), "trace_id": "-",
+			"upstream_cluster": "outbound|443||llm-openai.internal.dns", "upstream_host": "104.18.7.192:443",
+			"upstream_local_address": "10.0.0.5:40112", "upstream_service_time": fmt.Sprint(40 + rng.IntN(30000)),
+			"upstream_transport_failure_reason": "-", "user_agent": "OpenAI/Python 1.52.0", "x_forwarded_for": "10.1.2.3",
+			"response_code_details": "via_upstream",
+		}
+		key := [2]string{"none", "none"}
+		var tot Totals
+		tot.Requests = 1
+		if status >= 400 {
+			tot.Errors = 1
+		}
+		switch x := rng.IntN(100); {
+		case x < 4 || status == 401:
+			// A gateway before v2.0.5 (or a request refused before any AI plugin): no ai_log.
+		case x < 6:
+			entry["ai_log"] = "-"
+		default:
+			key = [2]string{consumer, model}
+			in, out := int64(rng.IntN(4000)), int64(rng.IntN(1500))
+			if status >= 400 {
+				in, out = 0, 0
+			}
+			cachedTokens := int64(0)
+			if in > 0 && rng.IntN(4) == 0 {
+				cachedTokens = int64(rng.IntN(int(in)))
+			}
+			ai := map[string]any{"model": model, "response_type": "normal", "llm_service_duration": 40 + rng.IntN(30000),
+				"chat_id": fmt.Sprintf("chatcmpl-%x", rng.Uint64()), "api": "chat_completions"}
+			if consumer != "none" {
+				ai["consumer"] = consumer
+			}
+			if rng.IntN(10) < 3 {
+				// Older ai-statistics wrote counts as strings.
+				ai["input_token"], ai["output_token"], ai["total_token"] = fmt.Sprint(in), fmt.Sprint(out), fmt.Sprint(in+out)
+			} else {
+				ai["input_token"], ai["output_token"], ai["total_token"] = in, out, in+out
+			}
+			if cachedTokens > 0 {
+				ai["cached_tokens"] = cachedTokens
+			}
+			if rng.IntN(2) == 0 {
+				ai["response_type"] = "stream"
+				ai["llm_first_token_duration"] = 100 + rng.IntN(3000)
+			}
+			b, err := json.Marshal(ai)
+			if err != nil {
+				return truth, err
+			}
+			entry["ai_log"] = string(b)
+			tot.Input, tot.Output, tot.Cached = in, out, cachedTokens
+		}
+		line, err := json.Marshal(entry)
+		if err != nil {
+			return truth, err
+		}
+		bw.Write(line)
+		bw.WriteByte('\n')
+		acc := truth.ByConsumerModel[key]
+		if acc == nil {
+			acc = &Totals{}
+			truth.ByConsumerModel[key] = acc
+		}
+		acc.Requests += tot.Requests
+		acc.Errors += tot.Errors
+		acc.Input += tot.Input
+		acc.Output += tot.Output
+		acc.Cached += tot.Cached
+	}
+	return truth, bw.Flush()
+}

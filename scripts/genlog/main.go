@@ -1,0 +1,22 @@
+// Command genlog writes a realistic Higress gateway access log for benchmarks:
+//
+//	go run ./scripts/genlog -n 100000 -seed 1 > access.log
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
+)
+
+func main() {
+	n := flag.Int("n", 100000, "lines to write")
+	seed := flag.Uint64("seed", 1, "random seed")
+	flag.Parse()
+	if _, err := usagetest.Write(os.Stdout, *n, *seed); err != nil {
+		fmt.Fprintln(os.Stderr, "genlog:", err)
+		os.Exit(1)
+	}
+}
