@@ -1,0 +1,161 @@
+package usage
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
+)
+
+// listPrice is the test's own copy of the list prices it relies on (USD per million: input, cached
+// input, output), so costs are computed here without the code under test.
+var listPrice = map[string][3]float64{
+	"gpt-4o":            {2.50, 1.25, 10},
+	"gpt-4o-2024-08-06": {2.50, 1.25, 10}, // priced as gpt-4o: the date suffix is removed
+	"gpt-4o-mini":       {0.15, 0.075, 0.60},
+	"deepseek-chat":     {0.28, 0.028, 0.42},
+	"qwen-plus":         {0.40, 0.40, 1.20}, // no cached price: cached input costs as input
+}
+
+func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
+	var buf bytes.Buffer
+	truth, err := usagetest.Write(&buf, 20000, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := NewAggregator([]Dim{ByConsumer, ByModel}, nil)
+	src := FileSource{Path: "-", Stdin: &buf}
+	if err := Collect(context.Background(), []Source{src}, false, Filter{}, agg); err != nil {
+		t.Fatal(err)
+	}
+	if agg.Skipped != int64(truth.Skipped) {
+		t.Fatalf("skipped %d, wrote %d garbage lines", agg.Skipped, truth.Skipped)
+	}
+	groups := agg.Groups()
+	if len(groups) != len(truth.ByConsumerModel) {
+		t.Fatalf("%d groups, want %d", len(groups), len(truth.ByConsumerModel))
+	}
+	var requests int64
+	for _, g := range groups {
+		want := truth.ByConsumerModel[[2]string{g.Keys[0], g.Keys[1]}]
+		if want == nil {
+			t.Fatalf("unexpected group %v", g.Keys)
+		}
+		got := usagetest.Totals{Requests: g.Requests, Errors: g.Errors, Input: g.InputTokens, Output: g.OutputTokens, Cached: g.CachedTokens}
+		if got != *want {
+			t.Fatalf("%v: got %+v, want %+v", g.Keys, got, *want)
+		}
+		requests += g.Requests
+		model := g.Keys[1]
+		p, priced := listPrice[model]
+		switch {
+		case priced:
+			cost := (float64(want.Input-want.Cached)*p[0] + float64(want.Cached)*p[1] + float64(want.Output)*p[2]) / 1e6
+			if math.Abs(g.CostUSD-cost) > 1e-9 || g.UnpricedRequests != 0 {
+				t.Fatalf("%v: cost %.9f (unpriced %d), want %.9f", g.Keys, g.CostUSD, g.UnpricedRequests, cost)
+			}
+		case model == "llama-local":
+			// No built-in price: every request that used tokens is unpriced, never $0.
+			if g.UnpricedRequests == 0 || g.CostUSD != 0 {
+				t.Fatalf("%v: unpriced %d cost %f", g.Keys, g.UnpricedRequests, g.CostUSD)
+			}
+		}
+	}
+	if requests != int64(truth.Lines-truth.Skipped-truth.Blank) {
+		t.Fatalf("%d requests from %d lines (%d skipped, %d blank)", requests, truth.Lines, truth.Skipped, truth.Blank)
+	}
+}
+
+func TestPricesFileOverridesAndExtends(t *testing.T) {
+	p := BuiltinPrices()
+	if _, ok := p.Lookup("llama-local"); ok {
+		t.Fatal("llama-local priced by default")
+	}
+	for model, want := range map[string]float64{"gpt-4o": 2.5, "openai/gpt-4o-2024-08-06": 2.5, "GPT-4o-mini": 0.15, "deepseek/deepseek-chat": 0.28, "gpt-3.5-turbo-0125": 0.5} {
+		if got, ok := p.Lookup(model); !ok || got.Input != want {
+			t.Errorf("Lookup(%q) = %+v %v, want input %v", model, got, ok, want)
+		}
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "prices.yaml")
+	os.WriteFile(file, []byte("models:\n  llama-local: {input: 0, output: 0}\n  gpt-4o: {input: 2, output: 8, cached_input: 1}\n"), 0o644)
+	if err := p.LoadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := p.Lookup("llama-local"); !ok || got.Cost(1000, 0, 1000) != 0 {
+		t.Fatalf("llama-local: %+v %v", got, ok)
+	}
+	if got, _ := p.Lookup("gpt-4o"); got.Cost(1e6, 5e5, 1e6) != 1+0.5+8 {
+		t.Fatalf("gpt-4o override: %+v", got)
+	}
+	for _, bad := range []string{"models: {x: {input: 1}}", "models: {x: {input: -1, output: 1}}", "models: {x: {input: 1, output: 1, extra: 2}}", "{}", "not: [valid"} {
+		os.WriteFile(file, []byte(bad), 0o644)
+		if err := BuiltinPrices().LoadFile(file); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	if err := BuiltinPrices().LoadFile(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("accepted a missing file")
+	}
+}
+
+func TestHistogramQuantilesAreClose(t *testing.T) {
+	var h Histogram
+	for i := 1; i <= 10000; i++ {
+		h.Add(float64(i))
+	}
+	for _, q := range []struct{ q, want float64 }{{0.5, 5000}, {0.95, 9500}, {1, 10000}} {
+		if got := h.Quantile(q.q); math.Abs(got-q.want)/q.want > 0.011 {
+			t.Errorf("p%v = %v, want %v within 1%%", q.q*100, got, q.want)
+		}
+	}
+	var empty Histogram
+	if empty.Quantile(0.5) != -1 {
+		t.Error("empty histogram has a quantile")
+	}
+	var zeros Histogram
+	zeros.Add(0)
+	zeros.Add(0.5)
+	if zeros.Quantile(0.95) != 0 {
+		t.Error("sub-millisecond values")
+	}
+}
+
+func TestDimsAndFilter(t *testing.T) {
+	if _, err := ParseDims([]string{"consumer", "cost"}); err == nil {
+		t.Fatal("unknown dimension accepted")
+	}
+	if _, err := ParseDims([]string{"model", "MODEL"}); err == nil {
+		t.Fatal("dimension twice accepted")
+	}
+	dims, err := ParseDims([]string{"day", "status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := NewAggregator(dims, nil)
+	for _, l := range []string{
+		`{"start_time":"2026-11-20T23:59:59.999Z","response_code":"200"}`,
+		`{"start_time":"2026-11-21T00:00:00.000Z","response_code":"200"}`,
+		`{"start_time":"2026-11-21T08:00:00.000Z","response_code":"500"}`,
+		`{"response_code":"-"}`,
+	} {
+		agg.AddLine([]byte(l))
+	}
+	var got [][]string
+	for _, g := range agg.Groups() {
+		got = append(got, g.Keys)
+	}
+	want := [][]string{{"2026-11-20", "200"}, {"2026-11-21", "200"}, {"2026-11-21", "500"}, {"none", "none"}}
+	if len(got) != len(want) {
+		t.Fatalf("groups %v", got)
+	}
+	for i := range want {
+		if got[i][0] != want[i][0] || got[i][1] != want[i][1] {
+			t.Fatalf("groups %v, want %v", got, want)
+		}
+	}
+}
