@@ -70,17 +70,18 @@ type Group struct {
 	InputTokens      int64
 	OutputTokens     int64
 	CachedTokens     int64
-	// CostUSD is the estimated cost of the priced requests; UnpricedRequests counts those whose
-	// model has no price (or whose tokens are unknown): when it is non-zero the cost is partial,
-	// and when every request is unpriced there is no cost at all.
+	// CostUSD is the estimated cost of the PricedRequests (those with tokens and a price);
+	// UnpricedRequests counts those whose model has no price or whose tokens are unknown. With
+	// unpriced requests the cost is partial; with no priced ones there is no cost at all.
 	CostUSD          float64
+	PricedRequests   int64
 	UnpricedRequests int64
 	Duration         Histogram
 	FirstToken       Histogram
 }
 
-// Priced reports whether the group has a cost: at least one request was priced.
-func (g *Group) Priced() bool { return g.UnpricedRequests < g.Requests }
+// Priced reports whether the group has a cost: a request was priced, or none needed a price.
+func (g *Group) Priced() bool { return g.PricedRequests > 0 || g.UnpricedRequests == 0 }
 
 // Aggregator sums records into groups. Memory grows with the number of groups, never with the
 // number of records.
@@ -144,10 +145,11 @@ func (a *Aggregator) Add(r *Record) {
 	case !r.HasAILog:
 		// Tokens unknown (a gateway before v2.0.5, or a route without ai-statistics).
 		g.UnpricedRequests++
-	case ok:
-		g.CostUSD += price.Cost(r.InputTokens, r.CachedTokens, r.OutputTokens)
 	case r.InputTokens == 0 && r.OutputTokens == 0:
 		// No tokens: nothing to price.
+	case ok:
+		g.CostUSD += price.Cost(r.InputTokens, r.CachedTokens, r.OutputTokens)
+		g.PricedRequests++
 	default:
 		g.UnpricedRequests++
 	}

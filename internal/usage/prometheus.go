@@ -107,9 +107,12 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 		g.Requests += req
 		g.InputTokens += in
 		g.OutputTokens += out
-		if price, ok := prices.Lookup(model); ok {
+		switch price, ok := prices.Lookup(model); {
+		case in+out == 0:
+		case ok:
 			g.CostUSD += price.Cost(in, 0, out)
-		} else if in+out > 0 {
+			g.PricedRequests += max(req, 1)
+		default:
 			g.UnpricedRequests += max(req, 1)
 		}
 	}

@@ -1,9 +1,11 @@
 package cmdutil
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -29,7 +31,8 @@ func (t *Table) Len() int { return len(t.rows) }
 
 // Render writes the table to the streams' stdout.
 func (t *Table) Render(s *IOStreams) error {
-	w := tabwriter.NewWriter(s.Out, 0, 4, 3, ' ', 0)
+	var buf bytes.Buffer
+	w := tabwriter.NewWriter(&buf, 0, 4, 3, ' ', 0)
 	header := strings.Join(t.headers, "\t")
 	if s.Color {
 		cells := make([]string, len(t.headers))
@@ -43,7 +46,19 @@ func (t *Table) Render(s *IOStreams) error {
 	for _, r := range t.rows {
 		fmt.Fprintln(w, strings.Join(r, "\t"))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	// Empty last cells would leave trailing blanks.
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		out.WriteString(strings.TrimRight(strings.TrimSuffix(line, "\n"), " "))
+		if strings.HasSuffix(line, "\n") {
+			out.WriteByte('\n')
+		}
+	}
+	_, err := io.WriteString(s.Out, out.String())
+	return err
 }
 
 // RenderCSV writes the table as CSV with a header row.

@@ -1,0 +1,178 @@
+package usage
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+)
+
+const sampleLog = `{"ai_log":"{\"consumer\":\"alice\",\"model\":\"gpt-4o\",\"input_token\":1000000,\"output_token\":100000}","response_code":"200","duration":"900","start_time":"2026-11-24T10:00:00Z","route_name":"gpt-4o"}
+{"ai_log":"{\"consumer\":\"alice\",\"model\":\"gpt-4o\",\"input_token\":\"0\",\"output_token\":\"0\"}","response_code":"500","duration":"100","start_time":"2026-11-24T11:00:00Z","route_name":"gpt-4o"}
+{"ai_log":"{\"consumer\":\"bob\",\"model\":\"llama-local\",\"input_token\":50,\"output_token\":5}","response_code":"200","duration":"50","start_time":"2026-11-25T09:00:00Z","route_name":"local"}
+this line is not JSON
+
+{"response_code":"401","duration":"1","start_time":"2026-11-25T09:30:00Z","route_name":"gpt-4o"}
+`
+
+func run(t *testing.T, tf *cmdutil.TestFactory, args ...string) error {
+	t.Helper()
+	return tf.Run(NewCmdUsage(tf.Factory, nil), args...)
+}
+
+func writeLog(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(p, []byte(sampleLog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFlagErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--by", "consumer,cost"}, `--by: cannot group by "cost"`},
+		{[]string{"--since", "yesterday"}, `--since: invalid time "yesterday"`},
+		{[]string{"--since", "2026-11-25", "--until", "2026-11-24"}, "--since must be before --until"},
+		{[]string{"--log-file", "a", "--prometheus", "http://p:9090"}, "cannot be used together"},
+		{[]string{"--sort", "alpha"}, `invalid --sort "alpha"`},
+		{[]string{"-o", "yaml"}, `invalid --output "yaml"`},
+		{[]string{"extra"}, `unknown command "extra"`},
+	}
+	for _, tc := range cases {
+		tf := cmdutil.NewTestFactory(t)
+		err := run(t, tf, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestParsesTimes(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"24h":                  now.Add(-24 * time.Hour),
+		"7d":                   now.Add(-7 * 24 * time.Hour),
+		"2026-11-20":           time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+		"2026-11-20T08:30:00Z": time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC),
+	} {
+		if got, err := parseTime(in, now); err != nil || !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+func TestTableOnAndOffATerminal(t *testing.T) {
+	p := writeLog(t)
+	for _, tty := range []bool{false, true} {
+		tf := cmdutil.NewTestFactory(t)
+		tf.IO.SetTTY(tty)
+		if err := run(t, tf, "--log-file", p); err != nil {
+			t.Fatal(err)
+		}
+		want := `CONSUMER   MODEL         REQUESTS   ERRORS   INPUT       OUTPUT    COST                 P50     P95
+alice      gpt-4o        2          1        1,000,000   100,000   $3.50                100ms   900ms
+bob        llama-local   1          0        50          5         UNPRICED             50ms    50ms
+none       none          1          1        0           0         $0.00                1ms     1ms
+TOTAL                    4          2        1,000,050   100,005   $3.50 + 1 unpriced
+`
+		if got := tf.Stdout.String(); got != want {
+			t.Fatalf("tty=%v:\n%s\nwant:\n%s", tty, got, want)
+		}
+		if !strings.Contains(tf.Stderr.String(), "skipped 1 unparseable lines\n") || !strings.Contains(tf.Stderr.String(), "list prices of 2025-10-01") {
+			t.Fatalf("stderr: %q", tf.Stderr)
+		}
+	}
+}
+
+func TestJSONAndCSV(t *testing.T) {
+	p := writeLog(t)
+	tf := cmdutil.NewTestFactory(t)
+	if err := run(t, tf, "--log-file", p, "-o", "json", "--by", "model,consumer", "--sort", "name"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0]["model"] != "gpt-4o" || rows[0]["consumer"] != "alice" || rows[0]["cost_usd"] != 3.5 ||
+		rows[0]["requests"] != float64(2) || rows[0]["errors"] != float64(1) || rows[0]["input_tokens"] != float64(1e6) || rows[0]["output_tokens"] != float64(1e5) {
+		t.Fatalf("rows: %v", rows)
+	}
+	if rows[1]["model"] != "llama-local" || rows[1]["cost_usd"] != nil {
+		t.Fatalf("an unpriced model must have cost_usd null: %v", rows[1])
+	}
+	if !strings.HasPrefix(tf.Stdout.String(), "[\n  {\n    \"model\": \"gpt-4o\",\n    \"consumer\": \"alice\",") {
+		t.Fatalf("keys not first, in --by order:\n%s", tf.Stdout)
+	}
+
+	tf = cmdutil.NewTestFactory(t)
+	if err := run(t, tf, "--log-file", p, "-o", "csv", "--by", "day", "--sort", "name"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(tf.Stdout.String()), "\n")
+	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
+		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,,1,") {
+		t.Fatalf("csv:\n%s", tf.Stdout)
+	}
+}
+
+func TestStdinSincePricesAndErrors(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog)
+	prices := filepath.Join(t.TempDir(), "prices.json")
+	os.WriteFile(prices, []byte(`{"models": {"llama-local": {"input": 0, "output": 0}}}`), 0o644)
+	// The factory's clock is 2026-11-25T12:00Z: 24h keeps the 25th's requests only.
+	if err := run(t, tf, "--log-file", "-", "--since", "24h", "--prices", prices, "--by", "consumer", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	json.Unmarshal(tf.Stdout.Bytes(), &rows)
+	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != "none" {
+		t.Fatalf("rows %v", rows)
+	}
+
+	missing := filepath.Join(t.TempDir(), "missing.log")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-file", missing}, "cannot read log file " + missing + ": no such file or directory"},
+		{[]string{"--log-file", "-", "--log-file", "-"}, "given more than once"},
+		{[]string{"--log-file", writeLog(t), "--prices", missing}, "--prices: open " + missing},
+		{[]string{"--prometheus", "http://127.0.0.1:1", "--since", "1h"}, "cannot reach Prometheus at 127.0.0.1:1"},
+		{[]string{"--prometheus", "prometheus:9090"}, `invalid --prometheus "prometheus:9090"`},
+	} {
+		tf := cmdutil.NewTestFactory(t)
+		err := run(t, tf, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestClusterSourceErrors(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	if err := run(t, tf); err == nil || !strings.Contains(err.Error(), "--dir has no gateway logs") {
+		t.Fatalf("folder mode: %v", err)
+	}
+	tf.Flags.Dir = ""
+	tf.Clientset = func() (kubernetes.Interface, error) {
+		return kubernetes.NewForConfig(&rest.Config{Host: "https://127.0.0.1:1"})
+	}
+	tf.Flags.Dir = ""
+	err := tf.Run(NewCmdUsage(tf.Factory, nil))
+	if err == nil || !strings.HasPrefix(err.Error(), "cannot reach the cluster: https://127.0.0.1:1") {
+		t.Fatalf("unreachable cluster: %v", err)
+	}
+}
