@@ -161,6 +161,32 @@ func (a *Aggregator) Add(r *Record) {
 	}
 }
 
+// Merge adds another aggregator's groups and counts (grouped by the same dimensions).
+func (a *Aggregator) Merge(o *Aggregator) {
+	a.Requests += o.Requests
+	a.Skipped += o.Skipped
+	for k, og := range o.groups {
+		g, ok := a.groups[k]
+		if !ok {
+			a.groups[k] = og
+			continue
+		}
+		g.Requests += og.Requests
+		g.Errors += og.Errors
+		g.InputTokens += og.InputTokens
+		g.OutputTokens += og.OutputTokens
+		g.CachedTokens += og.CachedTokens
+		g.CostUSD += og.CostUSD
+		g.PricedRequests += og.PricedRequests
+		g.UnpricedRequests += og.UnpricedRequests
+		g.Duration.Merge(&og.Duration)
+		g.FirstToken.Merge(&og.FirstToken)
+	}
+}
+
+// fork returns an empty aggregator with the same dimensions and prices, for another goroutine.
+func (a *Aggregator) fork() *Aggregator { return NewAggregator(a.by, a.prices.clone()) }
+
 // Groups returns the groups sorted by their keys.
 func (a *Aggregator) Groups() []*Group {
 	out := make([]*Group, 0, len(a.groups))

@@ -87,6 +87,9 @@ func BuiltinPrices() *Prices {
 	return p
 }
 
+// clone shares the table (read-only once loaded) with its own lookup memo, for another goroutine.
+func (p *Prices) clone() *Prices { return &Prices{table: p.table, memo: map[string]*Price{}} }
+
 // priceFile is the --prices format: models: {NAME: {input, output, cached_input}}.
 type priceFile struct {
 	Models map[string]*struct {

@@ -1,6 +1,8 @@
 package usage
 
 import (
+	"bytes"
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -150,6 +152,17 @@ func skipNumber(data []byte, i int) (int, bool) {
 func skipString(data []byte, i int) (int, bool) {
 	i++
 	for i < len(data) {
+		// Eight bytes at a time while none is a quote, a backslash or a control character: most of
+		// a log line is long plain strings.
+		for i+8 <= len(data) && !special8(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
+		for i < len(data) && !isSpecial[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		switch {
 		case c == '"':
@@ -176,6 +189,29 @@ func skipString(data []byte, i int) (int, bool) {
 		}
 	}
 	return i, false
+}
+
+// isSpecial marks the bytes a string scan stops at.
+var isSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special8 reports whether any of eight bytes is '"', '\\' or below 0x20 (SWAR: a byte is zero
+// after XOR with the character it is equal to; "x - 1 has its high bit set and x had not" finds
+// the zero bytes, and the same with 0x20 finds the small ones).
+func special8(x uint64) bool {
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&highs != 0
 }
 
 func isHex4(b []byte) bool {
@@ -206,31 +242,23 @@ func stringValue(raw []byte) ([]byte, bool) {
 		return nil, false
 	}
 	body := raw[1 : len(raw)-1]
-	for _, c := range body {
-		if c == '\\' || c >= utf8.RuneSelf {
-			return unescape(body), true
-		}
+	if bytes.IndexByte(body, '\\') < 0 {
+		return body, true
 	}
-	return body, true
+	return appendUnescaped(nil, body), true
 }
 
-// unescape decodes a validated JSON string body as encoding/json does (invalid UTF-8 and lone
-// surrogates become U+FFFD).
-func unescape(s []byte) []byte {
-	out := make([]byte, 0, len(s))
+// appendUnescaped appends the decoded escapes of a validated JSON string body as encoding/json does (lone
+// surrogates become U+FFFD). Other bytes are copied as they are: for valid UTF-8 that is
+// encoding/json's reading too.
+func appendUnescaped(out, s []byte) []byte {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRune(s[i:])
-			out = utf8.AppendRune(out, r)
-			i += size
-			continue
+		j := bytes.IndexByte(s[i:], '\\')
+		if j < 0 {
+			return append(out, s[i:]...)
 		}
-		if c != '\\' {
-			out = append(out, c)
-			i++
-			continue
-		}
+		out = append(out, s[i:i+j]...)
+		i += j
 		switch s[i+1] {
 		case 'b':
 			out = append(out, '\b')

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -185,29 +186,80 @@ func (f Filter) keep(r *Record) bool {
 	return (f.Since.IsZero() || !r.Time.Before(f.Since)) && (f.Until.IsZero() || r.Time.Before(f.Until))
 }
 
-// Collect reads every source concurrently into the aggregator; lines are parsed on the sources'
-// goroutines and added one at a time. It returns the first error of any source, after all ended.
+// Collect reads every source concurrently into the aggregator and returns the first error of any
+// source, after all ended. Read to the end, lines are parsed on every core in batches and the
+// partial results merged; followed, each line is added as it comes.
 func Collect(ctx context.Context, sources []Source, follow bool, filter Filter, agg *Aggregator) error {
-	var mu sync.Mutex
+	if follow {
+		var mu sync.Mutex
+		return readEach(ctx, sources, true, func() (func([]byte), func()) {
+			return func(line []byte) {
+				r, kind := ParseLine(line)
+				mu.Lock()
+				defer mu.Unlock()
+				add(agg, &r, kind, filter)
+			}, func() {}
+		})
+	}
+	workers := runtime.GOMAXPROCS(0)
+	batches := make(chan *batch, workers)
+	free := make(chan *batch, 2*workers)
+	parts := make([]*Aggregator, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		parts[w] = agg.fork()
+		wg.Add(1)
+		go func(part *Aggregator) {
+			defer wg.Done()
+			p := NewParser()
+			for b := range batches {
+				start := 0
+				for _, end := range b.ends {
+					r, kind := p.Parse(b.data[start:end])
+					add(part, &r, kind, filter)
+					start = end
+				}
+				b.data, b.ends = b.data[:0], b.ends[:0]
+				select {
+				case free <- b:
+				default:
+				}
+			}
+		}(parts[w])
+	}
+	err := readEach(ctx, sources, false, func() (func([]byte), func()) {
+		b := &batcher{out: batches, free: free}
+		return b.add, b.flush
+	})
+	close(batches)
+	wg.Wait()
+	for _, p := range parts {
+		agg.Merge(p)
+	}
+	return err
+}
+
+func add(a *Aggregator, r *Record, kind LineKind, f Filter) {
+	switch {
+	case kind == Skipped:
+		a.Skipped++
+	case kind == Request && f.keep(r):
+		a.Add(r)
+	}
+}
+
+// readEach reads every source on a goroutine of its own, with the line function and the
+// end-of-source function newFn makes for it.
+func readEach(ctx context.Context, sources []Source, follow bool, newFn func() (line func([]byte), done func())) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(sources))
 	for i, s := range sources {
+		fn, done := newFn()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.Read(ctx, follow, func(line []byte) {
-				r, kind := ParseLine(line)
-				if kind == Blank || (kind == Request && !filter.keep(&r)) {
-					return
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				if kind == Skipped {
-					agg.Skipped++
-					return
-				}
-				agg.Add(&r)
-			})
+			errs[i] = s.Read(ctx, follow, fn)
+			done()
 		}()
 	}
 	wg.Wait()
@@ -217,6 +269,50 @@ func Collect(ctx context.Context, sources []Source, follow bool, filter Filter, 
 		}
 	}
 	return nil
+}
+
+// batchSize is how many bytes of lines a parsing goroutine gets at a time.
+const batchSize = 1 << 20
+
+type batch struct {
+	data []byte
+	ends []int
+}
+
+// batcher copies one source's lines into batches for the parsing goroutines. A source may call it
+// from several goroutines (one per pod), hence the lock.
+type batcher struct {
+	mu   sync.Mutex
+	cur  *batch
+	out  chan<- *batch
+	free chan *batch
+}
+
+func (b *batcher) add(line []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur == nil {
+		select {
+		case b.cur = <-b.free:
+		default:
+			b.cur = &batch{data: make([]byte, 0, batchSize+64<<10)}
+		}
+	}
+	b.cur.data = append(b.cur.data, line...)
+	b.cur.ends = append(b.cur.ends, len(b.cur.data))
+	if len(b.cur.data) >= batchSize {
+		b.out <- b.cur
+		b.cur = nil
+	}
+}
+
+func (b *batcher) flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur != nil && len(b.cur.ends) > 0 {
+		b.out <- b.cur
+	}
+	b.cur = nil
 }
 
 func asURLError(err error, target **url.Error) bool { return errors.As(err, target) }
