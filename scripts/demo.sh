@@ -28,3 +28,7 @@ step route unbind gpt-4o --consumer alice --dir "$dir" || true
 step consumer remove alice --dir "$dir" || true
 step consumer remove alice --dir "$dir" --force
 step consumer list --dir "$dir" -o json
+
+# Usage and cost on the sample gateway log (no cluster needed).
+step usage --log-file examples/gateway-access.log --by consumer
+step usage --log-file examples/gateway-access.log --by model -o json --sort name

@@ -32,4 +32,7 @@ go vet ./...
 section "go test (unit and real-component)"
 go test -count=1 ./...
 
+section "fuzzing (${fuzztime} per target)"
+go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "$fuzztime" ./internal/usage/
+
 section "all tests passed"
