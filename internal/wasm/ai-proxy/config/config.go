@@ -1,0 +1,505 @@
+// Package config reads and checks the ai-proxy plugin's configuration (a superset of Higress's
+// ai-proxy for the providers supported) and answers the questions the request path asks of it:
+// which provider, which upstream URL and key, which model a request may use and becomes.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Config is the plugin's configuration for one scope (the global config or a match rule's).
+type Config struct {
+	Provider *Provider
+	// Consumers limits the models a consumer (X-Mse-Consumer) may ask for.
+	Consumers map[string][]string
+	// Models limits the models of requests from other callers; nil means any.
+	Models []string
+	// PromptParam turns GET /?PARAM=text into a chat completion answered with the model's text.
+	PromptParam  string
+	DefaultModel string
+	// Unknown lists fields the plugin ignores (from Higress's ai-proxy or typos), for a warning.
+	Unknown []string
+}
+
+// Provider is one upstream.
+type Provider struct {
+	ID           string
+	Type         string
+	APITokens    []string
+	ModelMapping []Mapping
+	TimeoutMs    uint32
+	// Base is the upstream's OpenAI-compatible base: scheme, host and the path prefix the API
+	// paths (/chat/completions...) are appended to.
+	Scheme, Host, PathPrefix string
+	// Azure: API version query and whether the deployment is already in PathPrefix.
+	AzureAPIVersion string
+	AzureDeployment bool
+	// Cluster is the Envoy cluster used to call the provider itself (prompt mode).
+	Cluster string
+}
+
+// Mapping is one modelMapping entry: Pattern (exact, prefix-*, or *) to Target ("" keeps the model).
+type Mapping struct {
+	Pattern, Target string
+}
+
+// defaultBases are the providers' OpenAI-compatible endpoints.
+var defaultBases = map[string]string{
+	"openai":     "https://api.openai.com/v1",
+	"deepseek":   "https://api.deepseek.com/v1",
+	"groq":       "https://api.groq.com/openai/v1",
+	"mistral":    "https://api.mistral.ai/v1",
+	"openrouter": "https://openrouter.ai/api/v1",
+	"qwen":       "https://dashscope.aliyuncs.com/compatible-mode/v1",
+	"moonshot":   "https://api.moonshot.cn/v1",
+	"vllm":       "http://127.0.0.1:8000/v1",
+	"ollama":     "http://127.0.0.1:11434/v1",
+	"azure":      "",
+	"generic":    "",
+}
+
+// Types lists the provider types, sorted.
+func Types() []string {
+	var out []string
+	for t := range defaultBases {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultTimeoutMs is a provider's timeout when the config gives none: long answers take minutes.
+const DefaultTimeoutMs = 120000
+
+// apiSuffixes are the API paths a custom URL may end with; the base is what comes before.
+var apiSuffixes = []string{"/chat/completions", "/completions", "/embeddings", "/models"}
+
+// Error names the field that is wrong.
+type Error struct {
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Field + ": " + e.Msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &Error{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+type rawProvider struct {
+	ID              *string           `json:"id"`
+	Type            *string           `json:"type"`
+	APITokens       []string          `json:"apiTokens"`
+	ModelMapping    map[string]string `json:"modelMapping"`
+	Timeout         *json.Number      `json:"timeout"`
+	OpenAICustomURL *string           `json:"openaiCustomUrl"`
+	AzureServiceURL *string           `json:"azureServiceUrl"`
+	ServiceName     *string           `json:"serviceName"`
+	ServicePort     *json.Number      `json:"servicePort"`
+}
+
+var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort"}
+
+var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel"}
+
+// Parse reads a config object (the JSON of defaultConfig, or of a match rule's config: keys
+// starting with _ are Higress's and ignored). A rule's config inherits from the global config
+// (inherit) every top-level field it does not set.
+func Parse(data []byte, inherit *Config) (*Config, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fieldErr("config", "not a JSON object: %v", err)
+	}
+	cfg := &Config{}
+	if inherit != nil {
+		*cfg = *inherit
+		cfg.Unknown = nil
+	}
+	for k := range top {
+		if !slices.Contains(knownTopFields, k) && !strings.HasPrefix(k, "_") {
+			cfg.Unknown = append(cfg.Unknown, k)
+		}
+	}
+	var active string
+	if raw, ok := top["activeProviderId"]; ok {
+		if err := json.Unmarshal(raw, &active); err != nil {
+			return nil, fieldErr("activeProviderId", "must be a string")
+		}
+	}
+	switch raw, hasOne := top["provider"]; {
+	case hasOne && top["providers"] != nil:
+		return nil, fieldErr("provider", "give provider or providers with activeProviderId, not both")
+	case hasOne:
+		p, unknown, err := parseProvider(raw, "provider")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Provider, cfg.Unknown = p, append(cfg.Unknown, unknown...)
+	case top["providers"] != nil:
+		var list []json.RawMessage
+		if err := json.Unmarshal(top["providers"], &list); err != nil {
+			return nil, fieldErr("providers", "must be a list of providers")
+		}
+		ids := map[string]bool{}
+		for i, raw := range list {
+			field := fmt.Sprintf("providers[%d]", i)
+			p, unknown, err := parseProvider(raw, field)
+			if err != nil {
+				return nil, err
+			}
+			if p.ID == "" {
+				return nil, fieldErr(field+".id", "required when there are several providers")
+			}
+			if ids[p.ID] {
+				return nil, fieldErr(field+".id", "%q given twice", p.ID)
+			}
+			ids[p.ID] = true
+			cfg.Unknown = append(cfg.Unknown, unknown...)
+			if p.ID == active {
+				cfg.Provider = p
+			}
+		}
+		if active == "" {
+			return nil, fieldErr("activeProviderId", "required with providers: the id of the provider to use")
+		}
+		if cfg.Provider == nil {
+			return nil, fieldErr("activeProviderId", "no provider has id %q", active)
+		}
+	case cfg.Provider == nil:
+		return nil, fieldErr("provider", "required: the upstream to call ({type, apiTokens, ...})")
+	}
+
+	if raw, ok := top["consumers"]; ok {
+		var list []struct {
+			Name   string   `json:"name"`
+			Models []string `json:"models"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fieldErr("consumers", "must be a list of {name, models}")
+		}
+		cfg.Consumers = map[string][]string{}
+		for i, c := range list {
+			field := fmt.Sprintf("consumers[%d]", i)
+			if c.Name == "" {
+				return nil, fieldErr(field+".name", "required")
+			}
+			if _, dup := cfg.Consumers[c.Name]; dup {
+				return nil, fieldErr(field+".name", "%q given twice", c.Name)
+			}
+			if err := checkPatterns(c.Models, field+".models"); err != nil {
+				return nil, err
+			}
+			cfg.Consumers[c.Name] = nonNil(c.Models)
+		}
+	}
+	if raw, ok := top["models"]; ok {
+		if err := json.Unmarshal(raw, &cfg.Models); err != nil {
+			return nil, fieldErr("models", "must be a list of model names or patterns")
+		}
+		if err := checkPatterns(cfg.Models, "models"); err != nil {
+			return nil, err
+		}
+		cfg.Models = nonNil(cfg.Models)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"promptParam", &cfg.PromptParam}, {"defaultModel", &cfg.DefaultModel}} {
+		if raw, ok := top[f.name]; ok {
+			if err := json.Unmarshal(raw, f.dst); err != nil {
+				return nil, fieldErr(f.name, "must be a string")
+			}
+		}
+	}
+	if cfg.PromptParam != "" && cfg.DefaultModel == "" {
+		return nil, fieldErr("defaultModel", "required with promptParam: the model prompts are sent to")
+	}
+	sort.Strings(cfg.Unknown)
+	return cfg, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func checkPatterns(patterns []string, field string) error {
+	for i, p := range patterns {
+		if p == "" || (strings.Contains(p, "*") && !strings.HasSuffix(p, "*")) || strings.Count(p, "*") > 1 {
+			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "%q is not a model name, prefix* or *", p)
+		}
+	}
+	return nil
+}
+
+func parseProvider(raw json.RawMessage, field string) (*Provider, []string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, nil, fieldErr(field, "must be an object")
+	}
+	var unknown []string
+	for k := range fields {
+		if !slices.Contains(knownProviderFields, k) {
+			unknown = append(unknown, field+"."+k)
+		}
+	}
+	var r rawProvider
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil {
+		return nil, nil, fieldErr(field, "%v", typeError(err))
+	}
+	p := &Provider{TimeoutMs: DefaultTimeoutMs}
+	if r.ID != nil {
+		p.ID = *r.ID
+	}
+	if r.Type == nil || *r.Type == "" {
+		return nil, nil, fieldErr(field+".type", "required: one of %s", strings.Join(Types(), ", "))
+	}
+	p.Type = *r.Type
+	base, known := defaultBases[p.Type]
+	if !known {
+		return nil, nil, fieldErr(field+".type", "unknown provider type %q: use one of %s", p.Type, strings.Join(Types(), ", "))
+	}
+	if len(r.APITokens) == 0 && p.Type != "vllm" && p.Type != "ollama" && p.Type != "generic" {
+		return nil, nil, fieldErr(field+".apiTokens", "required: at least one upstream key")
+	}
+	for i, t := range r.APITokens {
+		if strings.TrimSpace(t) == "" || strings.ContainsAny(t, "\r\n") {
+			return nil, nil, fieldErr(fmt.Sprintf("%s.apiTokens[%d]", field, i), "empty or not a single line")
+		}
+	}
+	p.APITokens = r.APITokens
+	for pattern, target := range r.ModelMapping {
+		if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
+			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix* or *", pattern)
+		}
+		p.ModelMapping = append(p.ModelMapping, Mapping{Pattern: pattern, Target: target})
+	}
+	sortPatterns(p.ModelMapping)
+	if r.Timeout != nil {
+		ms, err := strconv.ParseUint(r.Timeout.String(), 10, 32)
+		if err != nil || ms == 0 {
+			return nil, nil, fieldErr(field+".timeout", "must be a positive number of milliseconds")
+		}
+		p.TimeoutMs = uint32(ms)
+	}
+	switch {
+	case p.Type == "azure":
+		if r.AzureServiceURL == nil || *r.AzureServiceURL == "" {
+			return nil, nil, fieldErr(field+".azureServiceUrl", "required for azure: https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT/chat/completions?api-version=...")
+		}
+		if err := p.setAzure(*r.AzureServiceURL); err != nil {
+			return nil, nil, fieldErr(field+".azureServiceUrl", "%v", err)
+		}
+	case r.OpenAICustomURL != nil && *r.OpenAICustomURL != "":
+		if err := p.setBase(*r.OpenAICustomURL); err != nil {
+			return nil, nil, fieldErr(field+".openaiCustomUrl", "%v", err)
+		}
+	case base == "":
+		return nil, nil, fieldErr(field+".openaiCustomUrl", "required for %s: the OpenAI-compatible base URL, e.g. https://llm.internal/v1", p.Type)
+	default:
+		_ = p.setBase(base)
+	}
+	port := "443"
+	if p.Scheme == "http" {
+		port = "80"
+	}
+	host := p.Host
+	if h, pt, ok := strings.Cut(p.Host, ":"); ok {
+		host, port = h, pt
+	}
+	if r.ServiceName != nil && *r.ServiceName != "" {
+		host = *r.ServiceName
+	}
+	if r.ServicePort != nil {
+		if _, err := strconv.ParseUint(r.ServicePort.String(), 10, 16); err != nil {
+			return nil, nil, fieldErr(field+".servicePort", "must be a port number")
+		}
+		port = r.ServicePort.String()
+	}
+	p.Cluster = "outbound|" + port + "||" + host
+	return p, unknown, nil
+}
+
+func typeError(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("%s must be %s", te.Field, te.Type)
+	}
+	return err.Error()
+}
+
+func parseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	return u, nil
+}
+
+func (p *Provider) setBase(raw string) error {
+	u, err := parseURL(raw)
+	if err != nil {
+		return err
+	}
+	prefix := strings.TrimSuffix(u.Path, "/")
+	for _, s := range apiSuffixes {
+		if strings.HasSuffix(prefix, s) {
+			prefix = strings.TrimSuffix(prefix, s)
+			break
+		}
+	}
+	p.Scheme, p.Host, p.PathPrefix = u.Scheme, u.Host, prefix
+	return nil
+}
+
+func (p *Provider) setAzure(raw string) error {
+	u, err := parseURL(raw)
+	if err != nil {
+		return err
+	}
+	p.AzureAPIVersion = u.Query().Get("api-version")
+	if p.AzureAPIVersion == "" {
+		return fmt.Errorf("%q has no api-version query parameter", raw)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	if i := strings.Index(path, "/deployments/"); i >= 0 {
+		rest := path[i+len("/deployments/"):]
+		name, _, _ := strings.Cut(rest, "/")
+		if name == "" {
+			return fmt.Errorf("%q names no deployment after /deployments/", raw)
+		}
+		path = path[:i] + "/deployments/" + name
+		p.AzureDeployment = true
+	} else if path == "" {
+		path = "/openai"
+	}
+	p.Scheme, p.Host, p.PathPrefix = u.Scheme, u.Host, path
+	return nil
+}
+
+// sortPatterns orders mappings as they are tried: exact names, then longer prefixes first, then *.
+func sortPatterns(m []Mapping) {
+	rank := func(p string) (int, int) {
+		switch {
+		case p == "*":
+			return 2, 0
+		case strings.HasSuffix(p, "*"):
+			return 1, -len(p)
+		}
+		return 0, 0
+	}
+	sort.SliceStable(m, func(i, j int) bool {
+		ri, li := rank(m[i].Pattern)
+		rj, lj := rank(m[j].Pattern)
+		if ri != rj {
+			return ri < rj
+		}
+		if li != lj {
+			return li < lj
+		}
+		return m[i].Pattern < m[j].Pattern
+	})
+}
+
+// Matches reports whether a model matches a pattern: exact, prefix* or *.
+func Matches(pattern, model string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(model, prefix)
+	}
+	return pattern == model
+}
+
+// MapModel returns the model to send upstream for a requested model.
+func (p *Provider) MapModel(model string) string {
+	for _, m := range p.ModelMapping {
+		if Matches(m.Pattern, model) {
+			if m.Target == "" {
+				return model
+			}
+			return m.Target
+		}
+	}
+	return model
+}
+
+// Allowed reports whether a caller (consumer "" for none) may ask for a model. A consumer listed
+// in consumers gets its own list; everyone else the top-level models, when given.
+func (c *Config) Allowed(consumer, model string) bool {
+	patterns, limited := c.allowList(consumer)
+	if !limited {
+		return true
+	}
+	for _, p := range patterns {
+		if Matches(p, model) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) allowList(consumer string) ([]string, bool) {
+	if list, ok := c.Consumers[consumer]; ok && consumer != "" {
+		return list, true
+	}
+	if c.Models != nil {
+		return c.Models, true
+	}
+	return nil, false
+}
+
+// ListModels is what /v1/models answers a caller: the exact model names it may use (from its
+// allow list, or else the exact modelMapping keys and the default model).
+func (c *Config) ListModels(consumer string) []string {
+	var names []string
+	if patterns, limited := c.allowList(consumer); limited {
+		names = exact(patterns)
+	} else {
+		for _, m := range c.Provider.ModelMapping {
+			names = append(names, m.Pattern)
+		}
+		names = append(exact(names), c.DefaultModel)
+	}
+	out := []string{}
+	for _, n := range names {
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func exact(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if !strings.Contains(p, "*") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Upstream is where a request goes: the path to use (with the query) and the auth header.
+func (p *Provider) Upstream(api, model, token string) (path string, header [2]string) {
+	path = p.PathPrefix + api
+	if p.Type == "azure" {
+		if !p.AzureDeployment {
+			path = p.PathPrefix + "/deployments/" + url.PathEscape(model) + api
+		}
+		path += "?api-version=" + url.QueryEscape(p.AzureAPIVersion)
+		return path, [2]string{"api-key", token}
+	}
+	if token == "" {
+		return path, [2]string{}
+	}
+	return path, [2]string{"authorization", "Bearer " + token}
+}
