@@ -1,0 +1,143 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseNamesTheWrongField(t *testing.T) {
+	cases := map[string]string{
+		`[]`:                               "config",
+		`{}`:                               "provider",
+		`{"provider":{"apiTokens":["k"]}}`: "provider.type",
+		`{"provider":{"type":"foo","apiTokens":["k"]}}`:                                "provider.type",
+		`{"provider":{"type":"openai"}}`:                                               "provider.apiTokens",
+		`{"provider":{"type":"openai","apiTokens":[""]}}`:                              "provider.apiTokens[0]",
+		`{"provider":{"type":"openai","apiTokens":"k"}}`:                               "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":0}}`:                 "provider.timeout",
+		`{"provider":{"type":"openai","apiTokens":["k"],"openaiCustomUrl":"ftp://x"}}`: "provider.openaiCustomUrl",
+		`{"provider":{"type":"generic"}}`:                                              "provider.openaiCustomUrl",
+		`{"provider":{"type":"azure","apiTokens":["k"]}}`:                              "provider.azureServiceUrl",
+		`{"provider":{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://a.openai.azure.com/openai/deployments/x/chat/completions"}}`: "provider.azureServiceUrl",
+		`{"provider":{"type":"openai","apiTokens":["k"],"modelMapping":{"a*b":"c"}}}`:                                                          "provider.modelMapping",
+		`{"providers":[{"type":"openai","apiTokens":["k"]}],"activeProviderId":"a"}`:                                                           "providers[0].id",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"a"}`:       "providers[1].id",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}]}`:                                                                         "activeProviderId",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                                                  "activeProviderId",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                                                      "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"models":["x"]}]}`:                                                      "consumers[0].name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*x"]}]}`:                                          "consumers[0].models[0]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                                                  "models[1]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                                                "defaultModel",
+	}
+	for cfg, field := range cases {
+		_, err := Parse([]byte(cfg), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: error %v, want one naming %s", cfg, err, field)
+			continue
+		}
+		if strings.Contains(err.Error(), `"k"`) {
+			t.Errorf("%s: the error shows a key: %v", cfg, err)
+		}
+	}
+}
+
+func TestProviderDefaultsAndUpstreams(t *testing.T) {
+	cases := []struct {
+		cfg, api, model     string
+		path, header, value string
+		cluster             string
+	}{
+		{`{"type":"openai","apiTokens":["k"]}`, "/chat/completions", "gpt-4o", "/v1/chat/completions", "authorization", "Bearer k", "outbound|443||api.openai.com"},
+		{`{"type":"groq","apiTokens":["k"]}`, "/chat/completions", "m", "/openai/v1/chat/completions", "authorization", "Bearer k", "outbound|443||api.groq.com"},
+		{`{"type":"qwen","apiTokens":["k"]}`, "/embeddings", "m", "/compatible-mode/v1/embeddings", "authorization", "Bearer k", "outbound|443||dashscope.aliyuncs.com"},
+		{`{"type":"openrouter","apiTokens":["k"]}`, "/completions", "m", "/api/v1/completions", "authorization", "Bearer k", "outbound|443||openrouter.ai"},
+		{`{"type":"vllm","openaiCustomUrl":"http://vllm.svc:8000/v1/chat/completions"}`, "/chat/completions", "m", "/v1/chat/completions", "", "", "outbound|8000||vllm.svc"},
+		{`{"type":"generic","apiTokens":["k"],"openaiCustomUrl":"https://llm.internal/api","serviceName":"llm.dns","servicePort":80}`, "/chat/completions", "m", "/api/chat/completions", "authorization", "Bearer k", "outbound|80||llm.dns"},
+		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai/deployments/d1/chat/completions?api-version=2024-10-21"}`, "/embeddings", "m", "/openai/deployments/d1/embeddings?api-version=2024-10-21", "api-key", "k", "outbound|443||r.openai.azure.com"},
+		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai?api-version=2024-10-21"}`, "/chat/completions", "gpt-4o", "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "api-key", "k", "outbound|443||r.openai.azure.com"},
+	}
+	for _, tc := range cases {
+		cfg, err := Parse([]byte(`{"provider":`+tc.cfg+`}`), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.cfg, err)
+		}
+		token := ""
+		if len(cfg.Provider.APITokens) > 0 {
+			token = cfg.Provider.APITokens[0]
+		}
+		path, h := cfg.Provider.Upstream(tc.api, tc.model, token)
+		if path != tc.path || h[0] != tc.header || h[1] != tc.value || cfg.Provider.Cluster != tc.cluster {
+			t.Errorf("%s: %s %v %s", tc.cfg, path, h, cfg.Provider.Cluster)
+		}
+	}
+}
+
+func TestModelMappingAndAllowLists(t *testing.T) {
+	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"],
+		"modelMapping":{"*":"gpt-4o-mini","gpt-4*":"gpt-4o","gpt-4-turbo":"","gpt-4o*":"gpt-4o"}},
+		"consumers":[{"name":"alice","models":["*"]},{"name":"bob","models":[]}],"models":["gpt-4o-mini","gpt-3.5*"],
+		"unknownField":1,"failover":{}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{"gpt-4-turbo": "gpt-4-turbo", "gpt-4": "gpt-4o", "gpt-4o-2024": "gpt-4o", "claude": "gpt-4o-mini"} {
+		if got := cfg.Provider.MapModel(in); got != want {
+			t.Errorf("MapModel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	allowed := []struct {
+		consumer, model string
+		ok              bool
+	}{
+		{"alice", "anything", true}, {"bob", "gpt-4o-mini", false}, {"", "gpt-4o-mini", true},
+		{"", "gpt-3.5-turbo", true}, {"carol", "gpt-4o", false}, {"", "gpt-4o", false},
+	}
+	for _, a := range allowed {
+		if cfg.Allowed(a.consumer, a.model) != a.ok {
+			t.Errorf("Allowed(%q, %q) != %v", a.consumer, a.model, a.ok)
+		}
+	}
+	if got := cfg.ListModels("carol"); !reflect.DeepEqual(got, []string{"gpt-4o-mini"}) {
+		t.Errorf("ListModels = %v", got)
+	}
+	if !reflect.DeepEqual(cfg.Unknown, []string{"failover", "unknownField"}) {
+		t.Errorf("Unknown = %v", cfg.Unknown)
+	}
+	// A rule inherits what it does not set.
+	rule, err := Parse([]byte(`{"_match_route_":["r"],"models":["x"]}`), cfg)
+	if err != nil || rule.Provider != cfg.Provider || !reflect.DeepEqual(rule.Models, []string{"x"}) || rule.Consumers["alice"] == nil {
+		t.Fatalf("rule %+v %v", rule, err)
+	}
+}
+
+func TestTokensRotateAndRest(t *testing.T) {
+	var tk Tokens
+	keys := []string{"a", "b", "c"}
+	var got []string
+	for i := 0; i < 4; i++ {
+		got = append(got, tk.Pick(keys, 0))
+	}
+	if !reflect.DeepEqual(got, []string{"a", "b", "c", "a"}) {
+		t.Fatalf("round robin: %v", got)
+	}
+	tk.Report("b", 429, 1000)
+	tk.Report("c", 401, 1000)
+	for i := 0; i < 3; i++ {
+		if k := tk.Pick(keys, 2000); k != "a" {
+			t.Fatalf("picked resting key %q", k)
+		}
+	}
+	// All resting: the one back soonest.
+	tk.Report("a", 401, 2000)
+	if k := tk.Pick(keys, 3000); k != "b" {
+		t.Fatalf("all resting: %q", k)
+	}
+	// After its rest, b is used again.
+	if k := tk.Pick([]string{"b"}, 1000+CooldownRateLimitedMs+1); k != "b" {
+		t.Fatalf("after rest: %q", k)
+	}
+}

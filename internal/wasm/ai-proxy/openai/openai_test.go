@@ -1,0 +1,152 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseAndRewriteRequest(t *testing.T) {
+	body := []byte(`{"model":"gpt-4","stream":true,"messages":[{"role":"user","content":"a \u00e9 \"q\""}],"n":1}`)
+	r, err := ParseRequest(body, true)
+	if err != nil || r.Model != "gpt-4" || !r.Stream || r.IncludeUsage {
+		t.Fatalf("%+v %v", r, err)
+	}
+	out, err := RewriteRequest(body, r, "gpt-4o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"a \u00e9 \"q\""}],"n":1,"stream_options":{"include_usage":true}}`
+	if string(out) != want {
+		t.Fatalf("rewritten:\n%s\nwant\n%s", out, want)
+	}
+	for _, bad := range []string{`{"model":`, `[]`, `{"model":3}`, `{}`} {
+		if _, err := ParseRequest([]byte(bad), true); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+	if r, err := ParseRequest([]byte(`{"model":"m","stream":false,"stream_options":{"include_usage":true}}`), true); err != nil || r.Stream {
+		t.Fatal(r, err)
+	}
+}
+
+func TestUsageFromBody(t *testing.T) {
+	u := UsageFromBody([]byte(`{"model":"m","usage":{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":1}}}`))
+	if u != (Usage{Model: "m", Input: 3, Output: 4, Cached: 1, Found: true}) || u.Total() != 7 {
+		t.Fatalf("%+v", u)
+	}
+	if u := UsageFromBody([]byte(`{"model":"m"}`)); u.Found || u.Model != "m" {
+		t.Fatalf("%+v", u)
+	}
+	if u := UsageFromBody([]byte(`not json`)); u.Found {
+		t.Fatalf("%+v", u)
+	}
+}
+
+func TestErrorBodyShape(t *testing.T) {
+	var e struct {
+		Error struct {
+			Message, Type string
+			Param         any
+			Code          string
+		}
+	}
+	if err := json.Unmarshal(ErrorBody(`model "x" <not> allowed`, "invalid_request_error", "model_not_allowed"), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Error.Message != `model "x" <not> allowed` || e.Error.Code != "model_not_allowed" || e.Error.Param != nil {
+		t.Fatalf("%+v", e)
+	}
+}
+
+// feed passes a stream through in the given pieces and returns what was forwarded.
+func feed(s *Stream, pieces []string) string {
+	var out bytes.Buffer
+	for i, p := range pieces {
+		b, _ := s.Feed([]byte(p), i == len(pieces)-1)
+		out.Write(b)
+	}
+	return out.String()
+}
+
+const sseStream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n" +
+	"data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\r\n\r\n" +
+	": keep-alive comment\n\n" +
+	"data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n" +
+	"data: [DONE]\n\n"
+
+func TestStreamSplitAnywhere(t *testing.T) {
+	withoutUsage := strings.Replace(sseStream, "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n", "", 1)
+	for cut := 0; cut <= len(sseStream); cut++ {
+		for _, drop := range []bool{false, true} {
+			s := &Stream{DropUsageOnly: drop}
+			got := feed(s, []string{sseStream[:cut], sseStream[cut:]})
+			want := sseStream
+			if drop {
+				want = withoutUsage
+			}
+			if got != want || s.Usage.Input != 5 || s.Usage.Output != 2 || !s.Started {
+				t.Fatalf("cut %d drop %v: %q, usage %+v", cut, drop, got, s.Usage)
+			}
+		}
+	}
+}
+
+func TestStreamPassesOversizedEventsUnread(t *testing.T) {
+	s := &Stream{}
+	big := "data: " + strings.Repeat("x", MaxEvent+10)
+	out, _ := s.Feed([]byte(big), false)
+	if len(out) != len(big) {
+		t.Fatalf("held back %d bytes of an oversized event", len(big)-len(out))
+	}
+}
+
+func FuzzParseRequest(f *testing.F) {
+	f.Add([]byte(`{"model":"gpt-4o","stream":true}`), "gpt-4o-mini")
+	f.Add([]byte(`{"model":"x","stream_options":{"include_usage":false},"stream":true}`), "x")
+	f.Add([]byte(`[1,2]`), "m")
+	f.Fuzz(func(t *testing.T, body []byte, model string) {
+		r, err := ParseRequest(body, true)
+		if err != nil {
+			return
+		}
+		out, err := RewriteRequest(body, r, model)
+		if err != nil {
+			return
+		}
+		// A rewritten request is still JSON, names the new model and, when streaming, asks for usage.
+		if !json.Valid(out) {
+			t.Fatalf("rewrite of %q produced invalid JSON %q", body, out)
+		}
+		r2, err := ParseRequest(out, true)
+		// Models come from JSON (the request or the config), so they are valid UTF-8.
+		if model != "" && utf8.ValidString(model) && (err != nil || r2.Model != model) {
+			t.Fatalf("rewrite of %q to %q: %+v %v", body, model, r2, err)
+		}
+		if err == nil && r.Stream && !r2.IncludeUsage {
+			t.Fatalf("rewrite of %q lost include_usage: %q", body, out)
+		}
+	})
+}
+
+func FuzzStream(f *testing.F) {
+	f.Add([]byte(sseStream), uint16(7), true)
+	f.Add([]byte("data: {\"choices\":[]}\r\n\r\ndata: [DONE]"), uint16(3), false)
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16, drop bool) {
+		c := int(cut) % (len(data) + 1)
+		whole := &Stream{DropUsageOnly: drop}
+		split := &Stream{DropUsageOnly: drop}
+		a := feed(whole, []string{string(data)})
+		b := feed(split, []string{string(data[:c]), string(data[c:])})
+		// Where a stream is cut never changes what is forwarded or the usage read.
+		if a != b || whole.Usage != split.Usage {
+			t.Fatalf("cut %d: %q vs %q, %+v vs %+v", c, a, b, whole.Usage, split.Usage)
+		}
+		// Nothing is invented: without dropping, the stream passes byte for byte.
+		if !drop && a != string(data) {
+			t.Fatalf("stream changed: %q -> %q", data, a)
+		}
+	})
+}
