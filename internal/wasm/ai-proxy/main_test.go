@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,14 +15,7 @@ import (
 // a missing .wasm fails instead of skipping the wasm half.
 func runTest(t *testing.T, f func(*testing.T)) {
 	t.Helper()
-	path := os.Getenv("WASM_FILE_PATH")
-	if path == "" {
-		path = "plugin.wasm"
-	}
-	if _, err := os.Stat(path); err != nil && os.Getenv("HIGRESS_AI_REQUIRE_REAL") == "1" {
-		t.Fatalf("compiled plugin not found at %s (WASM_FILE_PATH): scripts/test-plugin.sh builds it", path)
-	}
-	test.RunTestWithPath(t, path, f)
+	test.RunTestWithPath(t, pluginPath(t, "WASM_FILE_PATH", "plugin.wasm"), f)
 }
 
 // Fake keys: obviously not real, and distinct so tests can tell which was used.
