@@ -24,9 +24,12 @@ const (
 var promLabels = map[Dim]string{ByConsumer: "ai_consumer", ByModel: "ai_model", ByRoute: "ai_route"}
 
 // Prometheus reads usage from the ai-statistics metrics a Prometheus server scraped from the
-// gateways: for fleets whose logs are too many to read. Counters are read at Until and at Since
-// and subtracted, per group; a counter that went down in between (a gateway restarted) counts
-// from zero. The metrics carry no errors, latencies or cached tokens.
+// gateways: for fleets whose logs are too many to read. Over a window (since..until) each counter
+// is read as increase(counter[window]) per series, then summed by the chosen labels, so a gateway
+// that restarted inside the window counts from zero again rather than going negative; Prometheus
+// extrapolates to the window's edges, so totals are estimates rounded to whole tokens and
+// requests. Without since, the counters' current values are read: totals since each gateway
+// started. The metrics carry no errors, latencies or cached tokens.
 type Prometheus struct {
 	URL    string
 	Client *http.Client
@@ -50,6 +53,12 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 	if !slices.Contains(labels, "ai_model") {
 		queryLabels = append(slices.Clone(labels), "ai_model")
 	}
+	var window time.Duration
+	if !since.IsZero() {
+		if window = until.Sub(since); window < time.Millisecond {
+			return nil, fmt.Errorf("the window %s..%s is empty", since.Format(time.RFC3339), until.Format(time.RFC3339))
+		}
+	}
 	type sample struct{ input, output, requests float64 }
 	series := map[string]*sample{}
 	keysOf := map[string][]string{}
@@ -62,31 +71,20 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 		{MetricRequests, func(s *sample, v float64) { s.requests = v }},
 	} {
 		expr := fmt.Sprintf("sum by (%s) (%s)", strings.Join(queryLabels, ", "), m.name)
-		end, err := p.instant(ctx, expr, until)
+		if !since.IsZero() {
+			expr = fmt.Sprintf("sum by (%s) (increase(%s[%dms]))", strings.Join(queryLabels, ", "), m.name, window.Milliseconds())
+		}
+		samples, err := p.instant(ctx, expr, until)
 		if err != nil {
 			return nil, err
 		}
-		var start []promSample
-		if !since.IsZero() {
-			if start, err = p.instant(ctx, expr, since); err != nil {
-				return nil, err
-			}
-		}
-		before := map[string]float64{}
-		for _, s := range start {
-			before[s.key(queryLabels)] = s.value
-		}
-		for _, s := range end {
+		for _, s := range samples {
 			k := s.key(queryLabels)
-			v := s.value
-			if b, ok := before[k]; ok && b <= v {
-				v -= b
-			}
 			if series[k] == nil {
 				series[k] = &sample{}
 				keysOf[k] = s.values(queryLabels)
 			}
-			m.set(series[k], v)
+			m.set(series[k], s.value)
 		}
 	}
 	groups := map[string]*Group{}

@@ -3,6 +3,7 @@ package usage
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,29 +11,41 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
 
-// gatewayMetrics is the gateway's /stats/prometheus text for two consumers; round scales every
-// counter, as traffic makes them grow.
-func gatewayMetrics(round int64) string {
+// rates are how fast the test gateway's counters grow, per second: input tokens, output tokens
+// and requests of each series.
+var rates = []struct {
+	route, model, consumer string
+	input, output, reqs    float64
+}{
+	{"gpt-4o", "gpt-4o", "alice", 1000, 200, 50},
+	{"gpt-4o", "gpt-4o", "bob", 300, 100, 20},
+	{"local", "llama-local", "none", 50, 5, 10},
+}
+
+// gatewayMetrics is the gateway's /stats/prometheus text after running for elapsed: every counter
+// grows steadily, so its increase over any window is its rate times the window.
+func gatewayMetrics(elapsed time.Duration) string {
 	var b strings.Builder
+	sec := elapsed.Seconds()
 	for _, m := range []struct {
-		name              string
-		alice, bob, other int64
+		name string
+		rate func(i int) float64
 	}{
-		{MetricInputTokens, 1000, 300, 50},
-		{MetricOutputTokens, 200, 100, 5},
-		{MetricRequests, 4, 2, 1},
+		{MetricInputTokens, func(i int) float64 { return rates[i].input }},
+		{MetricOutputTokens, func(i int) float64 { return rates[i].output }},
+		{MetricRequests, func(i int) float64 { return rates[i].reqs }},
 	} {
 		fmt.Fprintf(&b, "# TYPE %s counter\n", m.name)
-		fmt.Fprintf(&b, "%s{ai_route=\"gpt-4o\",ai_cluster=\"outbound|443||llm-openai.internal.dns\",ai_model=\"gpt-4o\",ai_consumer=\"alice\"} %d\n", m.name, m.alice*round)
-		fmt.Fprintf(&b, "%s{ai_route=\"gpt-4o\",ai_cluster=\"outbound|443||llm-openai.internal.dns\",ai_model=\"gpt-4o\",ai_consumer=\"bob\"} %d\n", m.name, m.bob*round)
-		fmt.Fprintf(&b, "%s{ai_route=\"local\",ai_cluster=\"outbound|80||vllm.dns\",ai_model=\"llama-local\",ai_consumer=\"none\"} %d\n", m.name, m.other*round)
+		for i, r := range rates {
+			fmt.Fprintf(&b, "%s{ai_route=%q,ai_cluster=\"outbound|443||llm.dns\",ai_model=%q,ai_consumer=%q} %d\n",
+				m.name, r.route, r.model, r.consumer, int64(m.rate(i)*sec))
+		}
 	}
 	return b.String()
 }
@@ -83,68 +96,73 @@ func startPrometheus(t *testing.T, target string) string {
 }
 
 func TestPrometheusSourceAgainstARealPrometheus(t *testing.T) {
-	var round atomic.Int64
-	round.Store(1)
+	// The counters started well before the test: a window never reaches back to their start.
+	t0 := time.Now().Add(-time.Hour)
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/stats/prometheus" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		fmt.Fprint(w, gatewayMetrics(round.Load()))
+		fmt.Fprint(w, gatewayMetrics(time.Since(t0)))
 	}))
 	defer gw.Close()
 	url := startPrometheus(t, strings.TrimPrefix(gw.URL, "http://"))
 	prom := Prometheus{URL: url}
 	ctx := context.Background()
 
-	// Wait for the first values to be scraped, note the time, then let the counters triple.
-	var mid time.Time
+	// Without --since: the counters' values, about an hour of traffic.
+	var first time.Time
 	waitFor(t, func() bool {
 		g, err := prom.Query(ctx, []Dim{ByConsumer}, time.Time{}, time.Now(), nil)
-		return err == nil && len(g) == 3
+		if err == nil && len(g) == 3 && g[0].Keys[0] == "alice" && g[0].InputTokens > 3_500_000 {
+			first = time.Now()
+			return true
+		}
+		return false
 	})
-	time.Sleep(1500 * time.Millisecond)
-	mid = time.Now()
-	round.Store(3)
-	waitFor(t, func() bool {
-		g, err := prom.Query(ctx, []Dim{ByConsumer}, time.Time{}, time.Now(), nil)
-		return err == nil && len(g) == 3 && g[0].InputTokens == 3000
-	})
+	// Let Prometheus scrape for longer than the window, then ask for the last 4 s.
+	const window = 4 * time.Second
+	time.Sleep(time.Until(first.Add(window + 2*time.Second)))
 	until := time.Now()
-
-	// Over [mid, until] each counter grew by twice its first value.
-	groups, err := prom.Query(ctx, []Dim{ByConsumer, ByModel}, mid, until, nil)
+	groups, err := prom.Query(ctx, []Dim{ByConsumer, ByModel}, until.Add(-window), until, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string][4]float64{}
-	for _, g := range groups {
-		got[strings.Join(g.Keys, "/")] = [4]float64{float64(g.Requests), float64(g.InputTokens), float64(g.OutputTokens), g.CostUSD}
-		if g.Keys[0] == "none" && (g.Priced() || g.UnpricedRequests != 2) {
-			t.Fatalf("llama-local must be unpriced: %+v", g)
+	// Prometheus extrapolates from its samples to the window's edges; the counters grow steadily, so
+	// the estimate is the rate times the window, give or take the scrape's timing and rounding.
+	near := func(got int64, want float64) bool { return math.Abs(float64(got)-want) <= 0.02*want+2 }
+	if len(groups) != 3 {
+		t.Fatalf("groups %+v", groups)
+	}
+	for i, r := range rates {
+		g := groups[i]
+		w := window.Seconds()
+		if g.Keys[0] != r.consumer || g.Keys[1] != r.model || !near(g.Requests, r.reqs*w) || !near(g.InputTokens, r.input*w) || !near(g.OutputTokens, r.output*w) {
+			t.Fatalf("%s/%s: got %v requests %d input %d output %d, want about %v, %v, %v",
+				r.consumer, r.model, g.Keys, g.Requests, g.InputTokens, g.OutputTokens, r.reqs*w, r.input*w, r.output*w)
 		}
-	}
-	want := map[string][4]float64{
-		"alice/gpt-4o":     {8, 2000, 400, (2000*2.5 + 400*10) / 1e6},
-		"bob/gpt-4o":       {4, 600, 200, (600*2.5 + 200*10) / 1e6},
-		"none/llama-local": {2, 100, 10, 0},
-	}
-	for k, w := range want {
-		g := got[k]
-		if g[0] != w[0] || g[1] != w[1] || g[2] != w[2] || fmt.Sprintf("%.9f", g[3]) != fmt.Sprintf("%.9f", w[3]) {
-			t.Fatalf("%s: got %v, want %v (all %v)", k, g, w, got)
+		switch r.model {
+		case "gpt-4o":
+			if want := (float64(g.InputTokens)*2.5 + float64(g.OutputTokens)*10) / 1e6; math.Abs(g.CostUSD-want) > 1e-12 || !g.Priced() {
+				t.Fatalf("%s: cost %v, want %v", r.consumer, g.CostUSD, want)
+			}
+		case "llama-local":
+			if g.Priced() || g.UnpricedRequests != g.Requests {
+				t.Fatalf("llama-local must be unpriced: %+v", g)
+			}
 		}
 	}
 	// Grouped by route, without the model: cost still uses each series' model.
-	groups, err = prom.Query(ctx, []Dim{ByRoute}, mid, until, nil)
-	if err != nil || len(groups) != 2 || groups[0].Keys[0] != "gpt-4o" || groups[0].Requests != 12 {
+	groups, err = prom.Query(ctx, []Dim{ByRoute}, until.Add(-window), until, nil)
+	if err != nil || len(groups) != 2 || groups[0].Keys[0] != "gpt-4o" || !near(groups[0].Requests, 70*window.Seconds()) ||
+		groups[0].CostUSD == 0 || groups[1].Keys[0] != "local" || groups[1].Priced() {
 		t.Fatalf("by route: %v %+v", err, groups)
 	}
-	if _, err := prom.Query(ctx, []Dim{ByDay}, mid, until, nil); err == nil || !strings.Contains(err.Error(), "cannot group by day") {
+	if _, err := prom.Query(ctx, []Dim{ByDay}, until.Add(-window), until, nil); err == nil || !strings.Contains(err.Error(), "cannot group by day") {
 		t.Fatalf("by day: %v", err)
 	}
-	if _, err := (Prometheus{URL: "http://127.0.0.1:1"}).Query(ctx, []Dim{ByModel}, mid, until, nil); err == nil || !strings.HasPrefix(err.Error(), "cannot reach Prometheus at 127.0.0.1:1: ") {
+	if _, err := (Prometheus{URL: "http://127.0.0.1:1"}).Query(ctx, []Dim{ByModel}, until.Add(-window), until, nil); err == nil || !strings.HasPrefix(err.Error(), "cannot reach Prometheus at 127.0.0.1:1: ") {
 		t.Fatalf("unreachable: %v", err)
 	}
 }
