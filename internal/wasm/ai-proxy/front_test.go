@@ -13,97 +13,103 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/higress-group/wasm-go/pkg/test"
+	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/ai-proxy/hosttest"
 )
 
 // front is a small gateway for end-to-end tests: a net/http server that runs each request through
-// the plugin in wasm-go's test host (the compiled module in wazero) as Envoy would, then sends
-// what the plugin left of it to the upstream, and streams the answer back through the plugin.
+// the compiled plugin in wazero as Envoy would (headers, body, response headers, each body chunk
+// as it arrives, access log, context deletion), sends what the plugin left of the request to the
+// upstream, and streams the answer back as the plugin passes it.
 type front struct {
-	host     test.TestHost
+	host     *hosttest.Host
 	upstream *url.URL // every provider host and cluster resolves here
 	mu       sync.Mutex
 	logs     []map[string]any // ai_log of each request, in order
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The test host holds one request at a time, as one Envoy worker thread would.
+	// The emulator holds one request at a time, as one Envoy worker thread would.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.host
-	_ = h.SetProperty([]string{"ai_log"}, []byte("")) // ai_log is per request in Envoy
+	h.ResetAILog()
+	id := h.InitializeHttpContext()
 	defer func() {
-		f.logs = append(f.logs, readLog(h))
-		h.CompleteHttp()
+		h.CompleteHttpContext(id)
+		l, err := h.AILog()
+		if err != nil {
+			l = map[string]any{"unreadable": err.Error()}
+		}
+		f.logs = append(f.logs, l)
+		h.Delete(id)
 	}()
 	body, _ := io.ReadAll(r.Body)
 	headers := [][2]string{{":authority", r.Host}, {":method", r.Method}, {":path", r.URL.RequestURI()}, {":scheme", "http"}}
-	for k, vs := range r.Header {
-		for _, v := range vs {
-			headers = append(headers, [2]string{strings.ToLower(k), v})
-		}
-	}
-	h.CallOnHttpRequestHeaders(headers, test.WithEndOfStream(len(body) == 0))
-	if f.local(w) {
+	headers = append(headers, headerPairs(r.Header)...)
+	h.CallOnRequestHeaders(id, headers, len(body) == 0)
+	if f.local(w, id) {
 		return
 	}
-	if calls := h.GetHttpCalloutAttributes(); len(calls) > 0 {
+	if calls := h.GetCalloutAttributesFromContext(id); len(calls) > 0 {
 		c := calls[len(calls)-1]
 		status, respHeaders, respBody := f.call(c.Headers, c.Body)
-		h.CallOnHttpCall(append([][2]string{{":status", fmt.Sprint(status)}}, respHeaders...), respBody)
-		f.local(w)
+		h.CallOnHttpCallResponse(c.CalloutID, append([][2]string{{":status", fmt.Sprint(status)}}, respHeaders...), nil, respBody)
+		f.local(w, id)
 		return
 	}
 	if len(body) > 0 {
-		h.CallOnHttpRequestBody(body)
-		if f.local(w) {
+		h.CallOnRequestBody(id, body, true)
+		if f.local(w, id) {
 			return
 		}
 	}
-	resp, err := f.send(h.GetRequestHeaders(), h.GetRequestBody())
+	resp, err := f.send(h.GetCurrentRequestHeaders(id), h.GetCurrentRequestBody(id))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	defer resp.Body.Close()
-	respHeaders := [][2]string{{":status", fmt.Sprint(resp.StatusCode)}}
-	for k, vs := range resp.Header {
-		for _, v := range vs {
-			respHeaders = append(respHeaders, [2]string{strings.ToLower(k), v})
-		}
-	}
-	h.CallOnHttpResponseHeaders(respHeaders)
-	for _, hd := range h.GetResponseHeaders() {
+	respHeaders := append([][2]string{{":status", fmt.Sprint(resp.StatusCode)}}, headerPairs(resp.Header)...)
+	h.CallOnResponseHeaders(id, respHeaders, false)
+	for _, hd := range h.GetCurrentResponseHeaders(id) {
 		if !strings.HasPrefix(hd[0], ":") && hd[0] != "content-length" {
 			w.Header().Add(hd[0], hd[1])
 		}
 	}
 	w.WriteHeader(resp.StatusCode)
-	if strings.Contains(resp.Header.Get("content-type"), "text/event-stream") && resp.StatusCode < 400 {
-		buf := make([]byte, 4096)
-		for {
-			n, err := resp.Body.Read(buf)
-			if n > 0 {
-				h.CallOnHttpStreamingResponseBody(bytes.Clone(buf[:n]), false)
-				w.Write(h.GetResponseBody())
-				w.(http.Flusher).Flush()
-			}
-			if err != nil {
-				break
-			}
+	// Each read goes to the plugin as it arrives; what it passes goes to the client at once.
+	// When it pauses (buffering a whole answer), the emulator keeps the chunks, as Envoy would.
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		if n > 0 && h.CallOnResponseBody(id, bytes.Clone(buf[:n]), false) == types.ActionContinue {
+			w.Write(h.GetCurrentResponseBody(id))
+			w.(http.Flusher).Flush()
 		}
-		h.CallOnHttpStreamingResponseBody(nil, true)
-		w.Write(h.GetResponseBody())
-		return
+		if err != nil {
+			break
+		}
 	}
-	respBody, _ := io.ReadAll(resp.Body)
-	h.CallOnHttpResponseBody(respBody)
-	w.Write(h.GetResponseBody())
+	h.CallOnResponseBody(id, nil, true)
+	w.Write(h.GetCurrentResponseBody(id))
+}
+
+func headerPairs(hs http.Header) [][2]string {
+	var out [][2]string
+	for k, vs := range hs {
+		for _, v := range vs {
+			out = append(out, [2]string{strings.ToLower(k), v})
+		}
+	}
+	return out
 }
 
 // local writes the plugin's own answer, if it gave one.
-func (f *front) local(w http.ResponseWriter) bool {
-	lr := f.host.GetLocalResponse()
+func (f *front) local(w http.ResponseWriter, id uint32) bool {
+	lr := f.host.GetSentLocalResponse(id)
 	if lr == nil {
 		return false
 	}
@@ -148,27 +154,7 @@ func (f *front) call(headers [][2]string, body []byte) (int, [][2]string, []byte
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var hs [][2]string
-	for k, vs := range resp.Header {
-		for _, v := range vs {
-			hs = append(hs, [2]string{strings.ToLower(k), v})
-		}
-	}
-	return resp.StatusCode, hs, b
-}
-
-func readLog(h test.TestHost) map[string]any {
-	raw, _ := h.GetProperty([]string{"ai_log"})
-	if len(raw) == 0 {
-		return nil
-	}
-	var s string
-	if json.Unmarshal([]byte(`"`+string(raw)+`"`), &s) != nil {
-		return map[string]any{"unreadable": string(raw)}
-	}
-	var m map[string]any
-	_ = json.Unmarshal([]byte(s), &m)
-	return m
+	return resp.StatusCode, headerPairs(resp.Header), b
 }
 
 // upstream is a loopback OpenAI-compatible server that answers like the real API: JSON or SSE
@@ -253,14 +239,22 @@ func withFront(t *testing.T, cfg string, f func(t *testing.T, gw *httptest.Serve
 }
 
 func withFrontOn(t *testing.T, path, cfg string, f func(t *testing.T, gw *httptest.Server, fr *front, up *upstream)) {
-	test.RunWasmTestWithPath(t, path, func(t *testing.T) {
-		up := &upstream{}
-		upSrv := httptest.NewServer(up)
-		defer upSrv.Close()
-		u, _ := url.Parse(upSrv.URL)
-		fr := &front{host: start(t, json.RawMessage(cfg)), upstream: u}
-		gw := httptest.NewServer(fr)
-		defer gw.Close()
-		f(t, gw, fr, up)
-	})
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no compiled plugin at %s: scripts/test-plugin.sh builds it", path)
+	}
+	vm, err := hosttest.LoadWasm(path)
+	require.NoError(t, err)
+	defer vm.Close()
+	host, err := hosttest.Start(vm, cfg)
+	require.NoError(t, err)
+	defer host.Close()
+	up := &upstream{}
+	upSrv := httptest.NewServer(up)
+	defer upSrv.Close()
+	u, _ := url.Parse(upSrv.URL)
+	fr := &front{host: host, upstream: u}
+	gw := httptest.NewServer(fr)
+	defer gw.Close()
+	f(t, gw, fr, up)
 }

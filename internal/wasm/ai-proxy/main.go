@@ -24,8 +24,12 @@ import (
 func main() {}
 
 func init() {
-	wrapper.SetCtx(
-		"ai-proxy",
+	wrapper.SetCtx("ai-proxy", options()...)
+}
+
+// options are the plugin's callbacks; benchmarks build a native VM from them.
+func options() []wrapper.CtxOption[PluginConfig] {
+	return []wrapper.CtxOption[PluginConfig]{
 		wrapper.PrePluginStartOrReload[PluginConfig](func(wrapper.PluginContext) error {
 			globalErr = nil
 			return nil
@@ -38,7 +42,7 @@ func init() {
 		wrapper.ProcessStreamingResponseBody(onStreamingResponseBody),
 		wrapper.ProcessStreamDone(onStreamDone),
 		wrapper.EnableSafeLog[PluginConfig](),
-	)
+	}
 }
 
 // PluginConfig is one scope's parsed config.

@@ -11,8 +11,12 @@ import (
 func main() {}
 
 func init() {
-	wrapper.SetCtx(
-		"noop",
+	wrapper.SetCtx("noop", options()...)
+}
+
+// options are the callbacks, all doing nothing; benchmarks build a native VM from them.
+func options() []wrapper.CtxOption[config] {
+	return []wrapper.CtxOption[config]{
 		wrapper.ParseRawConfig(func([]byte, *config) error { return nil }),
 		wrapper.ProcessRequestHeaders(func(wrapper.HttpContext, config) types.Action { return types.ActionContinue }),
 		wrapper.ProcessRequestBody(func(wrapper.HttpContext, config, []byte) types.Action { return types.ActionContinue }),
@@ -21,7 +25,7 @@ func init() {
 		wrapper.ProcessStreamingResponseBody(func(_ wrapper.HttpContext, _ config, chunk []byte, _ bool) []byte { return chunk }),
 		wrapper.ProcessStreamDone(func(wrapper.HttpContext, config) {}),
 		wrapper.EnableSafeLog[config](),
-	)
+	}
 }
 
 type config struct{}

@@ -51,7 +51,10 @@ func (s *Stream) Feed(chunk []byte, last bool) (out []byte, started bool) {
 		if last {
 			s.keep(data)
 		}
-		s.carry = s.carry[:0]
+		// The stream is over: let the buffers go with it.
+		out := s.out
+		s.out, s.carry = nil, nil
+		return out, s.Started && !wasStarted
 	default:
 		// Keep the incomplete rest; copy first, as data may point into carry itself.
 		rest := append([]byte(nil), data...)
