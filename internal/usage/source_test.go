@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,8 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
 )
 
 func line(consumer, model string, in, out int, start string) string {
@@ -112,75 +115,10 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// fakeAPI answers the pod list and pod log endpoints as kube-apiserver does: a PodList for
-// GET /api/v1/namespaces/NS/pods?labelSelector=..., and a pod's log as text/plain for
-// GET /api/v1/namespaces/NS/pods/NAME/log?container=...&previous=...&follow=...; an unknown previous
-// log is a 400 Status, as the kubelet reports it.
-type fakeAPI struct {
-	mu       sync.Mutex
-	requests []string
-	logs     map[string]string // "pod" or "pod/previous"
-	follow   chan string       // lines streamed to followers after the stored log
-}
-
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.requests = append(f.requests, r.URL.Path+"?"+r.URL.RawQuery)
-	f.mu.Unlock()
-	const prefix = "/api/v1/namespaces/higress-system/pods"
-	switch {
-	case r.URL.Path == prefix:
-		if r.URL.Query().Get("labelSelector") != "app=higress-gateway" {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}`)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[
- {"metadata":{"name":"higress-gateway-a","namespace":"higress-system","labels":{"app":"higress-gateway"}},
-  "spec":{"containers":[{"name":"higress-gateway","image":"higress/gateway:2.1.9"}]},
-  "status":{"phase":"Running","containerStatuses":[{"name":"higress-gateway","restartCount":0,"ready":true,"image":"x","imageID":"y"}]}},
- {"metadata":{"name":"higress-gateway-b","namespace":"higress-system","labels":{"app":"higress-gateway"}},
-  "spec":{"containers":[{"name":"istio-proxy","image":"p"},{"name":"higress-gateway","image":"higress/gateway:2.1.9"}]},
-  "status":{"phase":"Running","containerStatuses":[{"name":"higress-gateway","restartCount":1,"ready":true,"image":"x","imageID":"y"}]}}]}`)
-	case strings.HasPrefix(r.URL.Path, prefix+"/") && strings.HasSuffix(r.URL.Path, "/log"):
-		pod := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, prefix+"/"), "/log")
-		q := r.URL.Query()
-		if q.Get("container") != "higress-gateway" {
-			http.Error(w, "wrong container", http.StatusBadRequest)
-			return
-		}
-		key := pod
-		if q.Get("previous") == "true" {
-			key += "/previous"
-		}
-		text, ok := f.logs[key]
-		if !ok {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"previous terminated container \"higress-gateway\" in pod %q not found","reason":"BadRequest","code":400}`, pod)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprint(w, text)
-		if q.Get("follow") == "true" && f.follow != nil {
-			w.(http.Flusher).Flush()
-			for {
-				select {
-				case l := <-f.follow:
-					fmt.Fprintln(w, l)
-					w.(http.Flusher).Flush()
-				case <-r.Context().Done():
-					return
-				}
-			}
-		}
-	default:
-		http.NotFound(w, r)
-	}
-}
+var gatewayLabels = map[string]string{"app": "higress-gateway", "higress": "higress-system-higress-gateway"}
 
 func podClient(t *testing.T, h http.Handler) kubernetes.Interface {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cs, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL})
@@ -190,66 +128,191 @@ func podClient(t *testing.T, h http.Handler) kubernetes.Interface {
 	return cs
 }
 
+// stamps hands out the kubelet's line times: a millisecond apart, so many lines share a second
+// (sinceTime's precision) and a resumed stream repeats some.
+type stamps struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (s *stamps) lines(texts ...string) []usagetest.LogLine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]usagetest.LogLine, len(texts))
+	for i, text := range texts {
+		s.t = s.t.Add(time.Millisecond)
+		out[i] = usagetest.LogLine{Time: s.t, Text: text}
+	}
+	return out
+}
+
 func TestPodSourceReadsEveryPodAndTheRestartedOnesPreviousLog(t *testing.T) {
-	api := &fakeAPI{logs: map[string]string{
-		"higress-gateway-a":          line("alice", "m", 1, 0, "") + "\n" + line("bob", "m", 2, 0, "") + "\n",
-		"higress-gateway-b":          line("alice", "m", 10, 0, "") + "\n",
-		"higress-gateway-b/previous": line("alice", "m", 100, 0, "") + "\nnot json\n",
-	}}
+	api := usagetest.NewKubeAPI()
+	at := &stamps{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	api.AddPod("higress-system", "higress-gateway-a", gatewayLabels, "higress-gateway")
+	api.AddPod("higress-system", "higress-gateway-b", gatewayLabels, "istio-proxy", "higress-gateway")
+	api.AddPod("higress-system", "higress-gateway-other", map[string]string{"app": "other"}, "higress-gateway")
+	api.AddPod("default", "higress-gateway-elsewhere", gatewayLabels, "higress-gateway")
+	api.Log("higress-gateway-b", at.lines(line("alice", "m", 100, 0, ""), "not json")...)
+	api.Restart("higress-gateway-b")
+	api.Log("higress-gateway-a", at.lines(line("alice", "m", 1, 0, ""), line("bob", "m", 2, 0, ""))...)
+	at.t = at.t.Add(2 * time.Second)
+	api.Log("higress-gateway-b", at.lines(line("alice", "m", 10, 0, ""))...)
+	api.Log("higress-gateway-other", at.lines(line("mallory", "m", 1000, 0, ""))...)
+	api.Log("higress-gateway-elsewhere", at.lines(line("mallory", "m", 1000, 0, ""))...)
+
+	var mu sync.Mutex
 	var warnings []string
-	src := PodSource{Client: podClient(t, api), Namespace: "higress-system", Selector: GatewaySelector, Warn: func(s string) { warnings = append(warnings, s) }}
+	src := PodSource{Client: podClient(t, api), Namespace: "higress-system", Selector: GatewaySelector,
+		Warn: func(s string) { mu.Lock(); warnings = append(warnings, s); mu.Unlock() }}
 	agg := collect(t, false, Filter{}, src)
-	if got := totals(agg); got["alice"] != 111 || got["bob"] != 2 || agg.Skipped != 1 {
+	if got := totals(agg); len(got) != 2 || got["alice"] != 111 || got["bob"] != 2 || agg.Skipped != 1 {
 		t.Fatalf("totals %v skipped %d", got, agg.Skipped)
 	}
 	if len(warnings) != 0 {
 		t.Fatalf("warnings %v", warnings)
 	}
-	// The kubelet no longer has the previous log: a warning, the rest is read.
-	delete(api.logs, "higress-gateway-b/previous")
+	var previous []string
+	for _, r := range api.Requests() {
+		if strings.Contains(r, "/log?") && !strings.Contains(r, "container=higress-gateway") {
+			t.Fatalf("log read without the gateway container: %s", r)
+		}
+		if strings.Contains(r, "previous=true") {
+			previous = append(previous, r)
+		}
+	}
+	if len(previous) != 1 || !strings.HasPrefix(previous[0], "/api/v1/namespaces/higress-system/pods/higress-gateway-b/log?") {
+		t.Fatalf("previous logs read: %v", previous)
+	}
+
+	// The kubelet no longer has the previous log, and a new pod has not started: warnings, the
+	// rest is read.
+	api.ForgetPrevious("higress-gateway-b")
+	api.AddWaitingPod("higress-system", "higress-gateway-c", gatewayLabels, "higress-gateway")
 	agg = collect(t, false, Filter{}, src)
-	if got := totals(agg); got["alice"] != 11 || len(warnings) != 1 || !strings.Contains(warnings[0], "pod higress-gateway-b restarted") {
+	if got := totals(agg); got["alice"] != 11 || len(warnings) != 2 {
 		t.Fatalf("totals %v warnings %v", got, warnings)
 	}
-	// --since becomes the log request's sinceTime.
-	since := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	src.Since = since
-	collect(t, false, Filter{}, src)
-	last := api.requests[len(api.requests)-1]
-	if !strings.Contains(last, "sinceTime=2026-11-20T10%3A00%3A00Z") {
-		t.Fatalf("log request %s", last)
+	slices.Sort(warnings)
+	if !strings.HasPrefix(warnings[0], "pod higress-gateway-b restarted; its previous log could not be read: previous terminated container") ||
+		!strings.HasPrefix(warnings[1], `pod higress-gateway-c left out: container "higress-gateway" in pod "higress-gateway-c" is waiting to start`) {
+		t.Fatalf("warnings %q", warnings)
 	}
+
+	// --since becomes the log requests' sinceTime (whole seconds), which the API applies.
+	src.Since = time.Date(2026, 11, 20, 9, 0, 1, 5e8, time.UTC)
+	agg = collect(t, false, Filter{}, src)
+	if got := totals(agg); got["alice"] != 10 || got["bob"] != 0 {
+		t.Fatalf("since: totals %v", got)
+	}
+	reqs := api.Requests()
+	for _, r := range reqs[len(reqs)-3:] {
+		if strings.Contains(r, "/log?") && !strings.Contains(r, "sinceTime=2026-11-20T09%3A00%3A01Z") {
+			t.Fatalf("log request %s", r)
+		}
+	}
+
 	// No pods: one clear line.
 	src.Selector = "app=nothing"
 	err := Collect(context.Background(), []Source{src}, false, Filter{}, NewAggregator([]Dim{ByModel}, nil))
-	if err == nil || !strings.Contains(err.Error(), `no gateway pods match "app=nothing" in namespace higress-system`) {
+	if err == nil || err.Error() != `no gateway pods match "app=nothing" in namespace higress-system: set --selector or -n` {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func TestPodSourceFollows(t *testing.T) {
-	api := &fakeAPI{logs: map[string]string{"higress-gateway-a": line("alice", "m", 1, 0, "") + "\n", "higress-gateway-b": ""},
-		follow: make(chan string)}
-	src := PodSource{Client: podClient(t, api), Namespace: "higress-system", Selector: GatewaySelector}
-	ctx, cancel := context.WithCancel(context.Background())
+func TestPodSourceWithoutTheRightToReadLogs(t *testing.T) {
+	api := usagetest.NewKubeAPI()
+	api.AddPod("higress-system", "higress-gateway-a", gatewayLabels, "higress-gateway")
+	forbidLogs := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/log") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods \"higress-gateway-a\" is forbidden: User \"dev\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"higress-system\"","reason":"Forbidden","details":{"name":"higress-gateway-a","kind":"pods"},"code":403}`)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	src := PodSource{Client: podClient(t, forbidLogs), Namespace: "higress-system", Selector: GatewaySelector}
+	for _, follow := range []bool{false, true} {
+		err := Collect(context.Background(), []Source{src}, follow, Filter{}, NewAggregator([]Dim{ByModel}, nil))
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), `cannot get the log of pod "higress-system/higress-gateway-a": pods "higress-gateway-a" is forbidden`) ||
+			!strings.Contains(err.Error(), "usage needs list on pods and get on pods/log") {
+			t.Fatalf("follow=%v: err = %v", follow, err)
+		}
+	}
+}
+
+func TestPodSourceFollowsRestartsDropsAndNewPods(t *testing.T) {
+	api := usagetest.NewKubeAPI()
+	at := &stamps{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	api.AddPod("higress-system", "higress-gateway-a", gatewayLabels, "higress-gateway")
+	api.AddPod("higress-system", "higress-gateway-b", gatewayLabels, "higress-gateway")
+	src := PodSource{Client: podClient(t, api), Namespace: "higress-system", Selector: GatewaySelector,
+		Resync: 20 * time.Millisecond, Retry: 5 * time.Millisecond}
+
 	var mu sync.Mutex
-	n := 0
+	seen := map[string]int{}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, c := range seen {
+			n += c
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		done <- src.Read(ctx, true, func([]byte) { mu.Lock(); n++; mu.Unlock() })
+		done <- src.Read(ctx, true, func(l []byte) { mu.Lock(); seen[string(l)]++; mu.Unlock() })
 	}()
-	count := func() int { mu.Lock(); defer mu.Unlock(); return n }
-	waitFor(t, func() bool { return count() == 1 })
-	api.follow <- line("bob", "m", 1, 0, "")
-	api.follow <- line("bob", "m", 1, 0, "")
-	waitFor(t, func() bool { return count() == 3 })
+	n := 0
+	// logN writes k numbered lines to a pod.
+	logN := func(pod string, k int) {
+		var texts []string
+		for range k {
+			n++
+			texts = append(texts, fmt.Sprintf(`{"request_id":"%d"}`, n))
+		}
+		api.Log(pod, at.lines(texts...)...)
+	}
+	logN("higress-gateway-a", 3)
+	logN("higress-gateway-b", 2)
+	waitFor(t, func() bool { return count() == 5 })
+
+	// A dropped connection: resumed from the last line's second, nothing repeated.
+	api.Drop("higress-gateway-a")
+	logN("higress-gateway-a", 2)
+	waitFor(t, func() bool { return count() == 7 })
+
+	// A restart: the old container's last lines (streamed or not before it died) and the new
+	// container's, each once.
+	logN("higress-gateway-b", 3)
+	api.Restart("higress-gateway-b")
+	logN("higress-gateway-b", 2)
+	waitFor(t, func() bool { return count() == 12 })
+
+	// A rollout: a new pod, first waiting to start, then logging; an old one deleted.
+	api.AddWaitingPod("higress-system", "higress-gateway-c", gatewayLabels, "higress-gateway")
+	api.Delete("higress-gateway-a")
+	time.Sleep(50 * time.Millisecond)
+	api.Start("higress-gateway-c")
+	logN("higress-gateway-c", 4)
+	logN("higress-gateway-b", 1)
+	waitFor(t, func() bool { return count() == 17 })
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range api.requests {
-		if strings.Contains(r, "previous=true") {
-			t.Fatalf("following read a previous log: %s", r)
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i <= n; i++ {
+		if c := seen[fmt.Sprintf(`{"request_id":"%d"}`, i)]; c != 1 {
+			t.Errorf("line %d passed on %d times", i, c)
 		}
+	}
+	if len(seen) != n {
+		t.Errorf("lines passed on: %v", seen)
 	}
 }
