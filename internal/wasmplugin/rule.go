@@ -39,8 +39,15 @@ func (r Rule) Disabled() bool {
 	return b
 }
 
-// Config is the rule's config object, created empty when absent.
+// Config is the rule's config object for reading: nil when absent. Reading never adds a field
+// to the rule, so a rule the tool only looks at is written back as it was.
 func (r Rule) Config() map[string]any {
+	cfg, _ := r.raw["config"].(map[string]any)
+	return cfg
+}
+
+// EditConfig is the rule's config object for changing, created empty when absent.
+func (r Rule) EditConfig() map[string]any {
 	cfg, ok := r.raw["config"].(map[string]any)
 	if !ok {
 		cfg = map[string]any{}

@@ -99,7 +99,7 @@ func addRun(o *AddOptions) error {
 			if err != nil {
 				return err
 			}
-			raw = rule.Config()
+			raw = rule.EditConfig()
 			if created {
 				fresh = len(seed) == 0
 				if len(seed) > 0 {

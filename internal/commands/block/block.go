@@ -94,7 +94,7 @@ func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wa
 		if err != nil || !ok {
 			return nil, r, false, err
 		}
-		rule, raw = r, r.Config()
+		rule, raw = r, r.EditConfig()
 		where = fmt.Sprintf("spec.matchRules[%d].config", r.Index)
 	}
 	cfg, err := requestblock.Parse(raw)

@@ -156,7 +156,7 @@ func TestClusterViewerForbiddenIsExplained(t *testing.T) {
 		t.Fatal("the viewer added a consumer")
 	}
 	msg := err.Error()
-	for _, want := range []string{`cannot update wasmplugin "` + ns + `/key-auth.internal"`, `User "viewer" cannot update resource "wasmplugins"`, "see the Role in the README"} {
+	for _, want := range []string{`cannot update wasmplugin "` + ns + `/key-auth.internal"`, `User "viewer" cannot update resource "wasmplugins"`, "see RBAC in the README"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}

@@ -443,3 +443,21 @@ spec:
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRemoveLeavesRulesItDoesNotChangeAsTheyWere(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	// A rule with no config at all (Higress then applies nothing there): reading it must not add
+	// an empty config to it.
+	b := strings.Replace(fileBytes(t, p), "  phase: AUTHN\n", "  - configDisable: true\n    domain:\n    - d.example.com\n  phase: AUTHN\n", 1)
+	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(tf, "remove", "alice", "--force"); err != nil {
+		t.Fatal(err)
+	}
+	rules := readYAML(t, p)["spec"].(map[string]any)["matchRules"].([]any)
+	last := rules[len(rules)-1].(map[string]any)
+	if want := map[string]any{"configDisable": true, "domain": []any{"d.example.com"}}; !reflect.DeepEqual(last, want) {
+		t.Fatalf("the rule without config became %v", last)
+	}
+}

@@ -84,7 +84,7 @@ func removeRun(o *RemoveOptions) error {
 		for _, r := range rules {
 			names, _ := keyauth.Allow(r.Config())
 			names = slices.DeleteFunc(names, func(n string) bool { return n == o.Name })
-			keyauth.SetAllow(r.Config(), names)
+			keyauth.SetAllow(r.EditConfig(), names)
 			unbound = append(unbound, r.Targets())
 			if len(names) == 0 {
 				emptied = append(emptied, r.Targets())

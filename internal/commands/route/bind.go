@@ -156,7 +156,7 @@ func bindRun(o *BindOptions) error {
 			names = append(names, n)
 			added = append(added, n)
 		}
-		keyauth.SetAllow(rule.Config(), names)
+		keyauth.SetAllow(rule.EditConfig(), names)
 		return nil
 	})
 	if err != nil {
@@ -264,7 +264,7 @@ func unbindRun(o *BindOptions) error {
 		if emptied = len(left) == 0; emptied && !confirmed {
 			return fmt.Errorf("route %s changed meanwhile and would be left with nobody allowed: run again", o.Route)
 		}
-		keyauth.SetAllow(rule.Config(), left)
+		keyauth.SetAllow(rule.EditConfig(), left)
 		return nil
 	})
 	if err != nil {
