@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/charmbracelet/lipgloss"
 	"sigs.k8s.io/yaml"
 )
 
@@ -33,26 +32,22 @@ func (t *Table) Len() int { return len(t.rows) }
 func (t *Table) Render(s *IOStreams) error {
 	var buf bytes.Buffer
 	w := tabwriter.NewWriter(&buf, 0, 4, 3, ' ', 0)
-	header := strings.Join(t.headers, "\t")
-	if s.Color {
-		cells := make([]string, len(t.headers))
-		bold := lipgloss.NewStyle().Bold(true)
-		for i, h := range t.headers {
-			cells[i] = bold.Render(h)
-		}
-		header = strings.Join(cells, "\t")
-	}
-	fmt.Fprintln(w, header)
+	fmt.Fprintln(w, strings.Join(t.headers, "\t"))
 	for _, r := range t.rows {
 		fmt.Fprintln(w, strings.Join(r, "\t"))
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	// Empty last cells would leave trailing blanks.
+	// Empty last cells would leave trailing blanks. The header is made bold after alignment, so
+	// its escape codes do not count as width.
 	var out strings.Builder
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
-		out.WriteString(strings.TrimRight(strings.TrimSuffix(line, "\n"), " "))
+	for i, line := range strings.SplitAfter(buf.String(), "\n") {
+		text := strings.TrimRight(strings.TrimSuffix(line, "\n"), " ")
+		if i == 0 && s.Color {
+			text = s.Bold(text)
+		}
+		out.WriteString(text)
 		if strings.HasSuffix(line, "\n") {
 			out.WriteByte('\n')
 		}
