@@ -75,5 +75,34 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(route.NewCmdRoute(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
+	guardGroup(root)
 	return root
+}
+
+// guardGroup makes a command that only holds subcommands refuse an unknown one with a one-line
+// error (cobra would print the help and exit 0); with no argument it still prints its help.
+func guardGroup(cmd *cobra.Command) {
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		return unknownCommand(cmd, args[0])
+	}
+	for _, c := range cmd.Commands() {
+		guardGroup(c)
+	}
+}
+
+// unknownCommand is cobra's error for an unknown subcommand, with its suggestions on the same line.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+	}
+	return &cmdutil.FlagError{Err: errors.New(msg)}
 }

@@ -20,6 +20,10 @@ func TestRunExitCodesAndOneLineErrors(t *testing.T) {
 		{"bad dry-run", []string{"consumer", "list", "--dry-run=later"}, 1, "error: invalid --dry-run \"later\": use none, client or server (see --help)\n"},
 		{"missing dir", []string{"consumer", "list", "--dir", "/nonexistent/higress"}, 1, "error: --dir \"/nonexistent/higress\": no such file or directory\n"},
 		{"bad name", []string{"consumer", "add", "a b"}, 1, "error: invalid consumer name \"a b\": use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit\n"},
+		{"unknown command", []string{"consumerz"}, 1, "error: unknown command \"consumerz\" for \"higress-ai\" (did you mean \"consumer\"?) (see --help)\n"},
+		{"unknown subcommand", []string{"consumer", "lst"}, 1, "error: unknown command \"lst\" for \"higress-ai consumer\" (did you mean \"list\"?) (see --help)\n"},
+		{"unknown subcommand, nothing like it", []string{"block", "zzzzzz"}, 1, "error: unknown command \"zzzzzz\" for \"higress-ai block\" (see --help)\n"},
+		{"group alone prints its help", []string{"route"}, 0, ""},
 		{"ok", []string{"consumer", "list"}, 0, "no key-auth wasmplugin in namespace \"higress-system\": add a consumer to create one\n"},
 	}
 	for _, tc := range cases {
