@@ -287,11 +287,35 @@ func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
 		return nil, nil
 	}
 	apiVersion, kind := topLevel(text, "apiVersion"), topLevel(text, "kind")
+	if kind == "" && strings.Contains(text, Kind) {
+		// Not block style (JSON, or a flow mapping): parse it to learn its kind.
+		return decodeIfWasmPlugin(text)
+	}
+	if strings.HasSuffix(kind, "List") && strings.Contains(text, Kind) {
+		return nil, fmt.Errorf("a %s holding WasmPlugins: write one document per resource (a file may hold several, separated by ---)", kind)
+	}
 	if kind != Kind || !strings.HasPrefix(apiVersion, WasmPluginGVR.Group+"/") {
 		return nil, nil
 	}
-	// Through JSON and unstructured's own decoder, so integers are int64 exactly as client-go
-	// gives them for the cluster.
+	obj, err := decodeDoc(text)
+	if err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// decodeIfWasmPlugin parses a document of any style and keeps it when it is a WasmPlugin.
+func decodeIfWasmPlugin(text string) (*unstructured.Unstructured, error) {
+	obj, err := decodeDoc(text)
+	if err != nil || obj.GetKind() != Kind || !strings.HasPrefix(obj.GetAPIVersion(), WasmPluginGVR.Group+"/") {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// decodeDoc parses a document through JSON and unstructured's own decoder, so integers are int64
+// exactly as client-go gives them for the cluster.
+func decodeDoc(text string) (*unstructured.Unstructured, error) {
 	js, err := yaml.YAMLToJSON([]byte(text))
 	if err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)

@@ -2,11 +2,14 @@ package k8s
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -86,6 +89,27 @@ func TestDirListFindsWasmPluginsByKind(t *testing.T) {
 	other, _ := s.List(context.Background(), "elsewhere")
 	if len(other) != 2 { // deep, and no-namespace
 		t.Fatalf("namespace elsewhere: %d objects", len(other))
+	}
+}
+
+func TestDirReadsJSONDocumentsAndRefusesLists(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "ka.yaml", `{"apiVersion": "extensions.higress.io/v1alpha1", "kind": "WasmPlugin", "metadata": {"name": "key-auth.internal"}, "spec": {"priority": 310}}`+"\n")
+	writeFile(t, dir, "flow.yaml", "{apiVersion: v1, kind: ConfigMap, metadata: {name: WasmPlugin-notes}}\n")
+	s, _ := NewDirStore(dir)
+	obj, err := s.Get(context.Background(), "higress-system", "key-auth.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ := unstructured.NestedInt64(obj.Object, "spec", "priority"); p != 310 {
+		t.Fatalf("priority %d", p)
+	}
+	if list, _ := s.List(context.Background(), "higress-system"); len(list) != 1 {
+		t.Fatalf("listed %d objects, want the JSON one only", len(list))
+	}
+	writeFile(t, dir, "export.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: extensions.higress.io/v1alpha1\n  kind: WasmPlugin\n  metadata: {name: x}\n")
+	if _, err := s.List(context.Background(), "higress-system"); err == nil || !strings.Contains(err.Error(), "export.yaml (document 1): a List holding WasmPlugins") {
+		t.Fatalf("a List: %v", err)
 	}
 }
 
@@ -242,20 +266,61 @@ func TestDirConcurrentWritersKeepEveryChange(t *testing.T) {
 	assertNoTempFiles(t, dir)
 }
 
-func TestWriteAtomicFailureKeepsOriginal(t *testing.T) {
+func TestWriteAtomicFailureLeavesNoTempFile(t *testing.T) {
 	dir := t.TempDir()
-	p := writeFile(t, dir, "a.yaml", "original: true\n")
-	// Renaming onto a non-empty directory fails after the temp file was written: the original must
-	// stay whole and no temp file may be left behind.
+	// Renaming onto a non-empty directory fails after the temp file was written: the error names
+	// the file and no temp file is left behind.
 	target := filepath.Join(dir, "dir.yaml")
 	writeFile(t, dir, "dir.yaml/inner", "x")
-	if err := writeAtomic(target, "new: true\n"); err == nil {
-		t.Fatal("write onto a folder succeeded")
+	if err := writeAtomic(target, "new: true\n"); err == nil || !strings.Contains(err.Error(), "writing "+target) {
+		t.Fatalf("write onto a folder: %v", err)
 	}
-	if got := readFile(t, p); got != "original: true\n" {
-		t.Fatalf("original changed: %q", got)
+	if got := readFile(t, filepath.Join(target, "inner")); got != "x" {
+		t.Fatalf("the folder's file changed: %q", got)
 	}
 	assertNoTempFiles(t, dir)
+}
+
+// TestWriteAtomicSurvivesKill kills a process in the middle of rewriting a file, again and again:
+// the file must always be one whole version, never a mix or a truncated one.
+func TestWriteAtomicSurvivesKill(t *testing.T) {
+	if p := os.Getenv("HIGRESS_AI_TEST_WRITER"); p != "" {
+		// The child: rewrite the file with alternating whole versions until killed.
+		for i := 0; ; i++ {
+			if err := writeAtomic(p, version(i%2)); err != nil {
+				os.Exit(3)
+			}
+		}
+	}
+	dir := t.TempDir()
+	p := writeFile(t, dir, "big.yaml", version(1))
+	for round := range 5 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriteAtomicSurvivesKill$")
+		cmd.Env = append(os.Environ(), "HIGRESS_AI_TEST_WRITER="+p)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+37*round) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if got := readFile(t, p); got != version(0) && got != version(1) {
+			t.Fatalf("round %d: the file is neither version after a kill (%d bytes)", round, len(got))
+		}
+	}
+	// Temp files a killed writer leaves are hidden, so the store never reads them.
+	s, _ := NewDirStore(dir)
+	if files, _ := s.files(); len(files) != 1 {
+		t.Fatalf("the store sees %v", files)
+	}
+}
+
+// version is a large YAML document, different for 0 and 1 in every line.
+func version(v int) string {
+	var b strings.Builder
+	for i := range 200000 {
+		fmt.Fprintf(&b, "k%d: v%d-%d\n", i, v, i)
+	}
+	return b.String()
 }
 
 func TestSplitJoinRoundTrip(t *testing.T) {
