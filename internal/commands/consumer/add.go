@@ -114,6 +114,11 @@ func addRun(o *AddOptions) error {
 	if o.DryRun != wasmplugin.DryRunNone {
 		return nil
 	}
+	if o.KeyStdin {
+		// The caller has the key already; printing it again would only put it in logs.
+		fmt.Fprintf(f.IO.ErrOut, "consumer %q added with the key from standard input\n", o.Name)
+		return nil
+	}
 	fmt.Fprintln(f.IO.Out, key)
 	if f.IO.StdoutTTY {
 		fmt.Fprintf(f.IO.ErrOut, "consumer %q added; this key is shown only once: store it now\n", o.Name)

@@ -461,3 +461,22 @@ func TestRemoveLeavesRulesItDoesNotChangeAsTheyWere(t *testing.T) {
 		t.Fatalf("the rule without config became %v", last)
 	}
 }
+
+func TestKeyFromStdinIsStoredButNeverPrinted(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	const key = "vault-held-secret-key-0123456789"
+	tf.Stdin.WriteString(key + "\n")
+	if err := run(tf, "add", "bob", "--key-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	tf.Stdin.WriteString(key + "-next\n")
+	if err := run(tf, "rotate", "bob", "--key-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	if out := tf.Stdout.String() + tf.Stderr.String(); strings.Contains(out, "vault-held") {
+		t.Fatalf("a key from stdin was printed:\n%s", out)
+	}
+	if b := fileBytes(t, p); !strings.Contains(b, "Bearer "+key+"\n") || !strings.Contains(b, "Bearer "+key+"-next\n") {
+		t.Fatalf("keys not stored:\n%s", b)
+	}
+}

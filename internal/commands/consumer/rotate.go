@@ -98,7 +98,9 @@ func rotateRun(o *RotateOptions) error {
 	if o.DryRun != wasmplugin.DryRunNone {
 		return nil
 	}
-	fmt.Fprintln(f.IO.Out, key)
+	if !o.KeyStdin {
+		fmt.Fprintln(f.IO.Out, key)
+	}
 	fmt.Fprintf(f.IO.ErrOut, "consumer %q now has a new key beside the old; run \"higress-ai consumer rotate %s --finish\" once clients use it\n", o.Name, o.Name)
 	return nil
 }
