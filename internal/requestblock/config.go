@@ -1,6 +1,7 @@
 // Package requestblock is a typed view over Higress request-block's config (blocked words in the
-// URL, headers and body) and a matcher that evaluates it exactly as the gateway does. The view
-// edits the underlying map in place, so fields it does not know are kept.
+// URL, headers and body) and a matcher that evaluates it exactly as the gateway does, for either
+// of the plugin's two builds (see Build). The view edits the underlying map in place, so fields it
+// does not know are kept.
 package requestblock
 
 import (
@@ -33,11 +34,15 @@ var fields = []struct {
 	{InURL, "block_urls"},
 	{InURLRegex, "block_regexp_urls"},
 	{InHeader, "block_headers"},
-	{InBody, "block_bodies"},
+	{InBody, bodiesField},
 }
 
-// legacyBodies is the C++ build's old spelling, read and rewritten as block_bodies.
-const legacyBodies = "block_bodys"
+// The body list has two spellings: the Go build reads block_bodies only, the C++ build (Higress's
+// built-in image) block_bodys only. The view reads their union and writes the same list under both.
+const (
+	bodiesField  = "block_bodies"
+	legacyBodies = "block_bodys"
+)
 
 func fieldOf(in In) (string, error) {
 	for _, f := range fields {
@@ -128,17 +133,34 @@ func (c *Config) list(in In) []string {
 func (c *Config) setList(in In, words []string) {
 	field, _ := fieldOf(in)
 	if in == InBody {
-		delete(c.raw, legacyBodies)
+		setField(c.raw, legacyBodies, words)
 	}
+	setField(c.raw, field, words)
+}
+
+func setField(m map[string]any, field string, words []string) {
 	if len(words) == 0 {
-		delete(c.raw, field)
+		delete(m, field)
 		return
 	}
 	out := make([]any, len(words))
 	for i, w := range words {
 		out[i] = w
 	}
-	c.raw[field] = out
+	m[field] = out
+}
+
+// has reports a rule that is in force for both builds: a body word must be under both spellings.
+func (c *Config) has(w Word) bool {
+	if w.In != InBody {
+		return slices.Contains(c.list(w.In), w.Text)
+	}
+	for _, field := range []string{bodiesField, legacyBodies} {
+		if l, _ := stringList(c.raw, field); !slices.Contains(l, w.Text) {
+			return false
+		}
+	}
+	return true
 }
 
 // Word is one rule: a word and where it is matched.
@@ -158,17 +180,21 @@ func (c *Config) Words() []Word {
 	return out
 }
 
-// Empty reports a config with no rule at all, which both plugin builds refuse to load.
-func (c *Config) Empty() bool { return len(c.Words()) == 0 }
+// Empty reports a config that neither build would load: no keyword URL, header or body rule.
+// Exact and regex URL rules do not count (the Go build checks them only beside a keyword URL rule,
+// the C++ build not at all).
+func (c *Config) Empty() bool {
+	return len(c.list(InURL))+len(c.list(InHeader))+len(c.list(InBody)) == 0
+}
 
-// CaseSensitive is the config's case_sensitive; set is false when the field is absent, in which
-// case the C++ build (Higress's built-in image) matches case-sensitively and the Go build does not.
-func (c *Config) CaseSensitive() (value, set bool) {
-	b, ok := c.raw["case_sensitive"].(bool)
+// CaseSensitive is the config's case_sensitive as build b applies it; set is false when the field
+// is absent, and value is then the build's default (true for the C++ build, false for the Go one).
+func (c *Config) CaseSensitive(b Build) (value, set bool) {
+	v, ok := c.raw["case_sensitive"].(bool)
 	if !ok {
-		return true, false
+		return b.DefaultCaseSensitive(), false
 	}
-	return b, true
+	return v, true
 }
 
 // SetCaseSensitive writes case_sensitive explicitly.
@@ -201,21 +227,30 @@ func CheckWord(w Word) error {
 	return nil
 }
 
-// Add adds a rule and reports whether it was new. The legacy block_bodys list is rewritten as
-// block_bodies on the way.
+// Add adds a rule and reports whether the config changed. Body words are written under both
+// block_bodies and block_bodys, so a body word found under one spelling only is written again.
+// Any change also writes the body words listed under one spelling only under both.
 func (c *Config) Add(w Word) (bool, error) {
 	if err := CheckWord(w); err != nil {
 		return false, err
 	}
-	l := c.list(w.In)
-	if slices.Contains(l, w.Text) {
+	if c.has(w) {
 		return false, nil
 	}
-	c.setList(w.In, append(l, w.Text))
+	l := c.list(w.In)
+	if !slices.Contains(l, w.Text) {
+		l = append(l, w.Text)
+	}
+	c.setList(w.In, l)
+	c.syncBodies()
 	return true, nil
 }
 
-// Remove deletes a rule and reports whether it was there.
+// syncBodies writes the body words under both spellings, so that whichever build runs the config
+// sees them all; every edit of a config does it.
+func (c *Config) syncBodies() { c.setList(InBody, c.list(InBody)) }
+
+// Remove deletes a rule (a body word from both spellings) and reports whether it was there.
 func (c *Config) Remove(w Word) bool {
 	l := c.list(w.In)
 	i := slices.Index(l, w.Text)
@@ -223,5 +258,6 @@ func (c *Config) Remove(w Word) bool {
 		return false
 	}
 	c.setList(w.In, slices.Delete(l, i, i+1))
+	c.syncBodies()
 	return true
 }

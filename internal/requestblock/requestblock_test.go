@@ -16,7 +16,7 @@ func decode(t *testing.T, s string) map[string]any {
 	return m
 }
 
-func TestViewKeepsUnknownFieldsAndRewritesLegacySpelling(t *testing.T) {
+func TestViewKeepsUnknownFieldsAndWritesBothBodySpellings(t *testing.T) {
 	raw := decode(t, `{"block_bodys": ["password", "secret"], "block_urls": ["/admin"], "case_sensitive": false, "blocked_code": 418, "x_extra": {"keep": [1]}}`)
 	c, err := Parse(raw)
 	if err != nil {
@@ -29,11 +29,11 @@ func TestViewKeepsUnknownFieldsAndRewritesLegacySpelling(t *testing.T) {
 	if added, err := c.Add(Word{"api_key", InBody}); !added || err != nil {
 		t.Fatalf("add: %v %v", added, err)
 	}
-	if _, ok := raw["block_bodys"]; ok {
-		t.Fatal("legacy block_bodys kept beside block_bodies")
-	}
-	if got := raw["block_bodies"]; !reflect.DeepEqual(got, []any{"password", "secret", "api_key"}) {
-		t.Fatalf("block_bodies %v", got)
+	// The C++ build reads block_bodys only, the Go build block_bodies only: both get the list.
+	for _, field := range []string{"block_bodys", "block_bodies"} {
+		if got := raw[field]; !reflect.DeepEqual(got, []any{"password", "secret", "api_key"}) {
+			t.Fatalf("%s %v", field, got)
+		}
 	}
 	if raw["x_extra"] == nil || c.BlockedCode() != 418 {
 		t.Fatal("unknown field lost or blocked_code misread")
@@ -46,6 +46,77 @@ func TestViewKeepsUnknownFieldsAndRewritesLegacySpelling(t *testing.T) {
 	}
 	if _, ok := raw["block_urls"]; ok {
 		t.Fatal("an emptied list was left behind")
+	}
+	if !c.Remove(Word{"secret", InBody}) {
+		t.Fatal("remove body word")
+	}
+	for _, field := range []string{"block_bodys", "block_bodies"} {
+		if got := raw[field]; !reflect.DeepEqual(got, []any{"password", "api_key"}) {
+			t.Fatalf("after remove %s %v", field, got)
+		}
+	}
+}
+
+func TestBodyWordUnderOneSpellingIsWrittenUnderBoth(t *testing.T) {
+	for _, field := range []string{"block_bodies", "block_bodys"} {
+		raw := decode(t, `{"`+field+`": ["password"], "block_headers": ["x-a"]}`)
+		c, _ := Parse(raw)
+		// Present for one build only: adding it again is a change that puts it in force for both.
+		if added, _ := c.Add(Word{"password", InBody}); !added {
+			t.Fatalf("%s: a word the other build does not read counted as present", field)
+		}
+		if !reflect.DeepEqual(raw["block_bodies"], raw["block_bodys"]) {
+			t.Fatalf("%s: spellings differ: %v", field, raw)
+		}
+		if added, _ := c.Add(Word{"password", InBody}); added {
+			t.Fatalf("%s: second add changed the config", field)
+		}
+		if got := c.Words(); len(got) != 2 {
+			t.Fatalf("%s: words %v", field, got)
+		}
+		// Any edit of the config puts every body word under both spellings.
+		raw = decode(t, `{"`+field+`": ["password"], "block_headers": ["x-a"]}`)
+		c, _ = Parse(raw)
+		if added, _ := c.Add(Word{"x-b", InHeader}); !added || !reflect.DeepEqual(raw["block_bodies"], []any{"password"}) || !reflect.DeepEqual(raw["block_bodys"], []any{"password"}) {
+			t.Fatalf("%s: header add left the body spellings apart: %v", field, raw)
+		}
+	}
+}
+
+func TestEmptyCountsOnlyWhatMakesAConfigLoad(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		empty  bool
+	}{
+		{`{}`, true},
+		{`{"block_exact_urls": ["/x"], "block_regexp_urls": ["^/y"]}`, true},
+		{`{"block_urls": ["/x"]}`, false},
+		{`{"block_headers": ["x"]}`, false},
+		{`{"block_bodys": ["x"]}`, false},
+	} {
+		c, _ := Parse(decode(t, tc.config))
+		if c.Empty() != tc.empty {
+			t.Errorf("Empty(%s) = %v", tc.config, !tc.empty)
+		}
+	}
+}
+
+func TestBuildOf(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		want Build
+	}{
+		{"oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0", CPP},
+		{"higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:1.0.0", CPP},
+		{"oci://higress-registry.us-west-1.cr.aliyuncs.com/plugins/request-block@sha256:abcd", CPP},
+		{"oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block-go:1.0.0", Go},
+		{"oci://example/request-block:2.0.0", Go},
+		{"https://example.com/request-block/plugin.wasm", Go},
+		{"file:///opt/plugins/request-block.wasm", Go},
+	} {
+		if got := BuildOf(tc.url); got != tc.want {
+			t.Errorf("BuildOf(%q) = %v, want %v", tc.url, got, tc.want)
+		}
 	}
 }
 
@@ -77,14 +148,17 @@ func TestParseAndWordErrors(t *testing.T) {
 
 func TestCaseSensitiveDefaultAndCode(t *testing.T) {
 	c, _ := Parse(decode(t, `{"block_bodies": ["x"]}`))
-	if v, set := c.CaseSensitive(); !v || set {
+	if v, set := c.CaseSensitive(CPP); !v || set {
 		t.Fatalf("unset case_sensitive = %v set %v, want the C++ build's true, unset", v, set)
+	}
+	if v, set := c.CaseSensitive(Go); v || set {
+		t.Fatalf("unset case_sensitive = %v set %v, want the Go build's false, unset", v, set)
 	}
 	if c.BlockedCode() != 403 || c.BlockedMessage() != "" {
 		t.Fatal("defaults")
 	}
 	c.SetCaseSensitive(false)
-	if v, set := c.CaseSensitive(); v || !set {
+	if v, set := c.CaseSensitive(CPP); v || !set {
 		t.Fatal("SetCaseSensitive")
 	}
 	odd, _ := Parse(decode(t, `{"block_bodies": ["x"], "blocked_code": 99}`))
@@ -99,27 +173,28 @@ func TestEvaluate(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
+		build    Build
 		config   string
 		req      Request
 		blocked  *Word
 		code     int
 		warnings []string // substrings expected among the warnings
 	}{
-		{"body keyword, insensitive", `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat("my PassWord is 123")}, &Word{"password", InBody}, 403, nil},
-		{"body keyword, sensitive miss", `{"block_bodies":["password"],"case_sensitive":true}`, Request{Body: chat("my PassWord is 123")}, nil, 0, []string{`contains "password" in another case`}},
-		{"json escape is not matched", `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat(`my \u0070assword is 123`)}, nil, 0, []string{`\u0070assword`}},
-		{"clean body passes", `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat("hello")}, nil, 0, nil},
-		{"url keyword matches the query", `{"block_urls":["token="],"case_sensitive":false}`, Request{Path: "/v1/chat?TOKEN=abc"}, &Word{"token=", InURL}, 403, nil},
-		{"exact url", `{"block_urls":["/never"],"block_exact_urls":["/swagger.html?foo=bar"],"case_sensitive":true}`, Request{Path: "/swagger.html?foo=bar"}, &Word{"/swagger.html?foo=bar", InURLExact}, 403, nil},
-		{"exact url is whole", `{"block_urls":["/never"],"block_exact_urls":["/swagger.html"],"case_sensitive":true}`, Request{Path: "/swagger.html?x=1"}, nil, 0, nil},
-		{"regex is unanchored", `{"block_urls":["/never"],"block_regexp_urls":["/v1/.*/admin"],"case_sensitive":true}`, Request{Path: "/api/v1/x/admin/y"}, &Word{"/v1/.*/admin", InURLRegex}, 403, nil},
-		{"exact and regex need a keyword url rule", `{"block_exact_urls":["/x"],"block_bodies":["zzz"],"case_sensitive":true}`, Request{Path: "/x"}, nil, 0, []string{"checked only when at least one keyword URL rule"}},
-		{"header value", `{"block_headers":["curl/"],"case_sensitive":false,"blocked_code":429,"blocked_message":"go away"}`, Request{Headers: [][2]string{{"user-agent", "Curl/8.0"}}}, &Word{"curl/", InHeader}, 429, nil},
-		{"header name", `{"block_headers":["x-debug"],"case_sensitive":false}`, Request{Headers: [][2]string{{"X-Debug", "1"}}}, &Word{"x-debug", InHeader}, 403, nil},
-		{"pseudo-header authority", `{"block_headers":["internal.example"],"case_sensitive":false}`, Request{Headers: [][2]string{{":authority", "internal.example.com"}}}, &Word{"internal.example", InHeader}, 403, nil},
-		{"url before body", `{"block_urls":["/admin"],"block_bodies":["password"],"case_sensitive":false}`, Request{Path: "/admin", Body: []byte("password")}, &Word{"/admin", InURL}, 403, nil},
-		{"unset case_sensitive warns", `{"block_bodies":["password"]}`, Request{Body: []byte("password")}, &Word{"password", InBody}, 403, []string{"case_sensitive is not set"}},
-		{"huge body passes", `{"block_bodies":["x"],"case_sensitive":false}`, Request{Body: []byte(strings.Repeat("x", MaxBody+1))}, nil, 0, []string{"over 32 MiB"}},
+		{"body keyword, insensitive", Go, `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat("my PassWord is 123")}, &Word{"password", InBody}, 403, nil},
+		{"body keyword, sensitive miss", Go, `{"block_bodies":["password"],"case_sensitive":true}`, Request{Body: chat("my PassWord is 123")}, nil, 0, []string{`contains "password" in another case`}},
+		{"json escape is not matched", Go, `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat(`my \u0070assword is 123`)}, nil, 0, []string{`\u0070assword`}},
+		{"clean body passes", Go, `{"block_bodies":["password"],"case_sensitive":false}`, Request{Body: chat("hello")}, nil, 0, nil},
+		{"url keyword matches the query", Go, `{"block_urls":["token="],"case_sensitive":false}`, Request{Path: "/v1/chat?TOKEN=abc"}, &Word{"token=", InURL}, 403, nil},
+		{"exact url", Go, `{"block_urls":["/never"],"block_exact_urls":["/swagger.html?foo=bar"],"case_sensitive":true}`, Request{Path: "/swagger.html?foo=bar"}, &Word{"/swagger.html?foo=bar", InURLExact}, 403, nil},
+		{"exact url is whole", Go, `{"block_urls":["/never"],"block_exact_urls":["/swagger.html"],"case_sensitive":true}`, Request{Path: "/swagger.html?x=1"}, nil, 0, nil},
+		{"regex is unanchored", Go, `{"block_urls":["/never"],"block_regexp_urls":["/v1/.*/admin"],"case_sensitive":true}`, Request{Path: "/api/v1/x/admin/y"}, &Word{"/v1/.*/admin", InURLRegex}, 403, nil},
+		{"exact and regex need a keyword url rule", Go, `{"block_exact_urls":["/x"],"block_bodies":["zzz"],"case_sensitive":true}`, Request{Path: "/x"}, nil, 0, []string{"checked only when at least one keyword URL rule"}},
+		{"header value", Go, `{"block_headers":["curl/"],"case_sensitive":false,"blocked_code":429,"blocked_message":"go away"}`, Request{Headers: [][2]string{{"user-agent", "Curl/8.0"}}}, &Word{"curl/", InHeader}, 429, nil},
+		{"header name", Go, `{"block_headers":["x-debug"],"case_sensitive":false}`, Request{Headers: [][2]string{{"X-Debug", "1"}}}, &Word{"x-debug", InHeader}, 403, nil},
+		{"pseudo-header authority", Go, `{"block_headers":["internal.example"],"case_sensitive":false}`, Request{Headers: [][2]string{{":authority", "internal.example.com"}}}, &Word{"internal.example", InHeader}, 403, nil},
+		{"url before body", Go, `{"block_urls":["/admin"],"block_bodies":["password"],"case_sensitive":false}`, Request{Path: "/admin", Body: []byte("password")}, &Word{"/admin", InURL}, 403, nil},
+		{"unset case_sensitive warns", Go, `{"block_bodies":["password"]}`, Request{Body: []byte("password")}, &Word{"password", InBody}, 403, []string{"case_sensitive is not set"}},
+		{"huge body passes", Go, `{"block_bodies":["x"],"case_sensitive":false}`, Request{Body: []byte(strings.Repeat("x", MaxBody+1))}, nil, 0, []string{"over 32 MiB"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,7 +202,10 @@ func TestEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := Evaluate(c, tc.req)
+			v := Evaluate(c, tc.req, tc.build)
+			if v.Build != tc.build {
+				t.Fatalf("build %q", v.Build)
+			}
 			if v.Blocked != (tc.blocked != nil) || (tc.blocked != nil && (*v.Rule != *tc.blocked || v.Code != tc.code)) {
 				t.Fatalf("verdict %+v rule %v, want %v code %d", v, v.Rule, tc.blocked, tc.code)
 			}
@@ -146,7 +224,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestMessageOfHeaderRule(t *testing.T) {
 	c, _ := Parse(decode(t, `{"block_headers":["curl/"],"case_sensitive":false,"blocked_code":429,"blocked_message":"go away"}`))
-	if v := Evaluate(c, Request{Headers: [][2]string{{"user-agent", "curl/8"}}}); v.Message != "go away" {
+	if v := Evaluate(c, Request{Headers: [][2]string{{"user-agent", "curl/8"}}}, Go); v.Message != "go away" {
 		t.Fatalf("message %q", v.Message)
 	}
 }

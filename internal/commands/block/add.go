@@ -112,7 +112,7 @@ func addRun(o *AddOptions) error {
 			return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %w", p.Ref(), err)
 		}
 		wasEmpty := cfg.Empty()
-		switch cs, set := cfg.CaseSensitive(); {
+		switch cs, set := cfg.CaseSensitive(requestblock.BuildOf(p.URL())); {
 		case o.CaseSensitive != nil:
 			cfg.SetCaseSensitive(*o.CaseSensitive)
 		case fresh || (wasEmpty && !set):

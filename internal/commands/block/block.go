@@ -117,12 +117,13 @@ type Entry struct {
 // domain rule's, in rule order.
 func Entries(p wasmplugin.Plugin) ([]Entry, error) {
 	out := []Entry{}
+	build := requestblock.BuildOf(p.URL())
 	add := func(raw map[string]any, scope string, enabled bool, where string) error {
 		cfg, err := requestblock.Parse(raw)
 		if err != nil {
 			return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %s.%w", p.Ref(), where, err)
 		}
-		cs, _ := cfg.CaseSensitive()
+		cs, _ := cfg.CaseSensitive(build)
 		for _, w := range cfg.Words() {
 			out = append(out, Entry{Word: w.Text, In: string(w.In), Scope: scope, CaseSensitive: cs, Enabled: enabled})
 		}

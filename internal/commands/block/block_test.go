@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/requestblock"
 )
 
 func run(tf *cmdutil.TestFactory, args ...string) error {
@@ -215,7 +216,9 @@ func TestConsolePluginKeepsWhatTheToolDoesNotKnow(t *testing.T) {
 	got := spec(t, p)
 	cfg := got["defaultConfig"].(map[string]any)
 	want := map[string]any{
+		// Both spellings: the built-in (C++) plugin reads block_bodys, the Go build block_bodies.
 		"block_bodies":    []any{"Password", "secret"},
+		"block_bodys":     []any{"Password", "secret"},
 		"blocked_code":    float64(451),
 		"blocked_message": "blocked by policy",
 		"x_console_note":  "kept",
@@ -382,9 +385,16 @@ func TestTestEvaluatesAsTheGatewayWould(t *testing.T) {
 	if !r.Blocked || r.Rule.In != "header" || r.Code != 403 {
 		t.Fatalf("%+v", r)
 	}
-	// A domain's rule, insensitive.
+	// The domain's rule lists its word under block_bodies only, which the built-in (C++) plugin
+	// does not read: it is not in force there, and that rule would not even load.
 	r = testJSON(t, tf, "INTERNAL-ONLY data", "--domain", "ai.example.com")
-	if !r.Blocked || r.Rule.Text != "internal-only" {
+	if r.Blocked || r.Build != requestblock.CPP || !hasWarning(r, `reads block_bodys only, which lacks "internal-only"`) || !hasWarning(r, "refuses to load this config") {
+		t.Fatalf("%+v", r)
+	}
+	// Adding it again writes it under both spellings: now the gateway blocks it, case-insensitively.
+	mustRun(t, tf, "add", "internal-only", "--domain", "ai.example.com")
+	r = testJSON(t, tf, "INTERNAL-ONLY data", "--domain", "ai.example.com")
+	if !r.Blocked || r.Rule.Text != "internal-only" || len(r.Warnings) != 0 {
 		t.Fatalf("%+v", r)
 	}
 	// A route without a rule gets the global config.
@@ -409,7 +419,7 @@ func TestTestInputsAndHumanOutput(t *testing.T) {
 	mustRun(t, tf, "add", "/admin", "--in", "url")
 
 	mustRun(t, tf, "test", "the PASSWORD is")
-	if got := tf.Stdout.String(); got != "blocked: body matches \"password\" (global); the client gets HTTP 403\n" {
+	if got := tf.Stdout.String(); got != "blocked: body matches \"password\" (global, C++ build); the client gets HTTP 403\n" {
 		t.Fatalf("stdout %q", got)
 	}
 	mustRun(t, tf, "test", "hello", "--path", "/v1/chat/completions?x=/ADMIN")
@@ -426,7 +436,7 @@ func TestTestInputsAndHumanOutput(t *testing.T) {
 	}
 	tf.Stdin.WriteString(`{"prompt":"hello"}`)
 	mustRun(t, tf, "test", "-")
-	if tf.Stdout.String() != "allowed: no rule matches (global)\n" {
+	if tf.Stdout.String() != "allowed: no rule matches (global, C++ build)\n" {
 		t.Fatalf("stdout %q", tf.Stdout)
 	}
 	if err := run(tf, "test", "--file", filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "cannot read --file") {

@@ -185,7 +185,7 @@ func testRun(o *TestOptions) error {
 			res.Scope = "none"
 		} else {
 			res.Applied = true
-			res.Verdict = requestblock.Evaluate(cfg, o.request(body))
+			res.Verdict = requestblock.Evaluate(cfg, o.request(body), requestblock.BuildOf(p.URL()))
 		}
 	}
 	if o.Output != "table" {
@@ -195,13 +195,13 @@ func testRun(o *TestOptions) error {
 	io := f.IO
 	switch {
 	case res.Blocked:
-		fmt.Fprintf(out, "%s: %s matches %q (%s); the client gets HTTP %d\n",
-			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Code)
+		fmt.Fprintf(out, "%s: %s matches %q (%s, %s); the client gets HTTP %d\n",
+			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Build, res.Code)
 		if res.Message != "" {
 			fmt.Fprintf(out, "message: %s\n", res.Message)
 		}
 	case res.Applied:
-		fmt.Fprintf(out, "%s: no rule matches (%s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope)
+		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope, res.Build)
 	default:
 		fmt.Fprintf(out, "%s: no request-block config applies\n", io.Paint(cmdutil.Green, "allowed"))
 	}
