@@ -7,6 +7,7 @@
 #   wabt            wasm-objdump, to check the plugin's exports
 #   tmux            a real terminal for the dashboard
 #   jq, time, bc    the reference tool, peak-memory meter and arithmetic of the benchmarks
+#   curl, openssl, python3  testenv.sh's readiness probe, keys and free-port finder
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -17,6 +18,9 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v jq >/dev/null || need+=(jq)
 [[ -x /usr/bin/time ]] || need+=(time)
 command -v bc >/dev/null || need+=(bc)
+command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+command -v python3 >/dev/null || need+=(python3)
 if ((${#need[@]})); then
   echo "deps: installing ${need[*]}" >&2
   sudo=""
@@ -32,5 +36,12 @@ if ((${#need[@]})); then
     exit 1
   fi
   rm -f "$log"
-  for svc in prometheus docker-registry etcd; do pkill -x "$svc" 2>/dev/null || true; done
+  # A daemon a package's install script may have started (none should run here): only those of
+  # the packages just installed.
+  for pkg in "${need[@]}"; do
+    case $pkg in
+      prometheus|docker-registry) pkill -x "$pkg" 2>/dev/null || true ;;
+      etcd-server) pkill -x etcd 2>/dev/null || true ;;
+    esac
+  done
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of higress-ai, the real-component tests included: a real kube-apiserver with
-# etcd, a real Prometheus, the compiled plugin in a real Wasm runtime. Installs what they need
+# etcd, a real Prometheus, the compiled plugin in a real Wasm runtime (scripts/test-plugin.sh). Installs what they need
 # (Debian packages, Go modules, kube-apiserver built once into a cache) on a fresh machine.
 #
 #   scripts/test.sh            everything (CI runs this through .ci/run)
@@ -34,5 +34,8 @@ go test -count=1 ./...
 
 section "fuzzing (${fuzztime} per target)"
 go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "$fuzztime" ./internal/usage/
+
+section "the ai-proxy Wasm plugin: built, run natively and in wazero, end to end, soak, fuzzing"
+FUZZTIME="$fuzztime" bash scripts/test-plugin.sh
 
 section "all tests passed"

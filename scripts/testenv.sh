@@ -45,7 +45,9 @@ fi
 stop kube-apiserver
 stop etcd
 
-command -v etcd >/dev/null || bash "$root/scripts/deps.sh"
+for tool in etcd curl openssl python3; do
+  command -v "$tool" >/dev/null || { bash "$root/scripts/deps.sh"; break; }
+done
 bin=$(bash "$root/scripts/build-k8s.sh")
 kubectl="$bin/kubectl"
 
@@ -84,6 +86,8 @@ fail() {
   bash "$0" down "$dir"
   exit 1
 }
+# Whatever fails from here on (the CRD, RBAC) stops what was started rather than leaving it running.
+trap 'rc=$?; if ((rc != 0)); then echo "testenv: setup failed" >&2; bash "$0" down "$dir"; fi' EXIT
 
 for i in $(seq 600); do
   if [[ -f $dir/certs/apiserver.crt ]] && curl -fsS --max-time 2 --cacert "$dir/certs/apiserver.crt" \
