@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/higress-ai/higress-ai/internal/k8s"
 )
 
 // rulesFixture has a domain rule, a two-route rule, a route with a rule of its own and a rule with a
@@ -38,7 +40,8 @@ func TestScopeRuleAndEffective(t *testing.T) {
 		scope       Scope
 		own, effect string // Targets of the owned and effective rules, "" for none
 	}{
-		{Scope{Route: "qwen"}, "route qwen", "route qwen"},
+		// qwen's own rule is disabled: Higress drops it, and nothing else names qwen.
+		{Scope{Route: "qwen"}, "route qwen", ""},
 		{Scope{Route: "gpt-4o"}, "", "route gpt-4o, deepseek"},
 		{Scope{Route: "gpt"}, "", ""},
 		{Scope{Domain: "ai.example.com"}, "domain ai.example.com", "domain ai.example.com"},
@@ -58,6 +61,65 @@ func TestScopeRuleAndEffective(t *testing.T) {
 	}
 	if (Scope{}).String() != "global" || !(Scope{}).Global() || (Scope{Route: "a", Domain: "b"}).Check() == nil {
 		t.Fatal("global scope or Check")
+	}
+}
+
+func TestEffectiveSkipsDisabledRulesAndFallsThrough(t *testing.T) {
+	p := Plugin{Obj: plugin("x", "oci://r/key-auth:1", nil)}
+	p.Obj.Object["spec"].(map[string]any)["matchRules"] = []any{
+		map[string]any{"ingress": []any{"gpt-4o"}, "config": map[string]any{"allow": []any{"a"}}, "configDisable": true},
+		map[string]any{"domain": []any{"*.example.com"}, "config": map[string]any{"allow": []any{"b"}}},
+		map[string]any{"ingress": []any{"gpt-4o", "qwen"}, "config": map[string]any{"allow": []any{"c"}}},
+		map[string]any{"domain": []any{"api.*"}, "config": map[string]any{"allow": []any{"d"}}, "configDisable": true},
+	}
+	cases := []struct {
+		scope  Scope
+		effect string
+	}{
+		{Scope{Route: "gpt-4o"}, "route gpt-4o, qwen"},
+		{Scope{Route: "gpt-4o", Hosts: []string{"ai.example.com"}}, "domain *.example.com"},
+		{Scope{Route: "qwen", Hosts: []string{"api.other.org"}}, "route gpt-4o, qwen"},
+		{Scope{Domain: "ai.example.com"}, "domain *.example.com"},
+		{Scope{Domain: "api.other.org"}, ""},
+		{Scope{}, ""},
+	}
+	for _, tc := range cases {
+		r, ok, err := tc.scope.Effective(p)
+		if err != nil || ok != (tc.effect != "") || (ok && r.Targets() != tc.effect) {
+			t.Errorf("%s %v: Effective = %q %v %v, want %q", tc.scope, tc.scope.Hosts, r.Targets(), ok, err, tc.effect)
+		}
+	}
+	enabled, err := Enabled(p)
+	if err != nil || len(enabled) != 2 || enabled[0].Index != 1 || enabled[1].Index != 2 {
+		t.Fatalf("Enabled = %+v %v", enabled, err)
+	}
+	// A new domain rule goes before the wildcard rule that would otherwise take its requests.
+	if _, _, err := (Scope{Domain: "ai.example.com"}).EnsureRule(p, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := targets(t, p); !reflect.DeepEqual(got, []string{"route gpt-4o", "domain ai.example.com", "domain *.example.com", "route gpt-4o, qwen", "domain api.*"}) {
+		t.Fatalf("rules = %v", got)
+	}
+}
+
+func TestKnownRoutes(t *testing.T) {
+	p := rulesFixture()
+	ingresses := []k8s.Route{{Name: "team-a/kimi", Namespace: "team-a", Hosts: []string{"kimi.example.com"}}, {Name: "qwen", Namespace: "higress-system"}}
+	var names []string
+	for _, r := range KnownRoutes(ingresses, &p, nil) {
+		names = append(names, r.Name)
+	}
+	if !reflect.DeepEqual(names, []string{"deepseek", "gpt-4o", "qwen", "team-a/kimi"}) {
+		t.Fatalf("KnownRoutes = %v", names)
+	}
+	if r, ok := LookupRoute("team-a/kimi", ingresses, &p); !ok || !reflect.DeepEqual(r.Hosts, []string{"kimi.example.com"}) {
+		t.Fatalf("LookupRoute(ingress) = %+v %v", r, ok)
+	}
+	if r, ok := LookupRoute("deepseek", ingresses, &p); !ok || r.Name != "deepseek" || r.Hosts != nil {
+		t.Fatalf("LookupRoute(rule route) = %+v %v", r, ok)
+	}
+	if _, ok := LookupRoute("gpt", ingresses, &p); ok {
+		t.Fatal("an unknown route was found")
 	}
 }
 
@@ -154,6 +216,9 @@ func TestRouteHostsBringInDomainRules(t *testing.T) {
 		{"*.example.com", "example.com", false},
 		{"ai.example.com", "ai.example.com:8080", true},
 		{"ai.example.com", "b.example.com", false},
+		{"api.*", "api.example.com", true},
+		{"api.*", "web.example.com", false},
+		{"ai.example.com", "", false},
 	} {
 		if got := DomainMatches(tc.pattern, tc.host); got != tc.want {
 			t.Errorf("DomainMatches(%q, %q) = %v", tc.pattern, tc.host, got)

@@ -104,6 +104,31 @@ func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wa
 	return cfg, rule, true, nil
 }
 
+// ConfigFor is the config Higress applies in a scope: the first enabled rule covering the route
+// or domain, else the global config. A nil config means none applies; where then says why,
+// otherwise it names the config ("global" or the rule's targets).
+func ConfigFor(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.Config, where string, err error) {
+	if p.HasPluginConfig() {
+		return nil, "", fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which this tool does not read", p.Ref())
+	}
+	r, ok, err := s.Effective(p)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case ok:
+		if cfg, err = requestblock.Parse(r.Config()); err != nil {
+			return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.matchRules[%d].config.%w", p.Ref(), r.Index, err)
+		}
+		return cfg, r.Targets(), nil
+	case p.GlobalDisabled():
+		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
+	}
+	if cfg, err = requestblock.Parse(p.DefaultConfig()); err != nil {
+		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
+	}
+	return cfg, "global", nil
+}
+
 // Entry is one blocked word as list -o json prints it.
 type Entry struct {
 	Word          string `json:"word"`

@@ -175,7 +175,7 @@ func testRun(o *TestOptions) error {
 	if p == nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", f.Namespace()))
 	} else {
-		cfg, scope, err := configInForce(*p, wasmplugin.Scope{Route: o.Route, Domain: o.Domain})
+		cfg, scope, err := ConfigFor(*p, wasmplugin.Scope{Route: o.Route, Domain: o.Domain})
 		if err != nil {
 			return err
 		}
@@ -209,36 +209,4 @@ func testRun(o *TestOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), w)
 	}
 	return nil
-}
-
-// configInForce is the config Higress applies in a scope: a route's or domain's first covering
-// rule, else the global config. A nil config means none applies; scope then says why.
-func configInForce(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, string, error) {
-	if p.HasPluginConfig() {
-		return nil, "", fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which this tool does not read", p.Ref())
-	}
-	if !s.Global() {
-		r, ok, err := s.Effective(p)
-		if err != nil {
-			return nil, "", err
-		}
-		if ok {
-			if r.Disabled() {
-				return nil, fmt.Sprintf("the rule for %s is disabled", r.Targets()), nil
-			}
-			cfg, err := requestblock.Parse(r.Config())
-			if err != nil {
-				return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.matchRules[%d].config.%w", p.Ref(), r.Index, err)
-			}
-			return cfg, r.Targets(), nil
-		}
-	}
-	if p.GlobalDisabled() {
-		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
-	}
-	cfg, err := requestblock.Parse(p.DefaultConfig())
-	if err != nil {
-		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
-	}
-	return cfg, "global", nil
 }

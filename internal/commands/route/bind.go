@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/k8s"
@@ -183,19 +184,7 @@ func lookUp(f *cmdutil.Factory, store k8s.Store, o *BindOptions) (k8s.Route, err
 	if err != nil {
 		return k8s.Route{}, err
 	}
-	ingresses, listErr := f.Routes(store)
-	route, ok := findRoute(o.Route, ingresses, pol)
-	switch {
-	case ok || o.AnyRoute:
-		return route, nil
-	case listErr != nil:
-		return route, fmt.Errorf("cannot tell whether route %q exists (%v): use --any-route to bind it anyway", o.Route, listErr)
-	}
-	hint := ""
-	if ns, _, found := strings.Cut(o.Route, "/"); found && ns == f.Namespace() {
-		hint = fmt.Sprintf(" (in namespace %s Higress names it without the namespace)", ns)
-	}
-	return route, fmt.Errorf("unknown route %q: no Ingress of class %s and no match rule names it%s; see higress-ai route list, or use --any-route", o.Route, k8s.IngressClass, hint)
+	return block.LookUpRoute(f, store, o.Route, o.AnyRoute, pol.keyAuth, pol.block)
 }
 
 func unbindRun(o *BindOptions) error {
@@ -204,7 +193,13 @@ func unbindRun(o *BindOptions) error {
 	if err != nil {
 		return err
 	}
-	scope := wasmplugin.Scope{Route: o.Route}
+	// The route's hosts only help say which rule governs it: an unknown route is no error here.
+	pol, err := loadPolicy(f, store, o.Plugin)
+	if err != nil {
+		return err
+	}
+	route, _ := block.LookUpRoute(f, store, o.Route, true, pol.keyAuth, pol.block)
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
 	// remaining is the allow list after the change; it runs before the write (to ask) and inside it.
 	remaining := func(p wasmplugin.Plugin) (wasmplugin.Rule, []string, error) {
 		rule, ok, err := scope.Rule(p)

@@ -28,8 +28,10 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Long: `List the routes a consumer can be bound to: the Ingresses of class higress in every namespace
 (Ingress documents in --dir mode) and every route named in a key-auth or request-block match rule.
 
-AUTH is "on" when the route's key-auth rule decides who may call it, "global" when global_auth
-makes every consumer (or the global allow list) welcome, and "off" when no key is needed.`,
+AUTH is "on" when a key-auth rule decides who may call the route (the first enabled rule naming it
+or one of its hosts; disabled rules do not apply), "global" when no rule does and global_auth
+needs a key of any consumer (global_auth: true, or unset while no enabled rule exists at all), and
+"off" when no key is needed.`,
 		Example: "$ higress-ai route list\n$ higress-ai route list -o json\n$ higress-ai route list --dir ./gitops",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := f.Flags.OutputFormat("table", "wide", "json", "yaml", "name")

@@ -3,8 +3,6 @@
 package route
 
 import (
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,8 +36,8 @@ type Auth string
 
 const (
 	AuthOff    Auth = "off"    // no key needed
-	AuthOn     Auth = "on"     // the route's rule: only its allow list
-	AuthGlobal Auth = "global" // global_auth: any consumer the global allow list admits
+	AuthOn     Auth = "on"     // the rule in force: only its allow list
+	AuthGlobal Auth = "global" // no rule, and global_auth (true, or unset while no rule exists): any consumer's key
 )
 
 // Info is one route as route list -o json prints it.
@@ -59,10 +57,9 @@ type Info struct {
 
 // policy is the key-auth and request-block plugins of a namespace, either possibly absent.
 type policy struct {
-	keyAuth   *wasmplugin.Plugin
-	auth      *keyauth.Config
-	block     *wasmplugin.Plugin
-	blockEnts []block.Entry
+	keyAuth *wasmplugin.Plugin
+	auth    *keyauth.Config
+	block   *wasmplugin.Plugin
 }
 
 func loadPolicy(f *cmdutil.Factory, store k8s.Store, keyAuthName string) (policy, error) {
@@ -83,75 +80,32 @@ func loadPolicy(f *cmdutil.Factory, store k8s.Store, keyAuthName string) (policy
 	return pol, nil
 }
 
-// ruleRoutes lists every route named in a match rule of the plugins.
-func ruleRoutes(plugins ...*wasmplugin.Plugin) []string {
-	var out []string
-	for _, p := range plugins {
-		if p == nil {
-			continue
-		}
-		rules, _ := p.Rules()
-		for _, r := range rules {
-			out = append(out, r.Ingress()...)
-		}
-	}
-	sort.Strings(out)
-	return slices.Compact(out)
-}
-
 // authOf says who may call a route under the key-auth plugin.
 func (pol policy) authOf(route string, hosts []string) (auth Auth, consumers []string, rule string, err error) {
-	if pol.keyAuth == nil {
-		return AuthOff, nil, "", nil
-	}
-	r, ok, err := wasmplugin.Scope{Route: route, Hosts: hosts}.Effective(*pol.keyAuth)
-	if err != nil {
+	g, err := consumer.GateOn(pol.keyAuth, pol.auth, wasmplugin.Scope{Route: route, Hosts: hosts})
+	switch {
+	case err != nil:
 		return "", nil, "", err
+	case !g.Key:
+		return AuthOff, nil, g.Rule, nil
+	case g.Rule == "":
+		return AuthGlobal, nil, "", nil
 	}
-	if ok {
-		if r.Disabled() {
-			return AuthOff, nil, r.Targets(), nil
-		}
-		names, has := keyauth.Allow(r.Config())
-		if !has {
-			return AuthOn, nil, r.Targets(), nil
-		}
-		return AuthOn, names, r.Targets(), nil
-	}
-	if g := pol.auth.GlobalAuth(); g != nil && *g && !pol.keyAuth.GlobalDisabled() {
-		// The console writes allow: [] globally; an empty global list admits every consumer.
-		names, _ := keyauth.Allow(pol.keyAuth.DefaultConfig())
-		if len(names) == 0 {
-			names = nil
-		}
-		return AuthGlobal, names, "", nil
-	}
-	return AuthOff, nil, "", nil
+	return AuthOn, g.Allow, g.Rule, nil
 }
 
-// blockedOn lists the words of the request-block rule that applies to a route; scope is the rule's
-// targets, "global", or "" when no request-block config applies.
+// blockedOn lists the words of the request-block config that applies to a route; scope is the
+// rule's targets, "global", or "" when no request-block word applies.
 func (pol policy) blockedOn(route string, hosts []string) (words []string, scope string, err error) {
 	if pol.block == nil {
 		return nil, "", nil
 	}
-	if pol.blockEnts == nil {
-		if pol.blockEnts, err = block.Entries(*pol.block); err != nil {
-			return nil, "", err
-		}
-	}
-	scope = "global"
-	r, ok, err := wasmplugin.Scope{Route: route, Hosts: hosts}.Effective(*pol.block)
-	if err != nil {
+	cfg, scope, err := block.ConfigFor(*pol.block, wasmplugin.Scope{Route: route, Hosts: hosts})
+	if err != nil || cfg == nil {
 		return nil, "", err
 	}
-	if ok {
-		scope = r.Targets()
-	}
-	for _, e := range pol.blockEnts {
-		if e.Scope == scope && e.Enabled {
-			words = append(words, e.Word)
-		}
+	for _, w := range cfg.Words() {
+		words = append(words, w.Text)
 	}
 	if len(words) == 0 {
 		scope = ""
@@ -161,53 +115,26 @@ func (pol policy) blockedOn(route string, hosts []string) (words []string, scope
 
 // describe builds the Info of every route: Ingresses and routes named in match rules.
 func describe(pol policy, ingresses []k8s.Route) ([]Info, error) {
-	byName := map[string]*Info{}
-	var names []string
-	for _, ing := range ingresses {
-		byName[ing.Name] = &Info{Route: ing.Name, Namespace: ing.Namespace, Ingress: true, Hosts: ing.Hosts}
-		names = append(names, ing.Name)
-	}
-	for _, r := range ruleRoutes(pol.keyAuth, pol.block) {
-		if byName[r] == nil {
-			byName[r] = &Info{Route: r}
-			names = append(names, r)
-		}
-	}
-	sort.Strings(names)
-	out := make([]Info, 0, len(names))
-	for _, n := range names {
-		in := byName[n]
+	routes := wasmplugin.KnownRoutes(ingresses, pol.keyAuth, pol.block)
+	out := make([]Info, 0, len(routes))
+	for _, r := range routes {
+		in := Info{Route: r.Name, Namespace: r.Namespace, Ingress: r.Ingress != "", Hosts: r.Hosts}
 		var err error
-		if in.Auth, in.Consumers, in.AuthRule, err = pol.authOf(n, in.Hosts); err != nil {
+		if in.Auth, in.Consumers, in.AuthRule, err = pol.authOf(r.Name, r.Hosts); err != nil {
 			return nil, err
 		}
-		if in.BlockedWords, in.BlockRule, err = pol.blockedOn(n, in.Hosts); err != nil {
+		if in.BlockedWords, in.BlockRule, err = pol.blockedOn(r.Name, r.Hosts); err != nil {
 			return nil, err
 		}
 		if in.BlockedWords == nil {
 			in.BlockedWords = []string{}
 		}
-		out = append(out, *in)
+		out = append(out, in)
 	}
 	return out, nil
 }
 
-// findRoute looks a route up among the Ingresses and the routes named in match rules.
-func findRoute(route string, ingresses []k8s.Route, pol policy) (k8s.Route, bool) {
-	for _, r := range ingresses {
-		if r.Name == route {
-			return r, true
-		}
-	}
-	return k8s.Route{Name: route}, slices.Contains(ruleRoutes(pol.keyAuth, pol.block), route)
-}
-
-func checkRouteName(route string) error {
-	if route == "" {
-		return cmdutil.FlagErrorf("empty route name")
-	}
-	return nil
-}
+func checkRouteName(route string) error { return block.CheckName("route", route) }
 
 func formatConsumers(auth Auth, names []string) string {
 	switch {

@@ -79,9 +79,10 @@ func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
 		// deepseek's host has a domain rule: that rule governs it.
 		"team-a/deepseek": {Route: "team-a/deepseek", Namespace: "team-a", Ingress: true, Hosts: []string{"ai.example.com"}, Auth: AuthOn,
 			Consumers: []string{"alice", "legacy"}, AuthRule: "domain ai.example.com", BlockedWords: []string{}},
-		// Named only in a disabled rule: no Ingress, and the rule does not apply.
-		"team-a/locked": {Route: "team-a/locked", Auth: AuthOff, AuthRule: "route team-a/locked, team-b/locked", BlockedWords: []string{}},
-		"team-b/locked": {Route: "team-b/locked", Auth: AuthOff, AuthRule: "route team-a/locked, team-b/locked", BlockedWords: []string{}},
+		// Named only in a disabled rule: no Ingress, and Higress drops the rule, so the global config
+		// (global_auth: false) decides: no key needed.
+		"team-a/locked": {Route: "team-a/locked", Auth: AuthOff, BlockedWords: []string{}},
+		"team-b/locked": {Route: "team-b/locked", Auth: AuthOff, BlockedWords: []string{}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
@@ -123,8 +124,9 @@ spec:
 	if in := got["gpt-4o"]; !reflect.DeepEqual(in.BlockedWords, []string{"password", "project-x"}) || in.BlockRule != "route gpt-4o" {
 		t.Fatalf("gpt-4o: %+v", in)
 	}
-	// A disabled rule turns key-auth off on its routes even under global_auth.
-	if in := got["team-a/locked"]; in.Auth != AuthOff || in.Consumers != nil || in.BlockRule != "global" {
+	// Higress drops a disabled rule: its routes fall through to the global config, which under
+	// global_auth needs any consumer's key.
+	if in := got["team-a/locked"]; in.Auth != AuthGlobal || in.Consumers != nil || in.AuthRule != "" || in.BlockRule != "global" {
 		t.Fatalf("locked (rule disabled, global auth on): %+v", in)
 	}
 	// A route with no rule at all is open to any consumer under global_auth.
@@ -195,7 +197,8 @@ func TestBindAndUnbindRefusals(t *testing.T) {
 		{"no consumer", []string{"bind", "gpt-4o"}, "--consumer is required"},
 		{"bad consumer name", []string{"bind", "gpt-4o", "-c", "no spaces"}, "--consumer"},
 		{"unbind not bound", []string{"unbind", "gpt-4o", "-c", "legacy"}, `"legacy" not bound to route gpt-4o`},
-		{"unbind shared rule", []string{"unbind", "team-a/locked", "-c", "alice"}, "governed by the rule for route team-a/locked, team-b/locked"},
+		{"unbind shared rule", []string{"unbind", "team-a/deepseek", "-c", "alice"}, "governed by the rule for domain ai.example.com"},
+		{"unbind under a disabled rule", []string{"unbind", "team-a/locked", "-c", "alice"}, "route team-a/locked has no key-auth rule of its own"},
 		{"unbind last off a terminal", []string{"unbind", "gpt-4o", "-c", "alice"}, "pass --yes"},
 	}
 	for _, tc := range cases {
@@ -258,5 +261,63 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	if !strings.Contains(tf.Stdout.String(), "+      - legacy") {
 		t.Fatalf("diff: %s", tf.Stdout)
+	}
+}
+
+// keyAuthWith writes a key-auth plugin with consumers alice and bob, the given global_auth line
+// (none when empty) and match rules, beside the example Ingresses.
+func keyAuthWith(t *testing.T, globalAuth, rules string) *cmdutil.TestFactory {
+	t.Helper()
+	tf := withGitops(t)
+	doc := `apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: key-auth.internal, namespace: higress-system, labels: {higress.io/wasm-plugin-name: key-auth}}
+spec:
+  url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0
+  defaultConfig:
+    allow: [bob]
+    keys: [x-api-key]
+    consumers:
+    - {name: alice, credential: alice-key-0001}
+    - {name: bob, credential: bob-key-0001}
+` + globalAuth + rules
+	if err := os.WriteFile(filepath.Join(tf.Dir, "key-auth.yaml"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tf
+}
+
+func TestListFollowsGlobalAuthAsTheGatewayDoes(t *testing.T) {
+	const gptRule = "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n"
+	const disabledRule = "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}, configDisable: true}\n"
+	cases := []struct {
+		name           string
+		globalAuth     string
+		rules          string
+		gpt, deepseek  Auth
+		gptConsumers   []string
+		gptRuleInForce string
+	}{
+		// global_auth unset and no rule: every route needs a key, any consumer's (the global allow
+		// list [bob] is not read by the C++ key-auth).
+		{name: "unset, no rule", gpt: AuthGlobal, deepseek: AuthGlobal},
+		// Only a disabled rule: Higress drops it, so still no rule.
+		{name: "unset, disabled rule only", rules: disabledRule, gpt: AuthGlobal, deepseek: AuthGlobal},
+		// Once a rule exists, routes without one need no key.
+		{name: "unset, one rule", rules: gptRule, gpt: AuthOn, deepseek: AuthOff, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
+		{name: "true, one rule", globalAuth: "    global_auth: true\n", rules: gptRule, gpt: AuthOn, deepseek: AuthGlobal, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
+		{name: "false, no rule", globalAuth: "    global_auth: false\n", gpt: AuthOff, deepseek: AuthOff},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := listJSON(t, keyAuthWith(t, tc.globalAuth, tc.rules))
+			gpt, ds := got["gpt-4o"], got["team-a/deepseek"]
+			if gpt.Auth != tc.gpt || !reflect.DeepEqual(gpt.Consumers, tc.gptConsumers) || gpt.AuthRule != tc.gptRuleInForce {
+				t.Errorf("gpt-4o: %+v", gpt)
+			}
+			if ds.Auth != tc.deepseek || ds.Consumers != nil {
+				t.Errorf("deepseek: %+v", ds)
+			}
+		})
 	}
 }
