@@ -316,7 +316,7 @@ func decodeIfWasmPlugin(text string) (*unstructured.Unstructured, error) {
 // decodeDoc parses a document through JSON and unstructured's own decoder, so integers are int64
 // exactly as client-go gives them for the cluster.
 func decodeDoc(text string) (*unstructured.Unstructured, error) {
-	js, err := yaml.YAMLToJSON([]byte(text))
+	js, err := yaml.YAMLToJSONStrict([]byte(text))
 	if err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}

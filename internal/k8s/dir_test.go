@@ -221,6 +221,13 @@ func TestDirErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "broken.yaml (document 1)") {
 		t.Fatalf("broken file: %v", err)
 	}
+	dup := t.TempDir()
+	writeFile(t, dup, "dup.yaml", "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: x\nspec:\n  defaultConfig:\n    consumers:\n    - name: a\n      credential: one\n      credential: two\n")
+	s, _ = NewDirStore(dup)
+	// A duplicate key would be collapsed to its last value and the file rewritten that way.
+	if _, err := s.List(ctx, "higress-system"); err == nil || !strings.Contains(err.Error(), `dup.yaml (document 1): not valid YAML`) || !strings.Contains(err.Error(), `"credential" already set`) {
+		t.Fatalf("duplicate key: %v", err)
+	}
 	empty, _ := NewDirStore(t.TempDir())
 	if _, err := empty.Get(ctx, "higress-system", "nope"); !apierrors.IsNotFound(err) || err.Error() != `wasmplugin "higress-system/nope" not found` {
 		t.Fatalf("missing object: %v", err)
