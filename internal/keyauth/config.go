@@ -62,6 +62,9 @@ func checkConsumer(m map[string]any) error {
 	if !hasOne && !hasMany {
 		return fmt.Errorf(" (%q): has neither credential nor credentials", m["name"])
 	}
+	if hasOne && hasMany {
+		return fmt.Errorf(" (%q): has both credential and credentials, which key-auth refuses to load", m["name"])
+	}
 	if _, err := stringList(m, "keys"); err != nil {
 		return fmt.Errorf(".%w", err)
 	}

@@ -65,6 +65,7 @@ func TestParseErrorsSayWhere(t *testing.T) {
 		{"consumer not an object", `{"consumers": ["x"]}`, "consumers[0]: must be an object"},
 		{"missing name", `{"consumers": [{"credential": "k"}]}`, "consumers[0].name: must be a non-empty string"},
 		{"no credential", `{"consumers": [{"name": "a"}, {"name": "b"}]}`, `consumers[0] ("a"): has neither credential nor credentials`},
+		{"both credential shapes", `{"consumers": [{"name": "a", "credential": "k1", "credentials": ["k2"]}]}`, `consumers[0] ("a"): has both credential and credentials, which key-auth refuses to load`},
 		{"credentials of numbers", `{"consumers": [{"name": "a", "credentials": [1]}]}`, "consumers[0].credentials[0]: must be a string"},
 		{"keys not strings", `{"keys": [true]}`, "keys[0]: must be a string"},
 	}
