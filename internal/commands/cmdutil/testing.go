@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"math/rand/v2"
-	"sync/atomic"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,9 +14,6 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
-
-// factories numbers test factories: test-only state, never read by production code.
-var factories atomic.Int64
 
 // TestFactory is a Factory on buffers for command tests, with a folder store in a temp dir (or
 // any store the test sets), a fixed clock and a deterministic random source.
@@ -30,13 +26,14 @@ type TestFactory struct {
 }
 
 // NewTestFactory returns a factory whose store is a DirStore on a fresh temp folder. Its random
-// source is seeded from the test's name and the factory's number within the test, so keys are
-// reproducible yet differ between factories (as between processes).
+// source is seeded from the test's name and the folder's number within the test (t.TempDir
+// numbers them 001, 002, ...), so keys are reproducible yet differ between factories (as between
+// processes).
 func NewTestFactory(t testing.TB) *TestFactory {
 	t.Helper()
-	seed := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", t.Name(), factories.Add(1))))
 	streams, in, out, errOut := Test()
 	dir := t.TempDir()
+	seed := sha256.Sum256([]byte(t.Name() + "#" + filepath.Base(dir)))
 	f := &Factory{
 		IO:      streams,
 		Flags:   &GlobalFlags{Namespace: DefaultNamespace, DryRun: "none", Dir: dir},
