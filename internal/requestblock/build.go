@@ -82,9 +82,9 @@ func asciiLower(s string) string {
 	}, s)
 }
 
-// read is a list as the build sees it: the C++ build has no exact or regex URL rules and reads
+// Read is a list as the build sees it: the C++ build has no exact or regex URL rules and reads
 // block_bodys; the Go build reads block_bodies and skips empty entries.
-func (b Build) read(c *Config, in In) []string {
+func (b Build) Read(c *Config, in In) []string {
 	if b == CPP && (in == InURLExact || in == InURLRegex) {
 		return nil
 	}
@@ -112,7 +112,7 @@ func withoutEmpty(l []string) []string {
 // Loads reports whether the build accepts the config: it refuses one with no keyword URL, header
 // or body rule it reads ("there is no block rules").
 func (b Build) Loads(c *Config) bool {
-	return len(b.read(c, InURL))+len(b.read(c, InHeader))+len(b.read(c, InBody)) > 0
+	return len(b.Read(c, InURL))+len(b.Read(c, InHeader))+len(b.Read(c, InBody)) > 0
 }
 
 func hasUpper(s string) bool {

@@ -163,6 +163,9 @@ func (c *Config) has(w Word) bool {
 	return true
 }
 
+// Raw is the config object the view reads and edits.
+func (c *Config) Raw() map[string]any { return c.raw }
+
 // Word is one rule: a word and where it is matched.
 type Word struct {
 	Text string `json:"word"`
@@ -226,6 +229,9 @@ func CheckWord(w Word) error {
 	}
 	return nil
 }
+
+// Blocks reports a rule build b already applies: a body word counts under the spelling b reads.
+func (c *Config) Blocks(w Word, b Build) bool { return slices.Contains(b.Read(c, w.In), w.Text) }
 
 // Add adds a rule and reports whether the config changed. Body words are written under both
 // block_bodies and block_bodys, so a body word found under one spelling only is written again.

@@ -50,8 +50,8 @@ func Evaluate(c *Config, r Request, b Build) Verdict {
 		return v
 	}
 	path := fold(r.Path)
-	if keywords := b.read(c, InURL); len(keywords) > 0 {
-		for _, w := range b.read(c, InURLExact) {
+	if keywords := b.Read(c, InURL); len(keywords) > 0 {
+		for _, w := range b.Read(c, InURLExact) {
 			if path == fold(w) {
 				return block(w, InURLExact)
 			}
@@ -61,13 +61,13 @@ func Evaluate(c *Config, r Request, b Build) Verdict {
 				return block(w, InURL)
 			}
 		}
-		for _, w := range b.read(c, InURLRegex) {
+		for _, w := range b.Read(c, InURLRegex) {
 			if re, err := regexp.Compile(fold(w)); err == nil && re.MatchString(path) {
 				return block(w, InURLRegex)
 			}
 		}
 	}
-	for _, w := range b.read(c, InHeader) {
+	for _, w := range b.Read(c, InHeader) {
 		for _, h := range r.Headers {
 			if strings.Contains(fold(h[0]), fold(w)) || strings.Contains(fold(h[1]), fold(w)) {
 				return block(w, InHeader)
@@ -76,7 +76,7 @@ func Evaluate(c *Config, r Request, b Build) Verdict {
 	}
 	if len(r.Body) > 0 && len(r.Body) <= MaxBody {
 		body := fold(string(r.Body))
-		for _, w := range b.read(c, InBody) {
+		for _, w := range b.Read(c, InBody) {
 			if strings.Contains(body, fold(w)) {
 				return block(w, InBody)
 			}
@@ -92,7 +92,7 @@ func warnings(c *Config, r Request, b Build, caseSensitive bool) []string {
 		out = append(out, "the body is over 32 MiB: the plugin does not inspect it")
 	}
 	body := string(r.Body)
-	for _, w := range b.read(c, InBody) {
+	for _, w := range b.Read(c, InBody) {
 		if escaped := jsonEscapedForms(body, w); escaped != "" {
 			out = append(out, fmt.Sprintf("the body spells %q with JSON escapes (%s): the plugin matches the raw body, so this is not blocked", w, escaped))
 		}
@@ -100,7 +100,7 @@ func warnings(c *Config, r Request, b Build, caseSensitive bool) []string {
 			out = append(out, fmt.Sprintf("the body contains %q in another case: not blocked because %s", w, why))
 		}
 	}
-	for _, w := range b.read(c, InURL) {
+	for _, w := range b.Read(c, InURL) {
 		if why := caseMiss(r.Path, w, b, caseSensitive); why != "" {
 			out = append(out, fmt.Sprintf("the path contains %q in another case: not blocked because %s", w, why))
 		}
@@ -122,7 +122,7 @@ func configWarnings(c *Config, b Build) []string {
 	switch {
 	case b == CPP && exactOrRegex > 0:
 		out = append(out, "the C++ build (Higress's built-in image) has no exact or regex URL rules: block_exact_urls and block_regexp_urls are ignored")
-	case b == Go && exactOrRegex > 0 && len(b.read(c, InURL)) == 0:
+	case b == Go && exactOrRegex > 0 && len(b.Read(c, InURL)) == 0:
 		out = append(out, "exact and regex URL rules are checked only when at least one keyword URL rule (block add --in url) exists")
 	}
 	if unread := unreadBodies(c, b); len(unread) > 0 {
@@ -130,13 +130,13 @@ func configWarnings(c *Config, b Build) []string {
 	}
 	if b == CPP {
 		for _, in := range []In{InURL, InHeader, InBody} {
-			if slices.Contains(b.read(c, in), "") {
+			if slices.Contains(b.Read(c, in), "") {
 				out = append(out, fmt.Sprintf("an empty %s entry matches every request: the C++ build keeps empty entries", in))
 			}
 		}
 	}
 	if cs {
-		for _, w := range b.read(c, InHeader) {
+		for _, w := range b.Read(c, InHeader) {
 			if hasUpper(w) {
 				out = append(out, fmt.Sprintf("header word %q has upper-case letters and case_sensitive is true: Envoy lower-cases header names, so it can match a header value only", w))
 			}
@@ -148,7 +148,7 @@ func configWarnings(c *Config, b Build) []string {
 // unreadBodies are the body words of the config that build b does not read (listed under the
 // other spelling only).
 func unreadBodies(c *Config, b Build) []string {
-	read := b.read(c, InBody)
+	read := b.Read(c, InBody)
 	var out []string
 	for _, w := range c.list(InBody) {
 		if !slices.Contains(read, w) && (w != "" || b == CPP) {

@@ -14,10 +14,13 @@ import (
 
 // AddOptions are block add's inputs.
 type AddOptions struct {
-	F             *cmdutil.Factory
-	Words         []string
-	Match         matchFlags
-	CaseSensitive *bool // nil: keep the config's (a new config is case-insensitive)
+	F     *cmdutil.Factory
+	Words []string
+	Match matchFlags
+	// CaseSensitive is --case-sensitive when given; nil keeps the config's behaviour (written
+	// explicitly: its value, else what the plugin's build assumes; a config with no words yet is
+	// case-insensitive).
+	CaseSensitive *bool
 	DryRun        wasmplugin.DryRun
 }
 
@@ -30,18 +33,28 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command 
 		Short: "Block requests that contain a word",
 		Long: `Block requests that contain any of the words, in the request-block WasmPlugin (any instance
 found by image or name label; else request-block-2.0.0 is created on Higress's built-in image, as
-the console would). Adding a word that is already blocked changes nothing and says so.
+the console would). Adding a word that is already blocked changes nothing and says so; so does
+adding to a route without a rule of its own a word the config governing it already blocks.
 
 Matching is on the raw request: a body word is a substring of the JSON the client sent, so a word
 the client wrote with JSON escapes (\u0070assword) is not matched; "block test" shows such cases.
-A new config matches case-insensitively unless --case-sensitive.`,
+Body words are written under both block_bodys (read by Higress's built-in C++ plugin) and
+block_bodies (read by the Go build). --exact and --regex need the Go build and a keyword URL rule
+beside them.
+
+case_sensitive applies to every word of a config and is always written: without --case-sensitive
+the config keeps how it matches today (a config with no words yet is case-insensitive); with it,
+every word of that config follows, and the command warns when that changes existing words.`,
 		Example: `$ higress-ai block add password "api_key"
 $ higress-ai block add internal.corp --in header
-$ higress-ai block add '^/v1/admin' --in url --regex
+$ higress-ai block add /v1/admin --in url
 $ higress-ai block add secret-project --route gpt-4o`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Words = args
+			if err := o.Match.checkNames(cmd); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("case-sensitive") {
 				o.CaseSensitive = &caseSensitive
 			}
@@ -57,7 +70,8 @@ $ higress-ai block add secret-project --route gpt-4o`,
 		},
 	}
 	o.Match.bind(cmd)
-	cmd.Flags().BoolVar(&caseSensitive, "case-sensitive", false, "match case-sensitively (written explicitly either way)")
+	cmd.Flags().BoolVar(&o.Match.AnyRoute, "any-route", false, "with --route: even when no Ingress or match rule names the route")
+	cmd.Flags().BoolVar(&caseSensitive, "case-sensitive", false, "match every word of the config case-sensitively (default: keep the config's behaviour)")
 	return cmd
 }
 
@@ -82,87 +96,18 @@ func addRun(o *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	var added, present, notes []string
+	if scope, err = o.Match.withHosts(f, store, scope); err != nil {
+		return err
+	}
+	var a *adder
 	res, err := wasmplugin.Edit(f.Context, store, target(f, o.Match.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
-		added, present, notes = nil, nil, nil
-		isNew := p.Obj.GetResourceVersion() == ""
-		raw := p.DefaultConfig()
-		fresh := isNew
-		if !scope.Global() {
-			// A route's rule replaces the global config there: start it from the global words so the
-			// route keeps them.
-			seed := map[string]any{}
-			if !p.GlobalDisabled() {
-				seed = runtime.DeepCopyJSON(p.DefaultConfig())
-			}
-			rule, created, err := scope.EnsureRule(p, seed)
-			if err != nil {
-				return err
-			}
-			raw = rule.EditConfig()
-			if created {
-				fresh = len(seed) == 0
-				if len(seed) > 0 {
-					notes = append(notes, fmt.Sprintf("the new rule for %s starts from the global words: Higress applies a route's or domain's rule instead of the global config", scope))
-				}
-			}
-		}
-		cfg, err := requestblock.Parse(raw)
-		if err != nil {
-			return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %w", p.Ref(), err)
-		}
-		wasEmpty := cfg.Empty()
-		switch cs, set := cfg.CaseSensitive(requestblock.BuildOf(p.URL())); {
-		case o.CaseSensitive != nil:
-			cfg.SetCaseSensitive(*o.CaseSensitive)
-		case fresh || (wasEmpty && !set):
-			cfg.SetCaseSensitive(false)
-		case !set:
-			// The two plugin builds disagree on the default; keep what the built-in (C++) one did.
-			cfg.SetCaseSensitive(cs)
-			notes = append(notes, "case_sensitive was not set; wrote true, which is what Higress's built-in plugin assumed")
-		}
-		for _, w := range words {
-			ok, err := cfg.Add(w)
-			if err != nil {
-				return err
-			}
-			if ok {
-				added = append(added, w.Text)
-			} else {
-				present = append(present, w.Text)
-			}
-		}
-		if len(added) == 0 {
-			return nil
-		}
-		if (in == requestblock.InURLExact || in == requestblock.InURLRegex) && !hasURLKeyword(cfg) {
-			notes = append(notes, "exact and regex URL rules are checked only when at least one keyword URL rule (block add WORD --in url) exists in the same config")
-		}
-		spec := p.Obj.Object["spec"].(map[string]any)
-		switch {
-		case scope.Global() && p.GlobalDisabled() && wasEmpty:
-			spec["defaultConfigDisable"] = false
-		case scope.Global() && p.GlobalDisabled():
-			notes = append(notes, "the global config is disabled (defaultConfigDisable: true): these words apply nowhere until it is enabled")
-		case !scope.Global() && isNew:
-			// An empty global config would make the plugin fail to load.
-			spec["defaultConfigDisable"] = true
-		}
-		if others := ownRuleTargets(p); scope.Global() && len(others) > 0 {
-			notes = append(notes, fmt.Sprintf("these have rules of their own and do not get global words: %s; use --route or --domain to add them there", strings.Join(others, "; ")))
-		}
-		return nil
+		a = &adder{o: o, in: in, scope: scope, words: words}
+		return a.apply(p)
 	})
 	if err != nil {
 		return err
 	}
-	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
-	}
-	if len(present) > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "already blocked in %s (%s): %s\n", in, scope, quoteWords(present))
-	}
+	a.report(f.IO)
 	if !res.Changed {
 		fmt.Fprintln(f.IO.ErrOut, "nothing changed")
 		return nil
@@ -171,11 +116,165 @@ func addRun(o *AddOptions) error {
 	return nil
 }
 
-func hasURLKeyword(cfg *requestblock.Config) bool {
-	for _, w := range cfg.Words() {
-		if w.In == requestblock.InURL {
-			return true
+// adder is one attempt of block add on a plugin, and what it has to say.
+type adder struct {
+	o     *AddOptions
+	in    requestblock.In
+	scope wasmplugin.Scope
+	words []requestblock.Word
+
+	added, present  []string
+	notes, warnings []string
+	presentWhere    string // where the present words are blocked, for the message
+}
+
+func (a *adder) apply(p wasmplugin.Plugin) error {
+	build := requestblock.BuildOf(p.URL())
+	if (a.in == requestblock.InURLExact || a.in == requestblock.InURLRegex) && build == requestblock.CPP {
+		return fmt.Errorf("wasmplugin %q runs request-block's C++ build (Higress's built-in image), which has only keyword URL rules: --exact and --regex need the Go build", p.Ref())
+	}
+	isNew := p.Obj.GetResourceVersion() == ""
+	pl, err := placeOf(p, a.scope)
+	if err != nil {
+		return err
+	}
+	cfg, err := requestblock.Parse(pl.raw)
+	if err != nil {
+		return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %w", p.Ref(), err)
+	}
+	a.presentWhere = a.scope.String()
+	if pl.install && pl.from != "" {
+		a.presentWhere += ", through the rule in force there: " + pl.from
+	}
+	before, wasEmpty := len(cfg.Words()), cfg.Empty()
+	current, set := cfg.CaseSensitive(build)
+	want := current
+	switch {
+	case a.o.CaseSensitive != nil:
+		want = *a.o.CaseSensitive
+	case before == 0:
+		want = false
+	}
+	for _, w := range a.words {
+		// Already blocked means the plugin's build applies it, whatever the other spelling holds.
+		ok := !cfg.Blocks(w, build)
+		if ok {
+			if ok, err = cfg.Add(w); err != nil {
+				return err
+			}
+		}
+		if ok {
+			a.added = append(a.added, w.Text)
+		} else {
+			a.present = append(a.present, w.Text)
 		}
 	}
-	return false
+	if len(a.added) == 0 && want == current {
+		// Nothing to do: no write, and a route without a rule of its own keeps none, so it goes on
+		// getting the words of the config that governs it.
+		return nil
+	}
+	a.caseSensitivity(cfg, build, want, current, set, before)
+	if err := a.checkURLRules(cfg, build); err != nil {
+		return err
+	}
+	if pl.install {
+		if _, _, err := a.scope.EnsureRule(p, pl.raw); err != nil {
+			return err
+		}
+		if pl.from != "" {
+			a.notes = append(a.notes, fmt.Sprintf("the new rule for %s starts from the words of the rule in force there (%s): Higress applies a route's or domain's rule instead of the global config", a.scope, pl.from))
+		}
+	}
+	a.global(p, isNew, wasEmpty && !cfg.Empty())
+	return nil
+}
+
+// caseSensitivity writes case_sensitive and says what it changes.
+func (a *adder) caseSensitivity(cfg *requestblock.Config, build requestblock.Build, want, current, set bool, before int) {
+	cfg.SetCaseSensitive(want)
+	switch {
+	case before == 0:
+	case want != current:
+		a.warnings = append(a.warnings, fmt.Sprintf("case_sensitive is now %v in the config for %s: it applies to every word there, so %d word(s) already there now match %s", want, a.scope, before, caseName(want)))
+	case !set:
+		a.notes = append(a.notes, fmt.Sprintf("case_sensitive was not set; wrote %v, what the plugin's %s assumed", want, build))
+	}
+}
+
+func caseName(sensitive bool) string {
+	if sensitive {
+		return "case-sensitively"
+	}
+	return "case-insensitively"
+}
+
+// checkURLRules refuses exact and regex URL rules the Go build would never check: it checks them
+// only beside a keyword URL rule.
+func (a *adder) checkURLRules(cfg *requestblock.Config, build requestblock.Build) error {
+	if a.in != requestblock.InURLExact && a.in != requestblock.InURLRegex {
+		return nil
+	}
+	if len(build.Read(cfg, requestblock.InURL)) == 0 {
+		return fmt.Errorf("exact and regex URL rules are checked only beside a keyword URL rule, and the config for %s has none: add one first (higress-ai block add WORD --in url)", a.scope)
+	}
+	return nil
+}
+
+// global keeps the global config loadable, turns it back on when it was off for lack of words
+// (loads: the edit gave it its first), and says where global words do not reach.
+func (a *adder) global(p wasmplugin.Plugin, isNew, loads bool) {
+	spec := p.Obj.Object["spec"].(map[string]any)
+	switch {
+	case a.scope.Global() && p.GlobalDisabled() && loads:
+		spec["defaultConfigDisable"] = false
+	case a.scope.Global() && p.GlobalDisabled():
+		a.notes = append(a.notes, "the global config is disabled (defaultConfigDisable: true): these words apply nowhere until it is enabled")
+	case !a.scope.Global() && isNew:
+		// An empty global config would make the plugin fail to load.
+		spec["defaultConfigDisable"] = true
+	}
+	if others := ownRuleTargets(p); a.scope.Global() && len(others) > 0 {
+		a.notes = append(a.notes, fmt.Sprintf("these have rules of their own and do not get global words: %s; use --route or --domain to add them there", strings.Join(others, "; ")))
+	}
+}
+
+func (a *adder) report(s *cmdutil.IOStreams) {
+	for _, n := range a.notes {
+		fmt.Fprintln(s.ErrOut, "note: "+n)
+	}
+	for _, w := range a.warnings {
+		fmt.Fprintln(s.ErrOut, "warning: "+w)
+	}
+	if len(a.present) > 0 {
+		fmt.Fprintf(s.ErrOut, "already blocked in %s (%s): %s\n", a.in, a.presentWhere, quoteWords(a.present))
+	}
+}
+
+// place is the config block add edits.
+type place struct {
+	raw map[string]any
+	// install: the scope has no rule of its own; raw is a new one, added to the plugin only if the
+	// edit changes something.
+	install bool
+	from    string // the rule in force that raw was seeded from ("global", a rule's targets)
+}
+
+// placeOf is the config of a scope: the global config, the scope's own rule, or a new rule seeded
+// from the config that governs the scope today, so the route or domain keeps every word it gets.
+func placeOf(p wasmplugin.Plugin, s wasmplugin.Scope) (place, error) {
+	if p.HasPluginConfig() {
+		return place{}, fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig and matchRules; this tool does not edit it", p.Ref())
+	}
+	if s.Global() {
+		return place{raw: p.DefaultConfig()}, nil
+	}
+	if r, ok, err := s.Rule(p); err != nil || ok {
+		return place{raw: r.EditConfig()}, err
+	}
+	cfg, from, err := ConfigFor(p, s)
+	if err != nil || cfg == nil {
+		return place{raw: map[string]any{}, install: true}, err
+	}
+	return place{raw: runtime.DeepCopyJSON(cfg.Raw()), install: true, from: from}, nil
 }

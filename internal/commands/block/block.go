@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
@@ -39,12 +40,14 @@ type matchFlags struct {
 	Route  string
 	Domain string
 	Plugin string
+	// AnyRoute takes --route even when nothing names the route (add only).
+	AnyRoute bool
 }
 
 func (m *matchFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&m.In, "in", "body", "where to match: body, url or header")
-	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word")
-	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression (unanchored)")
+	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (Go build only)")
+	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression, unanchored (Go build only)")
 	cmd.Flags().StringVar(&m.Route, "route", "", "a rule for this route only (an Ingress name as Higress names it)")
 	cmd.Flags().StringVar(&m.Domain, "domain", "", "a rule for this domain only")
 	cmd.Flags().StringVar(&m.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
@@ -71,6 +74,37 @@ func (m *matchFlags) where() (requestblock.In, error) {
 		return requestblock.InURL, nil
 	}
 	return "", cmdutil.FlagErrorf("invalid --in %q: use body, url or header", m.In)
+}
+
+// checkNames refuses --route or --domain given with an empty name.
+func (m *matchFlags) checkNames(cmd *cobra.Command) error {
+	return checkScopeNames(cmd, m.Route, m.Domain)
+}
+
+func checkScopeNames(cmd *cobra.Command, route, domain string) error {
+	for _, n := range []struct{ flag, value string }{{"route", route}, {"domain", domain}} {
+		if cmd.Flags().Changed(n.flag) {
+			if err := CheckName(n.flag, n.value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// withHosts looks --route up as route bind does (an unknown route is refused unless --any-route)
+// and gives the scope the route's hosts, so domain rules on them count.
+func (m *matchFlags) withHosts(f *cmdutil.Factory, store k8s.Store, s wasmplugin.Scope) (wasmplugin.Scope, error) {
+	if s.Route == "" {
+		return s, nil
+	}
+	bp, err := wasmplugin.Find(f.Context, store, target(f, m.Plugin))
+	if err != nil {
+		return s, err
+	}
+	route, err := routeOf(f, store, s.Route, m.AnyRoute, bp)
+	s.Hosts = route.Hosts
+	return s, err
 }
 
 func (m *matchFlags) scope() (wasmplugin.Scope, error) {
@@ -169,10 +203,10 @@ func Entries(p wasmplugin.Plugin) ([]Entry, error) {
 	return out, nil
 }
 
-// ownRuleTargets names the rules that carry their own request-block config: Higress applies a
-// rule's config instead of the global one, so global words do not reach them.
+// ownRuleTargets names the enabled rules, which carry their own request-block config: Higress
+// applies a rule's config instead of the global one, so global words do not reach them.
 func ownRuleTargets(p wasmplugin.Plugin) []string {
-	rules, _ := p.Rules()
+	rules, _ := wasmplugin.Enabled(p)
 	var out []string
 	for _, r := range rules {
 		out = append(out, r.Targets())

@@ -257,9 +257,14 @@ func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
 	if !reflect.DeepEqual(own["ingress"], []any{"gpt-4o"}) {
 		t.Fatalf("new rule at the wrong place or shape: %v", rules)
 	}
-	// It starts from the global words, as the route stops getting them.
-	if !reflect.DeepEqual(own["config"].(map[string]any)["block_bodies"], []any{"Password", "project-x"}) {
+	// It starts from the config that governed gpt-4o (the shared rule, not the global config), as
+	// the route stops getting that rule's words.
+	want := map[string]any{"block_headers": []any{"x-debug"}, "block_bodies": []any{"project-x"}, "block_bodys": []any{"project-x"}, "case_sensitive": false}
+	if !reflect.DeepEqual(own["config"], want) {
 		t.Fatalf("new rule config: %v", own["config"])
+	}
+	if !strings.Contains(tf.Stderr.String(), "starts from the words of the rule in force there (route gpt-4o, deepseek)") {
+		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 	if !reflect.DeepEqual(rules[0], before[0]) || !reflect.DeepEqual(rules[2], before[1]) {
 		t.Fatalf("other rules changed: %v", rules)
@@ -397,8 +402,11 @@ func TestTestEvaluatesAsTheGatewayWould(t *testing.T) {
 	if !r.Blocked || r.Rule.Text != "internal-only" || len(r.Warnings) != 0 {
 		t.Fatalf("%+v", r)
 	}
-	// A route without a rule gets the global config.
-	r = testJSON(t, tf, "Password", "--route", "other")
+	// A route without a rule gets the global config; one nothing names needs --any-route.
+	if err := run(tf, "test", "Password", "--route", "other"); err == nil || !strings.Contains(err.Error(), `unknown route "other"`) {
+		t.Fatalf("err = %v", err)
+	}
+	r = testJSON(t, tf, "Password", "--route", "other", "--any-route")
 	if !r.Blocked || r.Scope != "global" {
 		t.Fatalf("%+v", r)
 	}
@@ -451,7 +459,7 @@ func TestTestWithoutPluginOrWithDisabledConfig(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	mustRun(t, tf, "add", "password")
-	mustRun(t, tf, "add", "x", "--route", "r1")
+	mustRun(t, tf, "add", "x", "--route", "r1", "--any-route")
 	mustRun(t, tf, "remove", "password")
 	r = testJSON(t, tf, "password")
 	if r.Blocked || r.Applied || !hasWarning(r, "global config is disabled") {

@@ -27,12 +27,17 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 		Aliases: []string{"rm"},
 		Long: `Remove a blocked word, matched where --in says and in the scope --route or --domain says.
 
-A config left with no words would stop the plugin from loading: an emptied route or domain rule is
-removed, and an emptied global config is disabled (defaultConfigDisable: true).`,
+A config left with no keyword URL, header or body word would stop the plugin from loading (exact
+and regex URL rules do not count): such a route or domain rule is removed, and such a global
+config is disabled (defaultConfigDisable: true). case_sensitive is written explicitly, with the
+value the plugin's build applies today.`,
 		Example: "$ higress-ai block remove password\n$ higress-ai block remove secret-project --route gpt-4o",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Word = args[0]
+			if err := o.Match.checkNames(cmd); err != nil {
+				return err
+			}
 			dry, err := f.Flags.DryRunMode()
 			if err != nil {
 				return err
@@ -73,16 +78,12 @@ func removeRun(o *RemoveOptions) error {
 		if !ok || !cfg.Remove(word) {
 			return fmt.Errorf("%q is not blocked in %s (%s) in wasmplugin %q", o.Word, in, scope, p.Ref())
 		}
-		if !cfg.Empty() {
-			return nil
+		build := requestblock.BuildOf(p.URL())
+		if cs, set := cfg.CaseSensitive(build); !set {
+			cfg.SetCaseSensitive(cs)
 		}
-		if scope.Global() {
-			p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true
-			note = "the global config has no words left: disabled it (defaultConfigDisable: true), as an empty one would stop the plugin from loading"
-			return nil
-		}
-		note = fmt.Sprintf("the rule for %s has no words left: removed it", scope)
-		return scope.RemoveRule(p)
+		note, err = afterRemove(p, scope, cfg, build)
+		return err
 	})
 	if err != nil {
 		return err
@@ -92,4 +93,31 @@ func removeRun(o *RemoveOptions) error {
 	}
 	cmdutil.ReportEdit(f.IO, res)
 	return nil
+}
+
+// afterRemove keeps the plugin loadable once a word is gone: a config with no keyword URL, header
+// or body word left (exact and regex URL rules alone do not load) is disabled when global and
+// dropped when it is a rule. It returns what to tell the user.
+func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.Config, build requestblock.Build) (string, error) {
+	var stranded []string
+	for _, w := range cfg.Words() {
+		if w.In == requestblock.InURLExact || w.In == requestblock.InURLRegex {
+			stranded = append(stranded, w.Text)
+		}
+	}
+	if !cfg.Empty() {
+		if len(stranded) > 0 && build == requestblock.Go && len(build.Read(cfg, requestblock.InURL)) == 0 {
+			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, quoteWords(stranded)), nil
+		}
+		return "", nil
+	}
+	left := "no words left"
+	if len(stranded) > 0 {
+		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", quoteWords(stranded))
+	}
+	if scope.Global() {
+		p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true
+		return fmt.Sprintf("the global config has %s: disabled it (defaultConfigDisable: true), as it would stop the plugin from loading", left), nil
+	}
+	return fmt.Sprintf("the rule for %s has %s: removed it", scope, left), scope.RemoveRule(p)
 }

@@ -17,17 +17,18 @@ import (
 
 // TestOptions are block test's inputs.
 type TestOptions struct {
-	F       *cmdutil.Factory
-	Text    string // a prompt, or "-" for a body on stdin
-	File    string // a body in a file
-	Raw     bool   // Text is the body itself, not a prompt
-	Model   string
-	Path    string
-	Headers []string
-	Route   string
-	Domain  string
-	Plugin  string
-	Output  string
+	F        *cmdutil.Factory
+	Text     string // a prompt, or "-" for a body on stdin
+	File     string // a body in a file
+	Raw      bool   // Text is the body itself, not a prompt
+	Model    string
+	Path     string
+	Headers  []string
+	Route    string
+	Domain   string
+	AnyRoute bool
+	Plugin   string
+	Output   string
 }
 
 // TestResult is block test's answer; -o json prints it.
@@ -53,10 +54,15 @@ TEXT is a prompt: it is sent as an OpenAI SDK sends it, inside a chat completion
 ({"model":...,"messages":[{"role":"user","content":TEXT}]}). --raw takes TEXT as the body itself;
 --file F or - (standard input) read the body as sent.
 
-With --route or --domain the rule Higress applies there is used (the first match rule naming it,
-else the global config). The answer says whether the request would be blocked, by which rule, and
-the status code the client would get, and warns where a word would be missed: a JSON-escaped
-spelling such as \u0070assword, or another case under case_sensitive: true.`,
+With --route or --domain the rule Higress applies there is used: the first enabled match rule
+naming the route, or a domain that matches one of the route's hosts (or --domain), else the global
+config. The route is looked up as route bind does (refused when nothing names it, unless
+--any-route). The evaluation follows the plugin's build: Higress's built-in image is the C++ build
+(block_bodys, no exact or regex URL rules, ASCII-only case folding), any other image the Go build.
+
+The answer says whether the request would be blocked, by which rule, the build and the status code
+the client would get, and warns where a word would be missed: a JSON-escaped spelling such as
+\u0070assword, another case under case_sensitive: true, a word the build does not read.`,
 		Example: `$ higress-ai block test "what is the admin password?"
 $ higress-ai block test --file request.json --route gpt-4o
 $ curl-body-generator | higress-ai block test - -o json
@@ -75,6 +81,9 @@ $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-
 				return cmdutil.FlagErrorf("--raw applies to TEXT only: --file and - already read the body as sent")
 			case o.Route != "" && o.Domain != "":
 				return cmdutil.FlagErrorf("choose a route or a domain, not both")
+			}
+			if err := checkScopeNames(cmd, o.Route, o.Domain); err != nil {
+				return err
 			}
 			for _, h := range o.Headers {
 				if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
@@ -102,6 +111,7 @@ $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-
 	cmd.Flags().StringArrayVarP(&o.Headers, "header", "H", nil, `request header "Name: value", for header rules (repeatable)`)
 	cmd.Flags().StringVar(&o.Route, "route", "", "test on this route: its rule if it has one")
 	cmd.Flags().StringVar(&o.Domain, "domain", "", "test on this domain: its rule if it has one (also the :authority)")
+	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "with --route: even when no Ingress or match rule names the route")
 	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
 	return cmd
 }
@@ -143,8 +153,15 @@ func chatBody(model, prompt string) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
-func (o *TestOptions) request(body []byte) requestblock.Request {
+// request is the request the options describe; its :authority is --domain, else the route's first
+// host that is not a wildcard.
+func (o *TestOptions) request(body []byte, hosts []string) requestblock.Request {
 	authority := o.Domain
+	for _, h := range hosts {
+		if authority == "" && !strings.Contains(h, "*") {
+			authority = h
+		}
+	}
 	if authority == "" {
 		authority = "gateway.example"
 	}
@@ -171,22 +188,20 @@ func testRun(o *TestOptions) error {
 	if err != nil {
 		return err
 	}
-	res := TestResult{Verdict: requestblock.Verdict{Warnings: []string{}}, Scope: "none"}
-	if p == nil {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", f.Namespace()))
-	} else {
-		cfg, scope, err := ConfigFor(*p, wasmplugin.Scope{Route: o.Route, Domain: o.Domain})
+	scope := wasmplugin.Scope{Route: o.Route, Domain: o.Domain}
+	if o.Route != "" {
+		route, err := routeOf(f, store, o.Route, o.AnyRoute, p)
 		if err != nil {
 			return err
 		}
-		res.Scope = scope
-		if cfg == nil {
-			res.Warnings = append(res.Warnings, "no request-block config applies here: "+scope)
-			res.Scope = "none"
-		} else {
-			res.Applied = true
-			res.Verdict = requestblock.Evaluate(cfg, o.request(body), requestblock.BuildOf(p.URL()))
-		}
+		scope.Hosts = route.Hosts
+	}
+	res, err := evaluate(p, scope, o.request(body, scope.Hosts))
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", f.Namespace()))
 	}
 	if o.Output != "table" {
 		return cmdutil.PrintStructured(f.IO, o.Output, res)
@@ -209,4 +224,35 @@ func testRun(o *TestOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), w)
 	}
 	return nil
+}
+
+// evaluate is block test's answer for a request in a scope of the plugin (nil: none installed).
+func evaluate(p *wasmplugin.Plugin, scope wasmplugin.Scope, req requestblock.Request) (TestResult, error) {
+	res := TestResult{Verdict: requestblock.Verdict{Warnings: []string{}}, Scope: "none"}
+	if p == nil {
+		return res, nil
+	}
+	cfg, where, err := ConfigFor(*p, scope)
+	if err != nil {
+		return res, err
+	}
+	var warnings []string
+	if r, ok, _ := scope.Rule(*p); ok && r.Disabled() {
+		warnings = append(warnings, fmt.Sprintf("the rule for %s is disabled (configDisable: true): Higress applies %s instead", scope, inForce(where, cfg)))
+	}
+	if cfg == nil {
+		res.Warnings = append(warnings, "no request-block config applies here: "+where)
+		return res, nil
+	}
+	res.Applied, res.Scope = true, where
+	res.Verdict = requestblock.Evaluate(cfg, req, requestblock.BuildOf(p.URL()))
+	res.Warnings = append(warnings, res.Warnings...)
+	return res, nil
+}
+
+func inForce(where string, cfg *requestblock.Config) string {
+	if cfg == nil {
+		return "no request-block config"
+	}
+	return "the config for " + where
 }
