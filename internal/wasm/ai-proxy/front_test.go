@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/stretchr/testify/require"
 
@@ -233,6 +234,35 @@ func pluginPath(t *testing.T, env, def string) string {
 	return path
 }
 
+// compiled holds each compiled module for the whole test binary: compiling the 6 MB plugin in
+// wazero takes seconds, and a plugin must work when started again on the same VM anyway (Envoy
+// does that on every config change). TestMain closes them.
+var compiled = struct {
+	sync.Mutex
+	vms map[string]proxytest.WasmVMContext
+}{vms: map[string]proxytest.WasmVMContext{}}
+
+func compiledVM(t *testing.T, path string) proxytest.WasmVMContext {
+	t.Helper()
+	compiled.Lock()
+	defer compiled.Unlock()
+	if vm, ok := compiled.vms[path]; ok {
+		return vm
+	}
+	vm, err := hosttest.LoadWasm(path)
+	require.NoError(t, err)
+	compiled.vms[path] = vm
+	return vm
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, vm := range compiled.vms {
+		vm.Close()
+	}
+	os.Exit(code)
+}
+
 // withFront runs f against a front on the compiled plugin (wasm only: this is what Envoy runs).
 func withFront(t *testing.T, cfg string, f func(t *testing.T, gw *httptest.Server, fr *front, up *upstream)) {
 	withFrontOn(t, pluginPath(t, "WASM_FILE_PATH", "plugin.wasm"), cfg, f)
@@ -243,10 +273,7 @@ func withFrontOn(t *testing.T, path, cfg string, f func(t *testing.T, gw *httpte
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("no compiled plugin at %s: scripts/test-plugin.sh builds it", path)
 	}
-	vm, err := hosttest.LoadWasm(path)
-	require.NoError(t, err)
-	defer vm.Close()
-	host, err := hosttest.Start(vm, cfg)
+	host, err := hosttest.Start(compiledVM(t, path), cfg)
 	require.NoError(t, err)
 	defer host.Close()
 	up := &upstream{}
