@@ -81,7 +81,12 @@ consumers it allows may call it with their key.
 When a rule for several routes (or a domain) already names ROUTE, the new rule goes before it, so
 Higress picks it, and it starts with that rule's allow list so nobody loses access. Unknown
 consumers are refused; so is a route that is neither an Ingress of class higress nor named in a
-match rule, unless --any-route.`,
+match rule, unless --any-route.
+
+With global_auth unset, key-auth needs a key on every route while no rule exists and only on ruled
+routes once one does: the first bind then also writes global_auth: true, so the other routes keep
+needing a key, and says so. Binding into a route whose own rule is disabled (configDisable: true)
+edits it but warns that Higress ignores it.`,
 		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob",
 		run)
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
@@ -118,10 +123,10 @@ func bindRun(o *BindOptions) error {
 		return err
 	}
 	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
-	var added, present []string
-	var note string
+	var added, present, notes []string
+	var disabled bool
 	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		added, present, note = nil, nil, ""
+		added, present, notes, disabled = nil, nil, nil, false
 		cfg, err := consumer.ParseConfig(p)
 		if err != nil {
 			return err
@@ -139,15 +144,25 @@ func bindRun(o *BindOptions) error {
 		if shared, ok, err := scope.Effective(p); err != nil {
 			return err
 		} else if ok && !shared.IsRoute(o.Route) {
-			if names, has := keyauth.Allow(shared.Config()); has && !shared.Disabled() {
+			if names, has := keyauth.Allow(shared.Config()); has {
 				seed = toAny(names)
-				note = fmt.Sprintf("route %s was governed by the rule for %s: its new rule of its own starts with that allow list (%s)", o.Route, shared.Targets(), strings.Join(names, ","))
+				notes = append(notes, fmt.Sprintf("route %s was governed by the rule for %s: its new rule of its own starts with that allow list (%s)", o.Route, shared.Targets(), strings.Join(names, ",")))
 			}
 		}
-		rule, _, err := scope.EnsureRule(p, map[string]any{"allow": seed})
+		firstRule, err := opensOtherRoutes(p, cfg)
 		if err != nil {
 			return err
 		}
+		rule, created, err := scope.EnsureRule(p, map[string]any{"allow": seed})
+		if err != nil {
+			return err
+		}
+		if created && firstRule {
+			// With global_auth unset, the first rule would switch key-auth off on every other route.
+			p.DefaultConfig()["global_auth"] = true
+			notes = append(notes, "global_auth was unset and no rule existed, so every route needed a key; wrote global_auth: true so the other routes still do (a first rule would have let them be called without a key)")
+		}
+		disabled = rule.Disabled()
 		names, _ := keyauth.Allow(rule.Config())
 		for _, n := range o.Consumers {
 			if slices.Contains(names, n) {
@@ -163,8 +178,11 @@ func bindRun(o *BindOptions) error {
 	if err != nil {
 		return explainMissing(err)
 	}
-	if note != "" {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+	for _, n := range notes {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+	}
+	if disabled {
+		fmt.Fprintf(f.IO.ErrOut, "warning: the key-auth rule for route %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", o.Route)
 	}
 	if len(present) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "already bound to route %s: %s\n", o.Route, cmdutil.Quote(present))
@@ -175,6 +193,16 @@ func bindRun(o *BindOptions) error {
 	}
 	cmdutil.ReportEdit(f.IO, res)
 	return nil
+}
+
+// opensOtherRoutes reports a plugin where a first enabled rule would open every other route:
+// global_auth unset means auth everywhere only while no enabled rule exists.
+func opensOtherRoutes(p wasmplugin.Plugin, cfg *keyauth.Config) (bool, error) {
+	if cfg.GlobalAuth() != nil || p.GlobalDisabled() {
+		return false, nil
+	}
+	enabled, err := wasmplugin.Enabled(p)
+	return len(enabled) == 0, err
 }
 
 // lookUp finds the route among the Ingresses and match rules, for its hosts, and refuses one that

@@ -321,3 +321,53 @@ func TestListFollowsGlobalAuthAsTheGatewayDoes(t *testing.T) {
 		})
 	}
 }
+
+func TestFirstBindKeepsOtherRoutesBehindAKey(t *testing.T) {
+	// global_auth unset and no rule: every route needs a key. The first rule would open the others.
+	tf := keyAuthWith(t, "", "")
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "alice")
+	if !strings.Contains(tf.Stderr.String(), "wrote global_auth: true so the other routes still do") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	b, _ := os.ReadFile(filepath.Join(tf.Dir, "key-auth.yaml"))
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["spec"].(map[string]any)["defaultConfig"].(map[string]any)["global_auth"] != true {
+		t.Fatalf("global_auth not written:\n%s", b)
+	}
+	got := listJSON(t, tf)
+	if got["gpt-4o"].Auth != AuthOn || got["team-a/deepseek"].Auth != AuthGlobal {
+		t.Fatalf("after bind: %+v", got)
+	}
+	// A second bind leaves global_auth alone (it is set now).
+	mustRun(t, tf, "bind", "team-a/deepseek", "-c", "bob")
+	if strings.Contains(tf.Stderr.String(), "global_auth") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	// Set explicitly, or with a rule already there, global_auth is never touched.
+	for _, tc := range []struct{ globalAuth, rules string }{
+		{"    global_auth: false\n", ""},
+		{"", "  matchRules:\n  - {ingress: [team-a/deepseek], config: {allow: [bob]}}\n"},
+	} {
+		tf := keyAuthWith(t, tc.globalAuth, tc.rules)
+		mustRun(t, tf, "bind", "gpt-4o", "-c", "alice")
+		b, _ := os.ReadFile(filepath.Join(tf.Dir, "key-auth.yaml"))
+		if strings.Contains(tf.Stderr.String(), "global_auth") || strings.Contains(string(b), "global_auth: true") {
+			t.Fatalf("%q %q: global_auth changed:\n%s\n%s", tc.globalAuth, tc.rules, tf.Stderr, b)
+		}
+	}
+}
+
+func TestBindIntoADisabledRuleWarns(t *testing.T) {
+	tf := keyAuthWith(t, "    global_auth: true\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}, configDisable: true}\n")
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "bob")
+	if !strings.Contains(tf.Stderr.String(), "warning: the key-auth rule for route gpt-4o is disabled (configDisable: true)") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	r := rules(t, tf)[0].(map[string]any)
+	if !reflect.DeepEqual(r["config"], map[string]any{"allow": []any{"alice", "bob"}}) || r["configDisable"] != true {
+		t.Fatalf("rule: %v", r)
+	}
+}
