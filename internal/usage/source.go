@@ -75,6 +75,8 @@ func scanLines(br *bufio.Reader, fn func([]byte)) (int64, error) {
 }
 
 // FileSource reads a log file ("-": standard input); gzip is detected and read transparently.
+// Followed, a plain file is read like tail -F; standard input and a gzipped file are read to
+// their end.
 type FileSource struct {
 	Path  string
 	Stdin io.Reader
@@ -98,7 +100,11 @@ func (s FileSource) Read(ctx context.Context, follow bool, fn func([]byte)) erro
 		return fmt.Errorf("cannot read log file: %w", unwrapPath(err))
 	}
 	defer f.Close()
-	if !follow {
+	var magic [2]byte
+	n, _ := f.ReadAt(magic[:], 0)
+	gzipped := n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	// A compressed log is a rotated one: nothing is appended to it, so it is read to the end.
+	if !follow || gzipped {
 		if err := readLines(f, fn); err != nil {
 			return fmt.Errorf("reading %s: %w", s.Path, err)
 		}

@@ -316,3 +316,30 @@ func TestPodSourceFollowsRestartsDropsAndNewPods(t *testing.T) {
 		t.Errorf("lines passed on: %v", seen)
 	}
 }
+
+func TestFollowedGzipFileIsReadToItsEnd(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write([]byte(line("alice", "m", 1, 0, "") + "\n" + line("bob", "m", 2, 0, "") + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A rotated log: nothing is appended to it, so following it reads it once and ends (a plain
+	// file followed is tailed until ctx is cancelled).
+	p := filepath.Join(t.TempDir(), "access.log.1.gz")
+	if err := os.WriteFile(p, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var seen []string
+	err := FileSource{Path: p, Poll: 5 * time.Millisecond}.Read(ctx, true, func(l []byte) { seen = append(seen, string(l)) })
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("err %v, ended by the timeout: %v", err, ctx.Err() != nil)
+	}
+	if len(seen) != 2 || !strings.Contains(seen[0], "alice") || !strings.Contains(seen[1], "bob") {
+		t.Fatalf("lines %q", seen)
+	}
+}
