@@ -390,8 +390,11 @@ func TestUnreadableConfigSaysWhere(t *testing.T) {
 }
 
 func TestShowGathersTheEffectivePolicy(t *testing.T) {
-	tf, _ := withConsoleFixture(t)
-	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+	// The console's key-auth: gpt-4o allows alice; the domain ai.example.com alice and legacy; a
+	// disabled rule for team-a/locked and team-b/locked; global_auth false.
+	tf, p := withConsoleFixture(t)
+	for name, doc := range map[string]string{
+		"block.yaml": `apiVersion: extensions.higress.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
 spec:
@@ -401,43 +404,97 @@ spec:
   - ingress: [gpt-4o]
     config: {block_bodies: [project-x], case_sensitive: false}
   - ingress: [other]
-    config: {block_bodies: [not-for-alice], case_sensitive: false}
-`), 0o644); err != nil {
-		t.Fatal(err)
+    config: {block_bodies: [only-other], case_sensitive: false}
+  - domain: [ai.example.com]
+    config: {block_bodies: [internal-only], case_sensitive: false}
+  - ingress: [team-c/open]
+    configDisable: true
+    config: {block_bodies: [never-applied], case_sensitive: false}
+`,
+		// deepseek is served on ai.example.com, whose domain rules govern it; open has no rule.
+		"routes.yaml": `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: deepseek, namespace: team-a}
+spec: {ingressClassName: higress, rules: [{host: ai.example.com}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: open, namespace: team-c}
+spec: {ingressClassName: higress}
+`,
+	} {
+		if err := os.WriteFile(filepath.Join(tf.Dir, name), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := run(tf, "show", "alice", "-o", "json"); err != nil {
-		t.Fatal(err)
+	show := func(name string) Policy {
+		t.Helper()
+		if err := run(tf, "show", name, "-o", "json"); err != nil {
+			t.Fatal(err)
+		}
+		var pol Policy
+		if err := json.Unmarshal(tf.Stdout.Bytes(), &pol); err != nil {
+			t.Fatal(err)
+		}
+		return pol
 	}
-	var got map[string]any
-	if err := json.Unmarshal(tf.Stdout.Bytes(), &got); err != nil {
-		t.Fatal(err)
-	}
-	access := got["access"].(map[string]any)
-	if !reflect.DeepEqual(access["routes"], []any{"gpt-4o"}) || !reflect.DeepEqual(access["domains"], []any{"ai.example.com"}) || access["globalAuth"] != false {
-		t.Fatalf("access: %v", access)
-	}
-	var words []string
-	for _, w := range got["blockedWords"].([]any) {
-		words = append(words, w.(map[string]any)["word"].(string))
-	}
-	if !reflect.DeepEqual(words, []string{"password", "project-x"}) {
-		t.Fatalf("blocked words: %v", words)
-	}
-	if creds := got["credentials"].([]any); len(creds) != 1 || strings.Contains(creds[0].(string), "existingAlice") {
-		t.Fatalf("credentials not masked: %v", creds)
+	words := func(pol Policy) map[string][]string {
+		out := map[string][]string{}
+		for _, b := range pol.BlockedWords {
+			out[b.Word+" ("+b.Scope+")"] = b.On
+		}
+		return out
 	}
 
+	alice := show("alice")
+	want := Access{
+		Routes: []string{"gpt-4o", "team-a/deepseek"},
+		// The disabled rule does not apply and global_auth is false: no key needed there.
+		OpenRoutes: []string{"other", "team-a/locked", "team-b/locked", "team-c/open"},
+		Domains:    []string{"ai.example.com"},
+	}
+	if !reflect.DeepEqual(alice.Access, want) {
+		t.Fatalf("access: %+v", alice.Access)
+	}
+	wantWords := map[string][]string{
+		"project-x (route gpt-4o)":              {"route gpt-4o"},
+		"only-other (route other)":              {"route other"},
+		"internal-only (domain ai.example.com)": {"route team-a/deepseek", "domain ai.example.com"},
+		"password (global)":                     {"route team-a/locked", "route team-b/locked", "route team-c/open"},
+	}
+	if got := words(alice); !reflect.DeepEqual(got, wantWords) {
+		t.Fatalf("blocked words: %v", got)
+	}
+	if len(alice.Credentials) != 1 || strings.Contains(alice.Credentials[0], "existingAlice") {
+		t.Fatalf("credentials not masked: %v", alice.Credentials)
+	}
+
+	// legacy may not call gpt-4o: none of its words apply to it.
 	if err := run(tf, "show", "legacy"); err != nil {
 		t.Fatal(err)
 	}
 	out := tf.Stdout.String()
-	for _, want := range []string{"Consumer:     legacy", "Routes:       none", "Domains:      ai.example.com", "Global auth:  off", `"password"`} {
+	for _, want := range []string{"Consumer:     legacy", "Routes:       team-a/deepseek\n", "Open routes:  other, team-a/locked", "Domains:      ai.example.com", "Global auth:  off",
+		`"password"`, `global (on route team-a/locked; route team-b/locked; route team-c/open)`} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("missing %q in:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, "legacy-plain-key") || strings.Contains(out, "project-x") {
 		t.Fatalf("key shown or a word of a route it cannot call:\n%s", out)
+	}
+
+	// Under global_auth the routes no rule covers need any consumer's key: the global allow list
+	// (here naming legacy only) is not read by the gateway, so alice's key opens them too.
+	b := strings.Replace(fileBytes(t, p), "global_auth: false", "global_auth: true", 1)
+	b = strings.Replace(b, "    allow: []\n    consumers:", "    allow: [legacy]\n    consumers:", 1)
+	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alice = show("alice")
+	want = Access{Routes: []string{"gpt-4o", "other", "team-a/deepseek", "team-a/locked", "team-b/locked", "team-c/open"}, OpenRoutes: []string{}, Domains: []string{"ai.example.com"}, GlobalAuth: true}
+	if !reflect.DeepEqual(alice.Access, want) {
+		t.Fatalf("access under global_auth: %+v", alice.Access)
 	}
 	if err := run(tf, "show", "nobody"); err == nil || !strings.Contains(err.Error(), `consumer "nobody" not found`) {
 		t.Fatalf("err = %v", err)

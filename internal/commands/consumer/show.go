@@ -10,6 +10,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/secret"
@@ -32,20 +33,30 @@ type Policy struct {
 	Credentials []string `json:"credentials"` // masked
 	PresentedAs string   `json:"presentedAs"`
 	Access      Access   `json:"access"`
-	// BlockedWords are the words that stop this consumer's requests: the global ones and those of
-	// the routes and domains it may call.
-	BlockedWords []block.Entry `json:"blockedWords"`
+	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
+	// may call, those of the request-block config Higress applies there, each config's word once.
+	BlockedWords []Blocked `json:"blockedWords"`
 }
 
-// Access is what key-auth lets the consumer call.
+// Access is what key-auth lets the consumer call, decided route by route by the rule in force.
 type Access struct {
-	Routes  []string `json:"routes"`  // match rules naming routes whose allow list names it
-	Domains []string `json:"domains"` // the same for domains
-	// GlobalAuth is global_auth: routes without a rule of their own need a key.
+	// Routes are the known routes (Ingresses, routes named in match rules) that need a key and
+	// whose rule in force (else the global config) admits this consumer's.
+	Routes []string `json:"routes"`
+	// OpenRoutes are the known routes that need no key at all.
+	OpenRoutes []string `json:"openRoutes"`
+	// Domains are the domains named in key-auth rules whose rule in force admits its key.
+	Domains []string `json:"domains"`
+	// GlobalAuth: requests no rule covers need a key, and any consumer's opens them (global_auth
+	// true, or unset while no enabled rule exists; the global allow list is not read).
 	GlobalAuth bool `json:"globalAuth"`
-	// GlobalAllowed: with global_auth, whether its key opens the routes without a rule of their own
-	// (the global allow list is empty or names it).
-	GlobalAllowed bool `json:"globalAllowed"`
+}
+
+// Blocked is a blocked word that applies to the consumer's requests.
+type Blocked struct {
+	block.Entry
+	// On are the routes and domains it may call that get this word ("route gpt-4o").
+	On []string `json:"on"`
 }
 
 // NewCmdShow builds consumer show.
@@ -54,9 +65,12 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a consumer's effective policy: routes, domains, global auth, blocked words, keys",
-		Long: `Show, on one screen, what a consumer may do: the routes and domains whose allow list names it,
-whether its key opens routes that need a key but have no rule of their own (global_auth), the
-blocked words that apply to its requests, and its credentials, masked.`,
+		Long: `Show, on one screen, what a consumer may do, as the gateway decides it. For every known route
+(Ingresses of class higress, routes named in match rules) the key-auth rule in force decides: the
+first enabled rule naming the route or one of its hosts, else the global config (global_auth true,
+or unset while no rule exists, needs any consumer's key). It lists the routes its key opens, the
+routes that need no key, the domains whose rule admits it, the blocked words of the request-block
+config each of those routes and domains gets, and its credentials, masked.`,
 		Example:           "$ higress-ai consumer show alice\n$ higress-ai consumer show alice -o json",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeNames(f),
@@ -98,46 +112,25 @@ func showRun(o *ShowOptions) error {
 	if !ok {
 		return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
 	}
-	pol := Policy{Name: o.Name, Plugin: p.Ref(), PresentedAs: c.Where(), Credentials: []string{}, BlockedWords: []block.Entry{},
-		Access: Access{Routes: []string{}, Domains: []string{}}}
+	pol := Policy{Name: o.Name, Plugin: p.Ref(), PresentedAs: c.Where(), Credentials: []string{}}
 	for _, cr := range c.Credentials() {
 		pol.Credentials = append(pol.Credentials, secret.Mask(cr))
 	}
-	rules, err := AllowedOn(*p, o.Name)
-	if err != nil {
-		return err
-	}
-	var scopes []string
-	for _, r := range rules {
-		if r.Disabled() {
-			continue
-		}
-		pol.Access.Routes = append(pol.Access.Routes, r.Ingress()...)
-		pol.Access.Domains = append(pol.Access.Domains, r.Domain()...)
-		scopes = append(scopes, r.Targets())
-	}
-	if g := cfg.GlobalAuth(); g != nil && *g && !p.GlobalDisabled() {
-		pol.Access.GlobalAuth = true
-		names, has := keyauth.Allow(p.DefaultConfig())
-		pol.Access.GlobalAllowed = !has || len(names) == 0 || contains(names, o.Name)
-	}
-
 	bp, err := wasmplugin.Find(f.Context, store, wasmplugin.Target{Namespace: f.Namespace(), Plugin: requestblock.Plugin})
 	if err != nil {
 		return err
 	}
-	if bp != nil {
-		entries, err := block.Entries(*bp)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.Enabled && (e.Scope == "global" || contains(scopes, e.Scope)) {
-				pol.BlockedWords = append(pol.BlockedWords, e)
-			}
-		}
+	ingresses, err := f.Routes(store)
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
 	}
-
+	reach, err := pol.Access.gather(p, cfg, o.Name, wasmplugin.KnownRoutes(ingresses, p, bp))
+	if err != nil {
+		return err
+	}
+	if pol.BlockedWords, err = blockedWords(bp, reach); err != nil {
+		return err
+	}
 	if o.Output != "table" {
 		return cmdutil.PrintStructured(f.IO, o.Output, pol)
 	}
@@ -145,7 +138,88 @@ func showRun(o *ShowOptions) error {
 	return nil
 }
 
-func contains(list []string, s string) bool { return slices.Contains(list, s) }
+// gather fills in what the key-auth plugin lets the consumer call, and returns those routes and
+// domains as scopes.
+func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, routes []k8s.Route) ([]wasmplugin.Scope, error) {
+	a.Routes, a.OpenRoutes, a.Domains = []string{}, []string{}, []string{}
+	var reach []wasmplugin.Scope
+	for _, r := range routes {
+		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
+		g, err := GateOn(p, cfg, s)
+		switch {
+		case err != nil:
+			return nil, err
+		case !g.Admits(name):
+			continue
+		case g.Key:
+			a.Routes = append(a.Routes, r.Name)
+		default:
+			a.OpenRoutes = append(a.OpenRoutes, r.Name)
+		}
+		reach = append(reach, s)
+	}
+	domains, err := ruleDomains(*p)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range domains {
+		s := wasmplugin.Scope{Domain: d}
+		if g, err := GateOn(p, cfg, s); err != nil {
+			return nil, err
+		} else if g.Key && g.Admits(name) {
+			a.Domains = append(a.Domains, d)
+			reach = append(reach, s)
+		}
+	}
+	g, err := GateOn(p, cfg, wasmplugin.Scope{})
+	a.GlobalAuth = g.Key
+	return reach, err
+}
+
+// ruleDomains lists the domains named in the plugin's enabled rules, sorted, each once.
+func ruleDomains(p wasmplugin.Plugin) ([]string, error) {
+	rules, err := wasmplugin.Enabled(p)
+	var out []string
+	for _, r := range rules {
+		out = append(out, r.Domain()...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), err
+}
+
+// blockedWords are the words of the request-block config each scope gets (bp nil: none installed),
+// as the plugin's build applies them, each config's word once with the scopes that get it.
+func blockedWords(bp *wasmplugin.Plugin, reach []wasmplugin.Scope) ([]Blocked, error) {
+	out := []Blocked{}
+	if bp == nil {
+		return out, nil
+	}
+	build := requestblock.BuildOf(bp.URL())
+	seen := map[block.Entry]int{}
+	for _, s := range reach {
+		cfg, where, err := block.ConfigFor(*bp, s)
+		if err != nil {
+			return nil, err
+		}
+		if cfg == nil {
+			continue
+		}
+		cs, _ := cfg.CaseSensitive(build)
+		for _, w := range cfg.Words() {
+			if !cfg.Blocks(w, build) {
+				continue
+			}
+			e := block.Entry{Word: w.Text, In: string(w.In), Scope: where, CaseSensitive: cs, Enabled: true}
+			i, ok := seen[e]
+			if !ok {
+				i, seen[e] = len(out), len(out)
+				out = append(out, Blocked{Entry: e})
+			}
+			out[i].On = append(out[i].On, s.String())
+		}
+	}
+	return out, nil
+}
 
 // Gate is what key-auth asks of a request to a route or domain.
 type Gate struct {
@@ -200,14 +274,12 @@ func printPolicy(w io.Writer, pol Policy) {
 	fmt.Fprintf(w, "Consumer:     %s (%s)\n", pol.Name, pol.Plugin)
 	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), pol.PresentedAs)
 	fmt.Fprintf(w, "Routes:       %s\n", orNone(pol.Access.Routes))
+	fmt.Fprintf(w, "Open routes:  %s\n", orNone(pol.Access.OpenRoutes))
 	fmt.Fprintf(w, "Domains:      %s\n", orNone(pol.Access.Domains))
-	switch {
-	case !pol.Access.GlobalAuth:
+	if pol.Access.GlobalAuth {
+		fmt.Fprintln(w, "Global auth:  on; its key opens every route no key-auth rule covers")
+	} else {
 		fmt.Fprintln(w, "Global auth:  off (routes without a key-auth rule need no key at all)")
-	case pol.Access.GlobalAllowed:
-		fmt.Fprintln(w, "Global auth:  on; its key opens every route without a rule of its own")
-	default:
-		fmt.Fprintln(w, "Global auth:  on; the global allow list does not name it, so routes without a rule of their own refuse it")
 	}
 	if len(pol.BlockedWords) == 0 {
 		fmt.Fprintln(w, "Blocked:      none")
@@ -215,6 +287,6 @@ func printPolicy(w io.Writer, pol Policy) {
 	}
 	fmt.Fprintln(w, "Blocked:")
 	for _, e := range pol.BlockedWords {
-		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, e.Scope)
+		fmt.Fprintf(w, "  %-24q in %-9s %s (on %s)\n", e.Word, e.In, e.Scope, strings.Join(e.On, "; "))
 	}
 }
