@@ -134,40 +134,15 @@ func (a *adder) apply(p wasmplugin.Plugin) error {
 		return fmt.Errorf("wasmplugin %q runs request-block's C++ build (Higress's built-in image), which has only keyword URL rules: --exact and --regex need the Go build", p.Ref())
 	}
 	isNew := p.Obj.GetResourceVersion() == ""
-	pl, err := placeOf(p, a.scope)
+	pl, cfg, err := a.open(p)
 	if err != nil {
 		return err
 	}
-	cfg, err := requestblock.Parse(pl.raw)
-	if err != nil {
-		return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %w", p.Ref(), err)
-	}
-	a.presentWhere = a.scope.String()
-	if pl.install && pl.from != "" {
-		a.presentWhere += ", through the rule in force there: " + pl.from
-	}
 	before, wasEmpty := len(cfg.Words()), cfg.Empty()
 	current, set := cfg.CaseSensitive(build)
-	want := current
-	switch {
-	case a.o.CaseSensitive != nil:
-		want = *a.o.CaseSensitive
-	case before == 0:
-		want = false
-	}
-	for _, w := range a.words {
-		// Already blocked means the plugin's build applies it, whatever the other spelling holds.
-		ok := !cfg.Blocks(w, build)
-		if ok {
-			if ok, err = cfg.Add(w); err != nil {
-				return err
-			}
-		}
-		if ok {
-			a.added = append(a.added, w.Text)
-		} else {
-			a.present = append(a.present, w.Text)
-		}
+	want := a.caseWanted(current, before)
+	if err := a.addWords(cfg, build); err != nil {
+		return err
 	}
 	if len(a.added) == 0 && want == current {
 		// Nothing to do: no write, and a route without a rule of its own keeps none, so it goes on
@@ -183,10 +158,55 @@ func (a *adder) apply(p wasmplugin.Plugin) error {
 			return err
 		}
 		if pl.from != "" {
-			a.notes = append(a.notes, fmt.Sprintf("the new rule for %s starts from the words of the rule in force there (%s): Higress applies a route's or domain's rule instead of the global config", a.scope, pl.from))
+			a.notes = append(a.notes, fmt.Sprintf("the new rule for %s starts from the words of the config in force there (%s): Higress applies a route's or domain's rule instead of the global config", a.scope, pl.from))
 		}
 	}
 	a.global(p, isNew, wasEmpty && !cfg.Empty())
+	return nil
+}
+
+// open reads the config the add edits.
+func (a *adder) open(p wasmplugin.Plugin) (place, *requestblock.Config, error) {
+	pl, err := placeOf(p, a.scope)
+	if err != nil {
+		return pl, nil, err
+	}
+	cfg, err := requestblock.Parse(pl.raw)
+	if err != nil {
+		return pl, nil, fmt.Errorf("cannot read the request-block config of wasmplugin %q: %w", p.Ref(), err)
+	}
+	a.presentWhere = a.scope.String()
+	if pl.install && pl.from != "" {
+		a.presentWhere += ", through the config in force there: " + pl.from
+	}
+	return pl, cfg, nil
+}
+
+// caseWanted is the case_sensitive to write: --case-sensitive, else the config's current value,
+// and false for a config with no words yet.
+func (a *adder) caseWanted(current bool, words int) bool {
+	switch {
+	case a.o.CaseSensitive != nil:
+		return *a.o.CaseSensitive
+	case words == 0:
+		return false
+	}
+	return current
+}
+
+// addWords adds the words the plugin's build does not apply yet; the others are already blocked,
+// whatever the other body spelling holds.
+func (a *adder) addWords(cfg *requestblock.Config, build requestblock.Build) error {
+	for _, w := range a.words {
+		if cfg.Blocks(w, build) {
+			a.present = append(a.present, w.Text)
+			continue
+		}
+		if _, err := cfg.Add(w); err != nil {
+			return err
+		}
+		a.added = append(a.added, w.Text)
+	}
 	return nil
 }
 

@@ -75,7 +75,7 @@ func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
 	// off from the global words added later.
 	mustRun(t, tf, "add", "password", "--route", "gpt-4o")
 	noWrite(t, tf, p, before)
-	if !strings.Contains(tf.Stderr.String(), `already blocked in body (route gpt-4o, through the rule in force there: global): "password"`) {
+	if !strings.Contains(tf.Stderr.String(), `already blocked in body (route gpt-4o, through the config in force there: global): "password"`) {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 	// team-a/deepseek is on host ai.example.com: the domain rule governs it, so its new rule goes
@@ -89,7 +89,7 @@ func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
 	if len(rules) != 2 || !reflect.DeepEqual(rules[0], want) {
 		t.Fatalf("rules: %v", rules)
 	}
-	if !strings.Contains(tf.Stderr.String(), "starts from the words of the rule in force there (domain ai.example.com)") {
+	if !strings.Contains(tf.Stderr.String(), "starts from the words of the config in force there (domain ai.example.com)") {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 	// block test on the route now applies its own rule, and on gpt-4o the global config.

@@ -263,7 +263,7 @@ func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
 	if !reflect.DeepEqual(own["config"], want) {
 		t.Fatalf("new rule config: %v", own["config"])
 	}
-	if !strings.Contains(tf.Stderr.String(), "starts from the words of the rule in force there (route gpt-4o, deepseek)") {
+	if !strings.Contains(tf.Stderr.String(), "starts from the words of the config in force there (route gpt-4o, deepseek)") {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 	if !reflect.DeepEqual(rules[0], before[0]) || !reflect.DeepEqual(rules[2], before[1]) {

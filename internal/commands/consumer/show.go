@@ -287,6 +287,10 @@ func printPolicy(w io.Writer, pol Policy) {
 	}
 	fmt.Fprintln(w, "Blocked:")
 	for _, e := range pol.BlockedWords {
-		fmt.Fprintf(w, "  %-24q in %-9s %s (on %s)\n", e.Word, e.In, e.Scope, strings.Join(e.On, "; "))
+		where := e.Scope
+		if len(e.On) != 1 || e.On[0] != e.Scope {
+			where += " (on " + strings.Join(e.On, "; ") + ")"
+		}
+		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, where)
 	}
 }
