@@ -93,6 +93,20 @@ func TestFlagParsing(t *testing.T) {
 			}
 		}},
 		{name: "add no word", args: []string{"add"}, wantErr: "requires at least 1 arg"},
+		{name: "add route anywhere", args: []string{"add", "x", "--route", "future", "--any-route"}, check: func(t *testing.T, o any) {
+			a := o.(*AddOptions)
+			if a.Match.Route != "future" || !a.Match.AnyRoute {
+				t.Fatalf("%+v", a)
+			}
+		}},
+		{name: "add empty route", args: []string{"add", "x", "--route="}, wantErr: "empty route name"},
+		{name: "remove empty domain", args: []string{"remove", "x", "--domain="}, wantErr: "empty domain name"},
+		{name: "test empty route", args: []string{"test", "x", "--route="}, wantErr: "empty route name"},
+		{name: "test any route", args: []string{"test", "x", "--route", "r", "--any-route"}, check: func(t *testing.T, o any) {
+			if to := o.(*TestOptions); !to.AnyRoute || to.Route != "r" {
+				t.Fatalf("%+v", to)
+			}
+		}},
 		{name: "remove two words", args: []string{"remove", "a", "b"}, wantErr: "accepts 1 arg"},
 		{name: "test no input", args: []string{"test"}, wantErr: "give the request to test"},
 		{name: "test text and file", args: []string{"test", "x", "--file", "f"}, wantErr: "not several"},

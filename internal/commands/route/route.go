@@ -94,8 +94,8 @@ func (pol policy) authOf(route string, hosts []string) (auth Auth, consumers []s
 	return AuthOn, g.Allow, g.Rule, nil
 }
 
-// blockedOn lists the words of the request-block config that applies to a route; scope is the
-// rule's targets, "global", or "" when no request-block word applies.
+// blockedOn lists the words of the request-block config that applies to a route, as the plugin's
+// build applies them; scope is the rule's targets, "global", or "" when no word applies.
 func (pol policy) blockedOn(route string, hosts []string) (words []string, scope string, err error) {
 	if pol.block == nil {
 		return nil, "", nil
@@ -104,8 +104,11 @@ func (pol policy) blockedOn(route string, hosts []string) (words []string, scope
 	if err != nil || cfg == nil {
 		return nil, "", err
 	}
+	build := requestblock.BuildOf(pol.block.URL())
 	for _, w := range cfg.Words() {
-		words = append(words, w.Text)
+		if cfg.Blocks(w, build) {
+			words = append(words, w.Text)
+		}
 	}
 	if len(words) == 0 {
 		scope = ""

@@ -371,3 +371,25 @@ func TestBindIntoADisabledRuleWarns(t *testing.T) {
 		t.Fatalf("rule: %v", r)
 	}
 }
+
+func TestBlockedShowsWhatThePluginsBuildApplies(t *testing.T) {
+	tf := withGitops(t)
+	// The built-in image is the C++ build: it reads block_bodys, not block_bodies.
+	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
+spec:
+  url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0
+  defaultConfig: {block_bodys: [password], block_bodies: [password, go-only], case_sensitive: true}
+  matchRules:
+  - ingress: [gpt-4o]
+    configDisable: true
+    config: {block_bodys: [never], case_sensitive: true}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := listJSON(t, tf)["gpt-4o"]
+	if !reflect.DeepEqual(in.BlockedWords, []string{"password"}) || in.BlockRule != "global" {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+}
