@@ -12,13 +12,13 @@ import (
 	"time"
 )
 
-// Consumers and Models the generator uses; "llama-local" has no built-in price and "none" is a
-// request without a consumer.
-var (
-	Consumers = []string{"alice", "bob", "data-team", "ci", "research", "support", "none"}
-	Models    = []string{"gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus", "gpt-4o-2024-08-06", "llama-local"}
-	Routes    = []string{"gpt-4o", "team-a/deepseek", "qwen"}
-)
+// names are the consumers, models and routes the generator uses; "llama-local" has no built-in
+// price and "none" is a request without a consumer.
+func names() (consumers, models, routes []string) {
+	return []string{"alice", "bob", "data-team", "ci", "research", "support", "none"},
+		[]string{"gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus", "gpt-4o-2024-08-06", "llama-local"},
+		[]string{"gpt-4o", "team-a/deepseek", "qwen"}
+}
 
 // Totals are what the generator wrote for one consumer and model.
 type Totals struct {
@@ -34,15 +34,26 @@ type Truth struct {
 	Lines           int
 }
 
-// Start is the time of the first request.
-var Start = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+// Start returns the time of the first request.
+func Start() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }
+
+// Gen writes logs; the zero Gen writes the requests of a handful of named consumers.
+type Gen struct {
+	// Consumers, when set, is how many consumers the requests come from (consumer-00000,
+	// consumer-00001...): a report with many groups.
+	Consumers int
+}
 
 // Write writes n lines (requests, plus a few blank and garbage lines) and returns the truth.
-func Write(w io.Writer, n int, seed uint64) (Truth, error) {
+func Write(w io.Writer, n int, seed uint64) (Truth, error) { return Gen{}.Write(w, n, seed) }
+
+// Write writes n lines (requests, plus a few blank and garbage lines) and returns the truth.
+func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
+	consumers, models, routes := names()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	bw := bufio.NewWriterSize(w, 1<<20)
 	truth := Truth{ByConsumerModel: map[[2]string]*Totals{}}
-	t := Start
+	t := Start()
 	for i := 0; i < n; i++ {
 		truth.Lines++
 		switch x := rng.IntN(1000); {
@@ -60,8 +71,13 @@ func Write(w io.Writer, n int, seed uint64) (Truth, error) {
 			continue
 		}
 		t = t.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
-		consumer := Consumers[rng.IntN(len(Consumers))]
-		model := Models[rng.IntN(len(Models))]
+		var consumer string
+		if g.Consumers > 0 {
+			consumer = fmt.Sprintf("consumer-%05d", rng.IntN(g.Consumers))
+		} else {
+			consumer = consumers[rng.IntN(len(consumers))]
+		}
+		model := models[rng.IntN(len(models))]
 		status := 200
 		switch x := rng.IntN(100); {
 		case x < 3:
@@ -77,7 +93,7 @@ func Write(w io.Writer, n int, seed uint64) (Truth, error) {
 			"duration": fmt.Sprint(50 + rng.IntN(30000)), "istio_policy_status": "-", "method": "POST", "path": "/v1/chat/completions",
 			"protocol": "HTTP/1.1", "request_id": fmt.Sprintf("%08x-1c2d-4e5f-8a9b-%012x", rng.Uint32(), rng.Uint64()&0xffffffffffff),
 			"requested_server_name": "-", "response_code": fmt.Sprint(status), "response_flags": "-",
-			"route_name": Routes[rng.IntN(len(Routes))], "start_time": t.Format("2006-01-02T15:04:05.000Z"), "trace_id": "-",
+			"route_name": routes[rng.IntN(len(routes))], "start_time": t.Format("2006-01-02T15:04:05.000Z"), "trace_id": "-",
 			"upstream_cluster": "outbound|443||llm-openai.internal.dns", "upstream_host": "104.18.7.192:443",
 			"upstream_local_address": "10.0.0.5:40112", "upstream_service_time": fmt.Sprint(40 + rng.IntN(30000)),
 			"upstream_transport_failure_reason": "-", "user_agent": "OpenAI/Python 1.52.0", "x_forwarded_for": "10.1.2.3",
