@@ -2,7 +2,6 @@ package usage
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,77 +194,4 @@ func (a *Aggregator) Groups() []*Group {
 	}
 	slices.SortFunc(out, func(x, y *Group) int { return slices.Compare(x.Keys, y.Keys) })
 	return out
-}
-
-// Histogram records latencies in ms in logarithmic buckets 2% wide: quantiles within 1% of the
-// exact value, in a fixed size whatever the number of values.
-type Histogram struct {
-	counts []uint32
-	n      int64
-	zeros  int64
-}
-
-const (
-	histGrowth  = 1.02
-	histBuckets = 1100 // up to 1.02^1100 ms: years
-)
-
-var logGrowth = math.Log(histGrowth)
-
-// Add records a value in ms.
-func (h *Histogram) Add(ms float64) {
-	h.n++
-	if ms < 1 {
-		h.zeros++
-		return
-	}
-	if h.counts == nil {
-		h.counts = make([]uint32, histBuckets)
-	}
-	i := int(math.Log(ms) / logGrowth)
-	if i >= histBuckets {
-		i = histBuckets - 1
-	}
-	h.counts[i]++
-}
-
-// Count is the number of values.
-func (h *Histogram) Count() int64 { return h.n }
-
-// Quantile returns the q-quantile (0 < q <= 1), or -1 when there are no values.
-func (h *Histogram) Quantile(q float64) float64 {
-	if h.n == 0 {
-		return -1
-	}
-	rank := int64(math.Ceil(q * float64(h.n)))
-	if rank < 1 {
-		rank = 1
-	}
-	if rank <= h.zeros {
-		return 0
-	}
-	seen := h.zeros
-	for i, c := range h.counts {
-		seen += int64(c)
-		if seen >= rank {
-			// The bucket's geometric middle.
-			return math.Pow(histGrowth, float64(i)+0.5)
-		}
-	}
-	return -1
-}
-
-// Merge adds another histogram's values.
-func (h *Histogram) Merge(o *Histogram) {
-	h.n += o.n
-	h.zeros += o.zeros
-	if o.counts == nil {
-		return
-	}
-	if h.counts == nil {
-		h.counts = make([]uint32, histBuckets)
-	}
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
 }

@@ -103,28 +103,6 @@ func TestPricesFileOverridesAndExtends(t *testing.T) {
 	}
 }
 
-func TestHistogramQuantilesAreClose(t *testing.T) {
-	var h Histogram
-	for i := 1; i <= 10000; i++ {
-		h.Add(float64(i))
-	}
-	for _, q := range []struct{ q, want float64 }{{0.5, 5000}, {0.95, 9500}, {1, 10000}} {
-		if got := h.Quantile(q.q); math.Abs(got-q.want)/q.want > 0.011 {
-			t.Errorf("p%v = %v, want %v within 1%%", q.q*100, got, q.want)
-		}
-	}
-	var empty Histogram
-	if empty.Quantile(0.5) != -1 {
-		t.Error("empty histogram has a quantile")
-	}
-	var zeros Histogram
-	zeros.Add(0)
-	zeros.Add(0.5)
-	if zeros.Quantile(0.95) != 0 {
-		t.Error("sub-millisecond values")
-	}
-}
-
 func TestDimsAndFilter(t *testing.T) {
 	if _, err := ParseDims([]string{"consumer", "cost"}); err == nil {
 		t.Fatal("unknown dimension accepted")
