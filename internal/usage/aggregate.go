@@ -69,9 +69,11 @@ type Group struct {
 	InputTokens      int64
 	OutputTokens     int64
 	CachedTokens     int64
-	// CostUSD is the estimated cost of the PricedRequests (those with tokens and a price);
-	// UnpricedRequests counts those whose model has no price or whose tokens are unknown. With
-	// unpriced requests the cost is partial; with no priced ones there is no cost at all.
+	// CostUSD is the estimated cost of the PricedRequests: those with known tokens (0 included)
+	// of a model with a price. UnpricedRequests counts those whose model has no price, whatever
+	// their tokens, and those whose tokens are unknown (no ai_log, or one without token counts),
+	// unless they failed: then no model was called and there is nothing to price. With unpriced
+	// requests the cost is partial; with no priced ones there is no cost at all.
 	CostUSD          float64
 	PricedRequests   int64
 	UnpricedRequests int64
@@ -139,18 +141,16 @@ func (a *Aggregator) Add(r *Record) {
 	g.OutputTokens += r.OutputTokens
 	g.CachedTokens += r.CachedTokens
 	switch price, ok := a.prices.Lookup(r.Model); {
-	case !r.HasAILog && r.Error():
-		// Refused before any AI plugin logged it (401, 403, 429...): no model was called.
-	case !r.HasAILog:
-		// Tokens unknown (a gateway before v2.0.5, or a route without ai-statistics).
+	case !r.HasTokens && r.Error():
+		// Failed before any tokens were counted (refused with 401, 403, 429...): no model was
+		// called, nothing to price.
+	case !r.HasTokens, !ok:
+		// Tokens unknown (a gateway before v2.0.5, a route without ai-statistics), or a model
+		// without a price: never a silent $0.
 		g.UnpricedRequests++
-	case r.InputTokens == 0 && r.OutputTokens == 0:
-		// No tokens: nothing to price.
-	case ok:
+	default:
 		g.CostUSD += price.Cost(r.InputTokens, r.CachedTokens, r.OutputTokens)
 		g.PricedRequests++
-	default:
-		g.UnpricedRequests++
 	}
 	if r.Duration >= 0 {
 		g.Duration.Add(r.Duration)

@@ -3,6 +3,7 @@ package usage
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -59,8 +60,8 @@ func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
 				t.Fatalf("%v: cost %.9f (unpriced %d), want %.9f", g.Keys, g.CostUSD, g.UnpricedRequests, cost)
 			}
 		case model == "llama-local":
-			// No built-in price: every request that used tokens is unpriced, never $0.
-			if g.UnpricedRequests == 0 || g.CostUSD != 0 {
+			// No built-in price: every request is unpriced, never $0.
+			if g.UnpricedRequests != g.Requests || g.CostUSD != 0 || g.Priced() {
 				t.Fatalf("%v: unpriced %d cost %f", g.Keys, g.UnpricedRequests, g.CostUSD)
 			}
 		}
@@ -135,5 +136,61 @@ func TestDimsAndFilter(t *testing.T) {
 		if got[i][0] != want[i][0] || got[i][1] != want[i][1] {
 			t.Fatalf("groups %v, want %v", got, want)
 		}
+	}
+}
+
+// Unknown tokens or an unknown price are never a cost of $0: only known tokens of a priced model
+// are priced (0 tokens included), and a failed request without tokens called no model.
+func TestNeverASilentZero(t *testing.T) {
+	const (
+		priced   = "priced"
+		unpriced = "unpriced"
+		nothing  = "nothing to price"
+	)
+	ai := func(fields, status string) string {
+		b, _ := json.Marshal(map[string]string{"ai_log": "{" + fields + "}", "response_code": status})
+		return string(b)
+	}
+	cases := []struct {
+		name, line, want string
+		cost             float64
+	}{
+		{"no ai_log", `{"response_code":"200"}`, unpriced, 0},
+		{"no ai_log, refused", `{"response_code":"401"}`, nothing, 0},
+		{"empty ai_log", `{"ai_log":"-","response_code":"200"}`, unpriced, 0},
+		{"ai_log without token counts", ai(`"model":"gpt-4o","consumer":"alice"`, "200"), unpriced, 0},
+		{"ai_log without token counts, failed", ai(`"model":"gpt-4o"`, "503"), nothing, 0},
+		{"token counts not counts", ai(`"model":"gpt-4o","input_token":"-","output_token":null`, "200"), unpriced, 0},
+		{"0 tokens of a priced model", ai(`"model":"gpt-4o","input_token":0,"output_token":0`, "200"), priced, 0},
+		{"0 tokens of a priced model, failed", ai(`"model":"gpt-4o","input_token":"0","output_token":"0"`, "500"), priced, 0},
+		{"0 tokens of a model without a price", ai(`"model":"llama-local","input_token":0,"output_token":0`, "200"), unpriced, 0},
+		{"0 tokens of a model without a price, failed", ai(`"model":"llama-local","input_token":0,"output_token":0`, "500"), unpriced, 0},
+		{"tokens of a model without a price", ai(`"model":"llama-local","input_token":10,"output_token":5`, "200"), unpriced, 0},
+		{"tokens without a model", ai(`"input_token":10,"output_token":5`, "200"), unpriced, 0},
+		{"tokens of a priced model", ai(`"model":"gpt-4o","input_token":1000000,"output_token":100000`, "200"), priced, 3.5},
+		{"input tokens only", ai(`"model":"gpt-4o","input_token":1000000`, "200"), priced, 2.5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			agg := NewAggregator([]Dim{ByModel}, nil)
+			agg.AddLine([]byte(tc.line))
+			groups := agg.Groups()
+			if len(groups) != 1 {
+				t.Fatalf("%d groups from %s", len(groups), tc.line)
+			}
+			g := groups[0]
+			got := nothing
+			switch {
+			case g.PricedRequests == 1 && g.UnpricedRequests == 0:
+				got = priced
+			case g.PricedRequests == 0 && g.UnpricedRequests == 1:
+				got = unpriced
+			case g.PricedRequests != 0 || g.UnpricedRequests != 0:
+				t.Fatalf("priced %d unpriced %d", g.PricedRequests, g.UnpricedRequests)
+			}
+			if got != tc.want || math.Abs(g.CostUSD-tc.cost) > 1e-9 || g.Priced() != (tc.want != unpriced) {
+				t.Fatalf("%s, cost %v, Priced() %v; want %s, cost %v", got, g.CostUSD, g.Priced(), tc.want, tc.cost)
+			}
+		})
 	}
 }

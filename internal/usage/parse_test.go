@@ -19,13 +19,33 @@ func TestParseLineShapes(t *testing.T) {
 		{
 			name: "current gateway: counts as numbers",
 			line: `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":120,\"output_token\":30,\"total_token\":150,\"consumer\":\"alice\",\"llm_first_token_duration\":212,\"response_type\":\"stream\",\"cached_tokens\":100}","authority":"ai.example.com","duration":"842","response_code":"200","route_name":"gpt-4o","start_time":"2026-11-20T10:00:00.123Z"}`,
-			want: Record{Consumer: "alice", Model: "gpt-4o", Route: "gpt-4o", Status: 200, InputTokens: 120, OutputTokens: 30, CachedTokens: 100, HasAILog: true, Duration: 842, FirstToken: 212,
+			want: Record{Consumer: "alice", Model: "gpt-4o", Route: "gpt-4o", Status: 200, InputTokens: 120, OutputTokens: 30, CachedTokens: 100, HasAILog: true, HasTokens: true, Duration: 842, FirstToken: 212,
 				Time: time.Date(2026, 11, 20, 10, 0, 0, 123e6, time.UTC)},
 		},
 		{
 			name: "older ai-statistics: counts as strings, no consumer",
 			line: `{"ai_log":"{\"model\":\"qwen-plus\",\"input_token\":\"7\",\"output_token\":\"9\"}","response_code":"429","route_name":"qwen","duration":"-"}`,
-			want: Record{Consumer: None, Model: "qwen-plus", Route: "qwen", Status: 429, InputTokens: 7, OutputTokens: 9, HasAILog: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: None, Model: "qwen-plus", Route: "qwen", Status: 429, InputTokens: 7, OutputTokens: 9, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+		},
+		{
+			name: "token counts of 0: known, not absent",
+			line: `{"ai_log":"{\"model\":\"llama-local\",\"input_token\":0,\"output_token\":\"0\"}","response_code":"200"}`,
+			want: Record{Consumer: None, Model: "llama-local", Route: None, Status: 200, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+		},
+		{
+			name: "ai_log without token counts: tokens unknown",
+			line: `{"ai_log":"{\"model\":\"gpt-4o\",\"consumer\":\"alice\",\"cached_tokens\":5}","response_code":"200"}`,
+			want: Record{Consumer: "alice", Model: "gpt-4o", Route: None, Status: 200, CachedTokens: 0, HasAILog: true, Duration: -1, FirstToken: -1},
+		},
+		{
+			name: "token fields that are not counts: tokens unknown",
+			line: `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":null,\"output_token\":\"-\",\"total_token\":-3}","response_code":"200"}`,
+			want: Record{Consumer: None, Model: "gpt-4o", Route: None, Status: 200, HasAILog: true, Duration: -1, FirstToken: -1},
+		},
+		{
+			name: "one token count known",
+			line: `{"ai_log":"{\"model\":\"text-embedding-3-small\",\"input_token\":12}","response_code":"200"}`,
+			want: Record{Consumer: None, Model: "text-embedding-3-small", Route: None, Status: 200, InputTokens: 12, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "ai_log empty as dash",
@@ -40,7 +60,7 @@ func TestParseLineShapes(t *testing.T) {
 		{
 			name: "ai_log as an object, escaped unicode, spaces",
 			line: " { \"ai_log\" : {\"model\":\"deepseek\\u002dchat\",\"consumer\":\"\\u00e9quipe\",\"output_token\":1e2} , \"response_code\" : \"-\" }\r",
-			want: Record{Consumer: "équipe", Model: "deepseek-chat", Route: None, OutputTokens: 100, HasAILog: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: "équipe", Model: "deepseek-chat", Route: None, OutputTokens: 100, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "ai_log that is not an object: as if absent",
@@ -68,30 +88,39 @@ func TestParseLineShapes(t *testing.T) {
 	}
 }
 
+// refRecord is what reference reads from a line.
+type refRecord struct {
+	consumer, model string
+	in, out         int64
+	hasTokens       bool
+	status          int
+}
+
 // reference parses a line with encoding/json: the independent reading the fast scanner must agree with.
-func reference(line []byte) (consumer, model string, in, out int64, status int, kind LineKind) {
+func reference(line []byte) (refRecord, LineKind) {
 	if len(bytes.Trim(line, " \t\r\n")) == 0 {
-		return "", "", 0, 0, 0, Blank
+		return refRecord{}, Blank
 	}
 	var top map[string]any
 	if err := json.Unmarshal(line, &top); err != nil {
-		return "", "", 0, 0, 0, Skipped
+		return refRecord{}, Skipped
 	}
-	consumer, model = None, None
-	count := func(m map[string]any, k string) int64 {
+	r := refRecord{consumer: None, model: None}
+	count := func(m map[string]any, k string) (int64, bool) {
 		switch v := m[k].(type) {
 		case float64:
 			if v >= 0 && v <= 1e15 {
-				return int64(v)
+				return int64(v), true
 			}
 		case string:
 			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1e15 {
-				return int64(f)
+				return int64(f), true
 			}
 		}
-		return 0
+		return 0, false
 	}
-	status = int(count(top, "response_code"))
+	status, _ := count(top, "response_code")
+	r.status = int(status)
 	var ai map[string]any
 	switch v := top["ai_log"].(type) {
 	case string:
@@ -102,7 +131,7 @@ func reference(line []byte) (consumer, model string, in, out int64, status int, 
 		ai = v
 	}
 	if ai == nil {
-		return consumer, model, 0, 0, status, Request
+		return r, Request
 	}
 	name := func(k string) string {
 		if s, ok := ai[k].(string); ok && s != "" && s != "-" {
@@ -110,7 +139,12 @@ func reference(line []byte) (consumer, model string, in, out int64, status int, 
 		}
 		return None
 	}
-	return name("consumer"), name("model"), count(ai, "input_token"), count(ai, "output_token"), status, Request
+	r.consumer, r.model = name("consumer"), name("model")
+	var hasIn, hasOut bool
+	r.in, hasIn = count(ai, "input_token")
+	r.out, hasOut = count(ai, "output_token")
+	r.hasTokens = hasIn || hasOut
+	return r, Request
 }
 
 func FuzzParseLine(f *testing.F) {
@@ -148,13 +182,14 @@ func FuzzParseLine(f *testing.F) {
 		}
 		// Agree with encoding/json on what is an object and on the fields read.
 		r, kind := ParseLine(data)
-		c, m, in, out, status, refKind := reference(data)
+		ref, refKind := reference(data)
 		if kind != refKind {
 			t.Fatalf("kind %v, encoding/json says %v for %q", kind, refKind, data)
 		}
 		if kind == Request && utf8.Valid(data) {
-			if r.Consumer != c || r.Model != m || r.InputTokens != in || r.OutputTokens != out || r.Status != status {
-				t.Fatalf("got %+v, encoding/json reads consumer %q model %q in %d out %d status %d from %q", r, c, m, in, out, status, data)
+			got := refRecord{r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.HasTokens, r.Status}
+			if got != ref {
+				t.Fatalf("got %+v, encoding/json reads %+v from %q", got, ref, data)
 			}
 		}
 	})

@@ -59,15 +59,18 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 			return nil, fmt.Errorf("the window %s..%s is empty", since.Format(time.RFC3339), until.Format(time.RFC3339))
 		}
 	}
-	type sample struct{ input, output, requests float64 }
+	type sample struct {
+		input, output, requests float64
+		tokens                  bool // a token counter was there
+	}
 	series := map[string]*sample{}
 	keysOf := map[string][]string{}
 	for _, m := range []struct {
 		name string
 		set  func(*sample, float64)
 	}{
-		{MetricInputTokens, func(s *sample, v float64) { s.input = v }},
-		{MetricOutputTokens, func(s *sample, v float64) { s.output = v }},
+		{MetricInputTokens, func(s *sample, v float64) { s.input, s.tokens = v, true }},
+		{MetricOutputTokens, func(s *sample, v float64) { s.output, s.tokens = v, true }},
 		{MetricRequests, func(s *sample, v float64) { s.requests = v }},
 	} {
 		expr := fmt.Sprintf("sum by (%s) (%s)", strings.Join(queryLabels, ", "), m.name)
@@ -105,9 +108,10 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 		g.Requests += req
 		g.InputTokens += in
 		g.OutputTokens += out
+		// As from the log: a model without a price, or requests without token counters, are
+		// unpriced; known tokens of a priced model are priced, 0 included.
 		switch price, ok := prices.Lookup(model); {
-		case in+out == 0:
-		case ok:
+		case s.tokens && ok:
 			g.CostUSD += price.Cost(in, 0, out)
 			g.PricedRequests += max(req, 1)
 		default:

@@ -25,6 +25,8 @@ var rates = []struct {
 }{
 	{"gpt-4o", "gpt-4o", "alice", 1000, 200, 50},
 	{"gpt-4o", "gpt-4o", "bob", 300, 100, 20},
+	// A model without a price is unpriced whatever its tokens, none included: never $0.
+	{"local", "llama-local", "ci", 0, 0, 5},
 	{"local", "llama-local", "none", 50, 5, 10},
 }
 
@@ -115,7 +117,7 @@ func TestPrometheusSourceAgainstARealPrometheus(t *testing.T) {
 	var first time.Time
 	waitFor(t, func() bool {
 		g, err := prom.Query(ctx, []Dim{ByConsumer}, time.Time{}, time.Now(), nil)
-		if err == nil && len(g) == 3 && g[0].Keys[0] == "alice" && g[0].InputTokens > 3_500_000 {
+		if err == nil && len(g) == len(rates) && g[0].Keys[0] == "alice" && g[0].InputTokens > 3_500_000 {
 			first = time.Now()
 			return true
 		}
@@ -132,7 +134,7 @@ func TestPrometheusSourceAgainstARealPrometheus(t *testing.T) {
 	// Prometheus extrapolates from its samples to the window's edges; the counters grow steadily, so
 	// the estimate is the rate times the window, give or take the scrape's timing and rounding.
 	near := func(got int64, want float64) bool { return math.Abs(float64(got)-want) <= 0.02*want+2 }
-	if len(groups) != 3 {
+	if len(groups) != len(rates) {
 		t.Fatalf("groups %+v", groups)
 	}
 	for i, r := range rates {

@@ -26,6 +26,9 @@ type Record struct {
 	InputTokens, OutputTokens, CachedTokens int64
 	// HasAILog is false for lines of gateways older than v2.0.5 (no ai_log at all) or an empty one.
 	HasAILog bool
+	// HasTokens says the tokens are known: ai_log has input_token or output_token (a count, 0
+	// included). Without them the tokens are unknown, not 0.
+	HasTokens bool
 	// Duration is the request's duration in ms; FirstToken the time to the first token of a
 	// streamed answer in ms. Negative when absent.
 	Duration, FirstToken float64
@@ -134,9 +137,13 @@ func (p *Parser) parseAILog(r *Record, value []byte) {
 		case "model":
 			r.Model = p.nameValue(v)
 		case "input_token":
-			r.InputTokens = intValue(v)
+			if n, ok := countValue(v); ok {
+				r.InputTokens, r.HasTokens = n, true
+			}
 		case "output_token":
-			r.OutputTokens = intValue(v)
+			if n, ok := countValue(v); ok {
+				r.OutputTokens, r.HasTokens = n, true
+			}
 		case "cached_tokens":
 			r.CachedTokens = intValue(v)
 		case "llm_first_token_duration":
@@ -145,7 +152,7 @@ func (p *Parser) parseAILog(r *Record, value []byte) {
 	})
 	if !valid {
 		// "-", "" or something else: as if the gateway wrote no ai_log.
-		r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.CachedTokens = None, None, 0, 0, 0
+		r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.CachedTokens, r.HasTokens = None, None, 0, 0, 0, false
 		return
 	}
 	r.HasAILog = true
@@ -196,9 +203,15 @@ func floatValue(v []byte) float64 {
 // maxCount bounds a count: anything larger is not a real token count or status.
 const maxCount = 1e15
 
-// intValue reads a count written as a JSON number or a string; 0 when absent, negative, larger
-// than maxCount or invalid.
+// intValue reads a count written as a JSON number or a string; 0 when absent or invalid.
 func intValue(v []byte) int64 {
+	n, _ := countValue(v)
+	return n
+}
+
+// countValue reads a count written as a JSON number or a string; ok is false when v is not a
+// count: not a number, negative, or larger than maxCount.
+func countValue(v []byte) (int64, bool) {
 	if s, ok := stringValue(v); ok {
 		v = s
 	}
@@ -212,13 +225,13 @@ func intValue(v []byte) int64 {
 		}
 		n = n*10 + int64(c-'0')
 	}
-	return n
+	return n, true
 }
 
-func floatCount(v []byte) int64 {
+func floatCount(v []byte) (int64, bool) {
 	f := floatValue(v)
 	if f < 0 || f > maxCount {
-		return 0
+		return 0, false
 	}
-	return int64(f)
+	return int64(f), true
 }

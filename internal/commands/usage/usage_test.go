@@ -176,3 +176,40 @@ func TestClusterSourceErrors(t *testing.T) {
 		t.Fatalf("unreachable cluster: %v", err)
 	}
 }
+
+// Tokens unknown, or a model without a price, show UNPRICED and cost_usd null, never $0.
+func TestUnknownIsNeverAZeroCost(t *testing.T) {
+	log := `{"ai_log":"{\"consumer\":\"alice\",\"model\":\"gpt-4o\"}","response_code":"200","duration":"900"}
+{"ai_log":"{\"consumer\":\"bob\",\"model\":\"llama-local\",\"input_token\":0,\"output_token\":0}","response_code":"200","duration":"90"}
+{"ai_log":"{\"consumer\":\"carol\",\"model\":\"gpt-4o\",\"input_token\":0,\"output_token\":0}","response_code":"200","duration":"9"}
+`
+	p := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(p, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tf := cmdutil.NewTestFactory(t)
+	if err := run(t, tf, "--log-file", p, "--by", "consumer", "--sort", "name"); err != nil {
+		t.Fatal(err)
+	}
+	want := `CONSUMER   REQUESTS   ERRORS   INPUT   OUTPUT   COST                 P50     P95
+alice      1          0        0       0        UNPRICED             900ms   900ms
+bob        1          0        0       0        UNPRICED             90ms    90ms
+carol      1          0        0       0        $0.00                9ms     9ms
+TOTAL      3          0        0       0        $0.00 + 2 unpriced
+`
+	if got := tf.Stdout.String(); got != want {
+		t.Fatalf("table:\n%s\nwant:\n%s", got, want)
+	}
+	tf = cmdutil.NewTestFactory(t)
+	if err := run(t, tf, "--log-file", p, "--by", "consumer", "--sort", "name", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0]["cost_usd"] != nil || rows[0]["unpriced_requests"] != 1.0 || rows[1]["cost_usd"] != nil ||
+		rows[1]["unpriced_requests"] != 1.0 || rows[2]["cost_usd"] != 0.0 || rows[2]["unpriced_requests"] != 0.0 {
+		t.Fatalf("rows %v", rows)
+	}
+}
