@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
@@ -145,7 +146,7 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 	var reach []wasmplugin.Scope
 	for _, r := range routes {
 		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
-		g, err := GateOn(p, cfg, s)
+		g, err := access.GateOn(p, cfg, s)
 		switch {
 		case err != nil:
 			return nil, err
@@ -164,14 +165,14 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 	}
 	for _, d := range domains {
 		s := wasmplugin.Scope{Domain: d}
-		if g, err := GateOn(p, cfg, s); err != nil {
+		if g, err := access.GateOn(p, cfg, s); err != nil {
 			return nil, err
 		} else if g.Key && g.Admits(name) {
 			a.Domains = append(a.Domains, d)
 			reach = append(reach, s)
 		}
 	}
-	g, err := GateOn(p, cfg, wasmplugin.Scope{})
+	g, err := access.GateOn(p, cfg, wasmplugin.Scope{})
 	a.GlobalAuth = g.Key
 	return reach, err
 }
@@ -219,49 +220,6 @@ func blockedWords(bp *wasmplugin.Plugin, reach []wasmplugin.Scope) ([]Blocked, e
 		}
 	}
 	return out, nil
-}
-
-// Gate is what key-auth asks of a request to a route or domain.
-type Gate struct {
-	Key bool // a valid key is needed
-	// Allow names the consumers whose key opens it; nil: any consumer's.
-	Allow []string
-	// Rule names the match rule that decides ("route a, b"); "" when the global config does.
-	Rule string
-}
-
-// Admits reports whether the consumer may call: no key is needed, or its key opens it.
-func (g Gate) Admits(name string) bool {
-	return !g.Key || g.Allow == nil || slices.Contains(g.Allow, name)
-}
-
-// GateOn is what the key-auth plugin p (nil: none installed) does on a scope, as Higress's C++
-// key-auth decides (plugins/wasm-cpp/common/route_rule_matcher.h): the first enabled match rule
-// covering it, with its allow list; else the global config, which needs a key when global_auth is
-// true, or when it is unset and no enabled rule exists at all. A global allow list is not read.
-func GateOn(p *wasmplugin.Plugin, cfg *keyauth.Config, s wasmplugin.Scope) (Gate, error) {
-	if p == nil {
-		return Gate{}, nil
-	}
-	global := cfg.GlobalAuth()
-	r, ok, err := s.Effective(*p)
-	switch {
-	case err != nil:
-		return Gate{}, err
-	case ok:
-		if names, has := keyauth.Allow(r.Config()); has {
-			return Gate{Key: true, Allow: append([]string{}, names...), Rule: r.Targets()}, nil
-		}
-		// A rule with key-auth settings of its own and no allow list: any of its consumers, unless
-		// global_auth is false, which then lets every request through.
-		return Gate{Key: global == nil || *global, Rule: r.Targets()}, nil
-	case p.GlobalDisabled():
-		return Gate{}, nil
-	case global != nil:
-		return Gate{Key: *global}, nil
-	}
-	enabled, err := wasmplugin.Enabled(*p)
-	return Gate{Key: len(enabled) == 0}, err
 }
 
 func printPolicy(w io.Writer, pol Policy) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
@@ -82,7 +83,7 @@ func loadPolicy(f *cmdutil.Factory, store k8s.Store, keyAuthName string) (policy
 
 // authOf says who may call a route under the key-auth plugin.
 func (pol policy) authOf(route string, hosts []string) (auth Auth, consumers []string, rule string, err error) {
-	g, err := consumer.GateOn(pol.keyAuth, pol.auth, wasmplugin.Scope{Route: route, Hosts: hosts})
+	g, err := access.GateOn(pol.keyAuth, pol.auth, wasmplugin.Scope{Route: route, Hosts: hosts})
 	switch {
 	case err != nil:
 		return "", nil, "", err
