@@ -35,3 +35,22 @@ func testRuleConfigInheritsAndOverrides(t *testing.T) {
 	require.Equal(t, "model_not_allowed", openAIError(t, host, 403), "the route's rule limits models")
 	host.CompleteHttp()
 }
+
+// testKeyRotationStartsOverOnEachStart: a plugin started again (a config change, or the next
+// test) begins with the first key and no key resting; rotation state does not outlive its config.
+func testKeyRotationStartsOverOnEachStart(t *testing.T) {
+	for i := 0; i < 2; i++ {
+		func() {
+			host, status := test.NewTestHost(openaiConfig)
+			defer host.Reset()
+			require.Equal(t, types.OnPluginStartStatusOK, status)
+			request(host, "/v1/chat/completions", "alice")
+			host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+			auth, _ := header(host.GetRequestHeaders(), "authorization")
+			require.Equal(t, "Bearer "+key1, auth, "start %d", i+1)
+			// The key is refused: in this config only, it rests.
+			host.CallOnHttpResponseHeaders([][2]string{{":status", "401"}, {"content-type", "application/json"}})
+			host.CompleteHttp()
+		}()
+	}
+}

@@ -84,9 +84,6 @@ func warnUnknown(cfg *config.Config) {
 	}
 }
 
-// tokens is this VM's key rotation state.
-var tokens config.Tokens
-
 func nowMs() int64 { return time.Now().UnixMilli() }
 
 // HTTP context keys.
@@ -170,7 +167,7 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 		sendError(500, "ai-proxy could not rewrite the request", "server_error", "rewrite_failed")
 		return types.ActionPause
 	}
-	token := tokens.Pick(p.APITokens, nowMs())
+	token := p.PickToken(nowMs())
 	upPath, auth := p.Upstream(api, model, token)
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", p.Host)
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", upPath)
@@ -192,7 +189,7 @@ func onResponseHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	}
 	status, _ := proxywasm.GetHttpResponseHeader(":status")
 	code, _ := strconv.Atoi(status)
-	tokens.Report(ctx.GetStringContext(keyToken, ""), code, nowMs())
+	pc.cfg.Provider.ReportToken(ctx.GetStringContext(keyToken, ""), code, nowMs())
 	if code >= 400 {
 		// Upstream errors reach the client as they are.
 		ctx.DontReadResponseBody()
@@ -292,7 +289,7 @@ func prompt(ctx wrapper.HttpContext, cfg *config.Config, text string) types.Acti
 		return types.HeaderStopAllIterationAndWatermark
 	}
 	model := p.MapModel(cfg.DefaultModel)
-	token := tokens.Pick(p.APITokens, nowMs())
+	token := p.PickToken(nowMs())
 	upPath, auth := p.Upstream("/chat/completions", model, token)
 	headers := [][2]string{{":method", "POST"}, {":path", upPath}, {":authority", p.Host}, {"content-type", "application/json"}}
 	if auth[0] != "" {
@@ -311,7 +308,7 @@ func prompt(ctx wrapper.HttpContext, cfg *config.Config, text string) types.Acti
 					code, _ = strconv.Atoi(h[1])
 				}
 			}
-			tokens.Report(token, code, nowMs())
+			p.ReportToken(token, code, nowMs())
 			if code >= 400 || code == 0 {
 				writeLog(ctx, openai.Usage{}, "normal")
 				if code == 0 {

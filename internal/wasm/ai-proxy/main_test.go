@@ -34,6 +34,7 @@ var behaviours = []struct {
 	// layout_test.go
 	{"InvalidConfigFailsToStart", testInvalidConfigFailsToStart},
 	{"RuleConfigInheritsAndOverrides", testRuleConfigInheritsAndOverrides},
+	{"KeyRotationStartsOverOnEachStart", testKeyRotationStartsOverOnEachStart},
 	// prompt_test.go
 	{"PromptParam", testPromptParam},
 }

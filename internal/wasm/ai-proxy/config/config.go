@@ -42,6 +42,17 @@ type Provider struct {
 	AzureDeployment bool
 	// Cluster is the Envoy cluster used to call the provider itself (prompt mode).
 	Cluster string
+	// tokens is the key rotation state: made with the provider at each config parse (each plugin
+	// start), shared by the rules that use this provider.
+	tokens *Tokens
+}
+
+// PickToken returns the key for the next request at time nowMs ("" when the provider has none).
+func (p *Provider) PickToken(nowMs int64) string { return p.tokens.Pick(p.APITokens, nowMs) }
+
+// ReportToken records the upstream's answer (its HTTP status) to a request made with key.
+func (p *Provider) ReportToken(key string, status int, nowMs int64) {
+	p.tokens.Report(key, status, nowMs)
 }
 
 // Mapping is one modelMapping entry: Pattern (exact, prefix-*, or *) to Target ("" keeps the model).
@@ -257,7 +268,7 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	if err := dec.Decode(&r); err != nil {
 		return nil, nil, fieldErr(field, "%v", typeError(err))
 	}
-	p := &Provider{TimeoutMs: DefaultTimeoutMs}
+	p := &Provider{TimeoutMs: DefaultTimeoutMs, tokens: &Tokens{}}
 	if r.ID != nil {
 		p.ID = *r.ID
 	}
