@@ -15,6 +15,7 @@ func testInvalidConfigFailsToStart(t *testing.T) {
 		`{"provider":{"type":"openai"}}`,
 		`{"provider":{"type":"nope","apiTokens":["k"]}}`,
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`,
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"a","_rules_":[{"_match_route_":["r"],"activeProviderId":"b"}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"]},"_rules_":[{"_match_route_":["r"],"models":["a*b"]}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":"soon"}}`,
 	} {
@@ -53,4 +54,59 @@ func testKeyRotationStartsOverOnEachStart(t *testing.T) {
 			host.CompleteHttp()
 		}()
 	}
+}
+
+// higressLayout is the layout the Higress console writes: every provider in the global config,
+// none active there; each AI route's matchRule sets only activeProviderId.
+var higressLayout = json.RawMessage(`{
+  "providers": [
+    {"id": "openai", "type": "openai", "apiTokens": ["` + key1 + `"]},
+    {"id": "deepseek", "type": "deepseek", "apiTokens": ["` + key2 + `"]}
+  ],
+  "_rules_": [
+    {"_match_route_": ["ai-route-deepseek"], "activeProviderId": "deepseek"},
+    {"_match_route_": ["ai-route-openai"], "activeProviderId": "openai"}
+  ]
+}`)
+
+func testHigressMultiProviderLayout(t *testing.T) {
+	for _, tc := range []struct{ route, authority, auth string }{
+		{"ai-route-deepseek", "api.deepseek.com", "Bearer " + key2},
+		{"ai-route-openai", "api.openai.com", "Bearer " + key1},
+	} {
+		t.Run(tc.route, func(t *testing.T) {
+			host := start(t, higressLayout)
+			require.NoError(t, host.SetRouteName(tc.route))
+			require.Equal(t, types.HeaderStopIteration, request(host, "/v1/chat/completions", ""))
+			require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte(`{"model":"m"}`)))
+			headers := host.GetRequestHeaders()
+			authority, _ := header(headers, ":authority")
+			require.Equal(t, tc.authority, authority, "the rule's activeProviderId chooses the provider")
+			auth, _ := header(headers, "authorization")
+			require.Equal(t, tc.auth, auth)
+			host.CompleteHttp()
+		})
+	}
+}
+
+// testNoProviderAnswers503: where no provider is active (a route without a rule in Higress's
+// layout), the API paths get the plugin's own OpenAI-shaped error, never the upstream; other
+// paths are not the plugin's business and pass as they came.
+func testNoProviderAnswers503(t *testing.T) {
+	host := start(t, higressLayout)
+	for _, path := range []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"} {
+		require.Equal(t, types.HeaderStopAllIterationAndWatermark, request(host, path, "alice"), path)
+		require.Equal(t, "no_provider", openAIError(t, host, 503), path)
+		host.CompleteHttp()
+	}
+	host.CallOnHttpRequestHeaders([][2]string{{":authority", "gw"}, {":method", "GET"}, {":path", "/v1/models"}}, test.WithEndOfStream(true))
+	require.Equal(t, "no_provider", openAIError(t, host, 503))
+	host.CompleteHttp()
+
+	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestHeaders([][2]string{{":authority", "shop.example"}, {":method", "GET"},
+		{":path", "/account"}, {"authorization", "Bearer shop-session"}}, test.WithEndOfStream(true)))
+	require.Nil(t, host.GetLocalResponse())
+	auth, _ := header(host.GetRequestHeaders(), "authorization")
+	require.Equal(t, "Bearer shop-session", auth, "a route without an AI provider is not touched")
+	host.CompleteHttp()
 }

@@ -104,15 +104,28 @@ var apis = map[string]bool{"/chat/completions": true, "/completions": true, "/em
 func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	cfg := pc.cfg
 	path, rawQuery, _ := strings.Cut(ctx.Path(), "?")
+	api := strings.TrimPrefix(path, "/v1")
+	isModels := path == "/v1/models" && ctx.Method() == "GET"
+	isAPI := strings.HasPrefix(path, "/v1/") && apis[api]
+	if cfg.Provider == nil {
+		if isModels || isAPI || (cfg.PromptParam != "" && hasParam(rawQuery, cfg.PromptParam)) {
+			ctx.DontReadRequestBody()
+			sendError(503, "no provider is active for this route: its matchRule config sets none with activeProviderId", "server_error", "no_provider")
+			return types.HeaderStopAllIterationAndWatermark
+		}
+		// Not an AI route (Higress's layout applies the global config to every route).
+		ctx.DontReadRequestBody()
+		ctx.DontReadResponseBody()
+		return types.ActionContinue
+	}
 	consumer, _ := proxywasm.GetHttpRequestHeader("x-mse-consumer")
 	ctx.SetContext(keyConsumer, consumer)
-	api := strings.TrimPrefix(path, "/v1")
 	switch {
-	case path == "/v1/models" && ctx.Method() == "GET":
+	case isModels:
 		ctx.DontReadRequestBody()
 		sendJSON(200, openai.ModelList(cfg.ListModels(consumer), "higress-ai"))
 		return types.HeaderStopAllIterationAndWatermark
-	case strings.HasPrefix(path, "/v1/") && apis[api]:
+	case isAPI:
 		// The client's key is for the gateway, never for the upstream.
 		for _, h := range []string{"authorization", "api-key", "content-length", "accept-encoding"} {
 			_ = proxywasm.RemoveHttpRequestHeader(h)
@@ -133,6 +146,12 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	ctx.DontReadRequestBody()
 	ctx.DontReadResponseBody()
 	return types.ActionContinue
+}
+
+// hasParam reports whether a raw query has the parameter name.
+func hasParam(rawQuery, name string) bool {
+	q, err := url.ParseQuery(rawQuery)
+	return err == nil && q.Has(name)
 }
 
 func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.Action {

@@ -35,6 +35,8 @@ var behaviours = []struct {
 	{"InvalidConfigFailsToStart", testInvalidConfigFailsToStart},
 	{"RuleConfigInheritsAndOverrides", testRuleConfigInheritsAndOverrides},
 	{"KeyRotationStartsOverOnEachStart", testKeyRotationStartsOverOnEachStart},
+	{"HigressMultiProviderLayout", testHigressMultiProviderLayout},
+	{"NoProviderAnswers503", testNoProviderAnswers503},
 	// prompt_test.go
 	{"PromptParam", testPromptParam},
 }

@@ -15,7 +15,13 @@ import (
 
 // Config is the plugin's configuration for one scope (the global config or a match rule's).
 type Config struct {
+	// Provider is where this scope's requests go: the provider, or the one of Providers that
+	// activeProviderId names. Nil when none is active (Higress's layout: a global providers list
+	// without activeProviderId, each route's rule choosing one).
 	Provider *Provider
+	// Providers are every provider the config lists, in order; a rule that sets only
+	// activeProviderId chooses among the ones it inherits.
+	Providers []*Provider
 	// Consumers limits the models a consumer (X-Mse-Consumer) may ask for.
 	Consumers map[string][]string
 	// Models limits the models of requests from other callers; nil means any.
@@ -137,53 +143,8 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 			cfg.Unknown = append(cfg.Unknown, k)
 		}
 	}
-	var active string
-	if raw, ok := top["activeProviderId"]; ok {
-		if err := json.Unmarshal(raw, &active); err != nil {
-			return nil, fieldErr("activeProviderId", "must be a string")
-		}
-	}
-	switch raw, hasOne := top["provider"]; {
-	case hasOne && top["providers"] != nil:
-		return nil, fieldErr("provider", "give provider or providers with activeProviderId, not both")
-	case hasOne:
-		p, unknown, err := parseProvider(raw, "provider")
-		if err != nil {
-			return nil, err
-		}
-		cfg.Provider, cfg.Unknown = p, append(cfg.Unknown, unknown...)
-	case top["providers"] != nil:
-		var list []json.RawMessage
-		if err := json.Unmarshal(top["providers"], &list); err != nil {
-			return nil, fieldErr("providers", "must be a list of providers")
-		}
-		ids := map[string]bool{}
-		for i, raw := range list {
-			field := fmt.Sprintf("providers[%d]", i)
-			p, unknown, err := parseProvider(raw, field)
-			if err != nil {
-				return nil, err
-			}
-			if p.ID == "" {
-				return nil, fieldErr(field+".id", "required when there are several providers")
-			}
-			if ids[p.ID] {
-				return nil, fieldErr(field+".id", "%q given twice", p.ID)
-			}
-			ids[p.ID] = true
-			cfg.Unknown = append(cfg.Unknown, unknown...)
-			if p.ID == active {
-				cfg.Provider = p
-			}
-		}
-		if active == "" {
-			return nil, fieldErr("activeProviderId", "required with providers: the id of the provider to use")
-		}
-		if cfg.Provider == nil {
-			return nil, fieldErr("activeProviderId", "no provider has id %q", active)
-		}
-	case cfg.Provider == nil:
-		return nil, fieldErr("provider", "required: the upstream to call ({type, apiTokens, ...})")
+	if err := parseProviders(top, cfg, inherit == nil); err != nil {
+		return nil, err
 	}
 
 	if raw, ok := top["consumers"]; ok {
@@ -233,6 +194,83 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 	}
 	sort.Strings(cfg.Unknown)
 	return cfg, nil
+}
+
+// parseProviders reads provider, providers and activeProviderId as Higress's ai-proxy does: a
+// provider object is the active one; a providers list replaces the inherited list and, without
+// activeProviderId, leaves no provider active; activeProviderId alone (a route's rule) chooses
+// from the inherited list.
+func parseProviders(top map[string]json.RawMessage, cfg *Config, global bool) error {
+	rawActive, hasActive := top["activeProviderId"]
+	var active string
+	if hasActive {
+		if err := json.Unmarshal(rawActive, &active); err != nil {
+			return fieldErr("activeProviderId", "must be a string")
+		}
+	}
+	rawOne, hasOne := top["provider"]
+	rawList, hasList := top["providers"]
+	switch {
+	case hasOne && hasList:
+		return fieldErr("provider", "give provider or providers with activeProviderId, not both")
+	case hasOne:
+		p, unknown, err := parseProvider(rawOne, "provider")
+		if err != nil {
+			return err
+		}
+		cfg.Provider, cfg.Providers, cfg.Unknown = p, []*Provider{p}, append(cfg.Unknown, unknown...)
+	case hasList:
+		var list []json.RawMessage
+		if err := json.Unmarshal(rawList, &list); err != nil || list == nil {
+			return fieldErr("providers", "must be a list of providers")
+		}
+		cfg.Provider, cfg.Providers = nil, nil
+		ids := map[string]bool{}
+		for i, raw := range list {
+			field := fmt.Sprintf("providers[%d]", i)
+			p, unknown, err := parseProvider(raw, field)
+			if err != nil {
+				return err
+			}
+			if p.ID == "" {
+				return fieldErr(field+".id", "required in a providers list: activeProviderId chooses a provider by it")
+			}
+			if ids[p.ID] {
+				return fieldErr(field+".id", "%q given twice", p.ID)
+			}
+			ids[p.ID] = true
+			cfg.Providers = append(cfg.Providers, p)
+			cfg.Unknown = append(cfg.Unknown, unknown...)
+		}
+	case global && !hasActive:
+		return fieldErr("provider", "required: the upstream to call ({type, apiTokens, ...}), or a providers list")
+	}
+	if !hasActive {
+		return nil
+	}
+	if hasOne {
+		if active != "" && active != cfg.Provider.ID {
+			return fieldErr("activeProviderId", "%q is not the id of provider (%q)", active, cfg.Provider.ID)
+		}
+		return nil
+	}
+	cfg.Provider = nil
+	if active == "" {
+		// An explicit "" switches the provider off for this scope.
+		return nil
+	}
+	var ids []string
+	for _, p := range cfg.Providers {
+		if p.ID == active {
+			cfg.Provider = p
+			return nil
+		}
+		ids = append(ids, strconv.Quote(p.ID))
+	}
+	if len(ids) == 0 {
+		return fieldErr("activeProviderId", "no provider has id %q: no providers list is given or inherited", active)
+	}
+	return fieldErr("activeProviderId", "no provider has id %q (the providers are %s)", active, strings.Join(ids, ", "))
 }
 
 func nonNil(s []string) []string {

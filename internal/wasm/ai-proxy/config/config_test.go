@@ -24,13 +24,15 @@ func TestParseNamesTheWrongField(t *testing.T) {
 		`{"provider":{"type":"openai","apiTokens":["k"],"modelMapping":{"a*b":"c"}}}`:                                                          "provider.modelMapping",
 		`{"providers":[{"type":"openai","apiTokens":["k"]}],"activeProviderId":"a"}`:                                                           "providers[0].id",
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"a"}`:       "providers[1].id",
-		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}]}`:                                                                         "activeProviderId",
-		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                                                  "activeProviderId",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                                                      "provider",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"models":["x"]}]}`:                                                      "consumers[0].name",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*x"]}]}`:                                          "consumers[0].models[0]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                                                  "models[1]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                                                "defaultModel",
+		`{"activeProviderId":"a"}`: "activeProviderId",
+		`{"providers":{"id":"a"}}`: "providers",
+		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:            "activeProviderId",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:         "activeProviderId",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                             "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                         "models[1]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                       "defaultModel",
 	}
 	for cfg, field := range cases {
 		_, err := Parse([]byte(cfg), nil)
@@ -111,6 +113,53 @@ func TestModelMappingAndAllowLists(t *testing.T) {
 	rule, err := Parse([]byte(`{"_match_route_":["r"],"models":["x"]}`), cfg)
 	if err != nil || rule.Provider != cfg.Provider || !reflect.DeepEqual(rule.Models, []string{"x"}) || rule.Consumers["alice"] == nil {
 		t.Fatalf("rule %+v %v", rule, err)
+	}
+}
+
+// TestHigressLayout: the layout the Higress console writes. The global config lists every
+// provider and activates none; each AI route's rule sets only activeProviderId.
+func TestHigressLayout(t *testing.T) {
+	global, err := Parse([]byte(`{"providers":[{"id":"openai","type":"openai","apiTokens":["k1"]},
+		{"id":"ds","type":"deepseek","apiTokens":["k2"]}],"models":["gpt-4o","deepseek-chat"]}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if global.Provider != nil || len(global.Providers) != 2 {
+		t.Fatalf("global: active %+v, %d providers", global.Provider, len(global.Providers))
+	}
+	rule, err := Parse([]byte(`{"_match_route_":["r"],"activeProviderId":"ds"}`), global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule.Provider != global.Providers[1] || !reflect.DeepEqual(rule.Models, global.Models) {
+		t.Fatalf("rule: active %+v, models %v", rule.Provider, rule.Models)
+	}
+	// The rule's choice is the rule's: the global config still has none active.
+	if global.Provider != nil {
+		t.Fatal("the rule changed the global config")
+	}
+	// A rule may switch the provider off, or bring its own list.
+	off, err := Parse([]byte(`{"activeProviderId":""}`), rule)
+	if err != nil || off.Provider != nil {
+		t.Fatalf("off: %+v %v", off.Provider, err)
+	}
+	own, err := Parse([]byte(`{"providers":[{"id":"x","type":"groq","apiTokens":["k3"]}]}`), rule)
+	if err != nil || own.Provider != nil || len(own.Providers) != 1 {
+		t.Fatalf("own list: %+v %v", own, err)
+	}
+	// A rule naming an id the list does not have fails, naming the field and the ids there are.
+	_, err = Parse([]byte(`{"activeProviderId":"gpt"}`), global)
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Field != "activeProviderId" || !strings.Contains(err.Error(), `"openai", "ds"`) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	// A single provider object is a list of one: a rule can name it.
+	single, err := Parse([]byte(`{"provider":{"id":"only","type":"openai","apiTokens":["k"]}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Parse([]byte(`{"activeProviderId":"only"}`), single); err != nil || r.Provider != single.Provider {
+		t.Fatalf("single: %+v %v", r, err)
 	}
 }
 
