@@ -161,3 +161,14 @@ func TestEndToEndPromptParam(t *testing.T) {
 		require.Equal(t, float64(11), fr.logs[0]["input_token"])
 	})
 }
+
+func TestEndToEndPassThroughWithoutTheClientsKey(t *testing.T) {
+	withFront(t, e2eConfig, func(t *testing.T, gw *httptest.Server, fr *front, up *upstream) {
+		resp := post(t, gw, "/v1/responses", "alice", `{"model":"gpt-4o","input":"hi"}`)
+		require.Equal(t, 200, resp.StatusCode)
+		require.Len(t, up.received, 1)
+		require.Equal(t, "/v1/responses", up.received[0].Path)
+		require.False(t, up.received[0].ClientKeySeen, "the client's gateway key reached the upstream")
+		require.Empty(t, up.received[0].Auth)
+	})
+}

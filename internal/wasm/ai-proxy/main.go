@@ -99,6 +99,10 @@ const (
 	keyLogged   = "logged"
 )
 
+// clientKeyHeaders carry a client's key in the OpenAI (Authorization), Azure (api-key) and
+// Anthropic (x-api-key) SDKs: key-auth reads the gateway key from them, the upstream must not.
+var clientKeyHeaders = []string{"authorization", "api-key", "x-api-key"}
+
 var apis = map[string]bool{"/chat/completions": true, "/completions": true, "/embeddings": true}
 
 func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
@@ -118,6 +122,10 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		ctx.DontReadResponseBody()
 		return types.ActionContinue
 	}
+	// The client's key is for the gateway, never for the upstream, whatever the path.
+	for _, h := range clientKeyHeaders {
+		_ = proxywasm.RemoveHttpRequestHeader(h)
+	}
 	consumer, _ := proxywasm.GetHttpRequestHeader("x-mse-consumer")
 	ctx.SetContext(keyConsumer, consumer)
 	switch {
@@ -126,10 +134,9 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		sendJSON(200, openai.ModelList(cfg.ListModels(consumer), "higress-ai"))
 		return types.HeaderStopAllIterationAndWatermark
 	case isAPI:
-		// The client's key is for the gateway, never for the upstream.
-		for _, h := range []string{"authorization", "api-key", "content-length", "accept-encoding"} {
-			_ = proxywasm.RemoveHttpRequestHeader(h)
-		}
+		// The body changes; the answer must come uncompressed for its usage to be read.
+		_ = proxywasm.RemoveHttpRequestHeader("content-length")
+		_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
 		if !ctx.HasRequestBody() {
 			sendError(400, "the request has no body: send a JSON request", "invalid_request_error", "missing_body")
 			return types.HeaderStopAllIterationAndWatermark

@@ -25,7 +25,7 @@ var behaviours = []struct {
 	{"PluginErrorsInOpenAIShape", testPluginErrorsInOpenAIShape},
 	{"ModelsAnsweredFromConfig", testModelsAnsweredFromConfig},
 	{"UpstreamErrorsPassAndKeysRotate", testUpstreamErrorsPassAndKeysRotate},
-	{"OtherPathsPassUntouched", testOtherPathsPassUntouched},
+	{"OtherPathsPassWithoutTheClientsKey", testOtherPathsPassWithoutTheClientsKey},
 	{"Azure", testAzure},
 	{"AILogMergesWithOtherPlugins", testAILogMergesWithOtherPlugins},
 	// stream_test.go

@@ -119,15 +119,35 @@ func testUpstreamErrorsPassAndKeysRotate(t *testing.T) {
 	}
 }
 
-func testOtherPathsPassUntouched(t *testing.T) {
+// testOtherPathsPassWithoutTheClientsKey: paths the plugin does not speak pass as they came, but
+// the client's own key (its gateway key) never reaches the upstream on any of them.
+func testOtherPathsPassWithoutTheClientsKey(t *testing.T) {
 	host := start(t, openaiConfig)
-	headers := [][2]string{{":authority", "gw"}, {":method", "POST"}, {":path", "/v1/audio/speech"}, {"authorization", "Bearer client-own"}}
-	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestHeaders(headers))
-	auth, _ := header(host.GetRequestHeaders(), "authorization")
-	require.Equal(t, "Bearer client-own", auth)
-	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte("raw")))
-	require.Equal(t, "raw", string(host.GetRequestBody()))
-	host.CompleteHttp()
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/v1/responses", `{"model":"gpt-4o","input":"hi"}`},
+		{"GET", "/v1/models/gpt-4o", ""},
+		{"POST", "/v1/audio/speech", "raw"},
+		{"GET", "/healthz", ""},
+	} {
+		headers := [][2]string{{":authority", "gw"}, {":method", tc.method}, {":path", tc.path},
+			{"authorization", "Bearer hai_client_key"}, {"api-key", "hai_client_key"}, {"x-api-key", "hai_client_key"}, {"x-custom", "kept"}}
+		require.Equal(t, types.ActionContinue, host.CallOnHttpRequestHeaders(headers, test.WithEndOfStream(tc.body == "")), tc.path)
+		got := host.GetRequestHeaders()
+		for _, name := range []string{"authorization", "api-key", "x-api-key"} {
+			v, ok := header(got, name)
+			require.False(t, ok, "%s %s: the client's %s reached the upstream: %q", tc.method, tc.path, name, v)
+		}
+		for name, want := range map[string]string{":path": tc.path, ":authority": "gw", "x-custom": "kept"} {
+			v, _ := header(got, name)
+			require.Equal(t, want, v, "%s %s: %s", tc.method, tc.path, name)
+		}
+		if tc.body != "" {
+			require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte(tc.body)))
+			require.Equal(t, tc.body, string(host.GetRequestBody()))
+		}
+		require.Nil(t, host.GetLocalResponse())
+		host.CompleteHttp()
+	}
 }
 
 func testAzure(t *testing.T) {
