@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -83,7 +82,7 @@ func TestPricesFileOverridesAndExtends(t *testing.T) {
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "prices.yaml")
-	os.WriteFile(file, []byte("models:\n  llama-local: {input: 0, output: 0}\n  gpt-4o: {input: 2, output: 8, cached_input: 1}\n"), 0o644)
+	write(t, file, "models:\n  llama-local: {input: 0, output: 0}\n  gpt-4o: {input: 2, output: 8, cached_input: 1}\n")
 	if err := p.LoadFile(file); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +93,7 @@ func TestPricesFileOverridesAndExtends(t *testing.T) {
 		t.Fatalf("gpt-4o override: %+v", got)
 	}
 	for _, bad := range []string{"models: {x: {input: 1}}", "models: {x: {input: -1, output: 1}}", "models: {x: {input: 1, output: 1, extra: 2}}", "{}", "not: [valid"} {
-		os.WriteFile(file, []byte(bad), 0o644)
+		write(t, file, bad)
 		if err := BuiltinPrices().LoadFile(file); err == nil {
 			t.Errorf("accepted %q", bad)
 		}

@@ -63,7 +63,7 @@ func (s PodSource) warn(format string, args ...any) {
 	}
 }
 
-func (s PodSource) Read(ctx context.Context, follow bool, fn func([]byte)) error {
+func (s PodSource) Read(ctx context.Context, follow bool, newLine func() func([]byte)) error {
 	pods, err := s.Client.CoreV1().Pods(s.Namespace).List(ctx, metav1.ListOptions{LabelSelector: s.Selector})
 	if err != nil {
 		return k8s.ExplainFor(err, k8s.Pods, "list", "", s.Namespace)
@@ -72,12 +72,13 @@ func (s PodSource) Read(ctx context.Context, follow bool, fn func([]byte)) error
 		return fmt.Errorf("no gateway pods match %q in namespace %s: set --selector or -n", s.Selector, s.Namespace)
 	}
 	if follow {
-		return s.followAll(ctx, pods.Items, fn)
+		return s.followAll(ctx, pods.Items, newLine)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(pods.Items))
 	for i := range pods.Items {
 		pod := &pods.Items[i]
+		fn := newLine()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -171,7 +172,7 @@ func (s PodSource) stream(ctx context.Context, pod string, opts *corev1.PodLogOp
 		return err
 	}
 	defer rc.Close()
-	_, err = scanLines(bufio.NewReaderSize(rc, 256<<10), fn)
+	err = scanLines(bufio.NewReaderSize(rc, readBuffer), fn)
 	if err != nil && ctx.Err() != nil {
 		return nil // ended by the caller
 	}
@@ -182,7 +183,7 @@ func (s PodSource) stream(ctx context.Context, pod string, opts *corev1.PodLogOp
 }
 
 // followAll follows every pod, and the new ones each Resync, until ctx ends or one fails for good.
-func (s PodSource) followAll(ctx context.Context, pods []corev1.Pod, fn func([]byte)) error {
+func (s PodSource) followAll(ctx context.Context, pods []corev1.Pod, newLine func() func([]byte)) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -194,6 +195,7 @@ func (s PodSource) followAll(ctx context.Context, pods []corev1.Pod, fn func([]b
 			return
 		}
 		following[pod.UID] = true
+		fn := newLine()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

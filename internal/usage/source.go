@@ -19,69 +19,122 @@ import (
 type Source interface {
 	// Name says where the lines come from, for messages.
 	Name() string
-	// Read calls fn for every line, without its line ending. fn may be called from several
-	// goroutines at once (a source may read several streams) and must not keep line.
-	Read(ctx context.Context, follow bool, fn func(line []byte)) error
+	// Read passes every line, without its line ending, to a line function made by newLine. Read
+	// calls newLine itself (never two at once), once for every goroutine it reads on (a source
+	// may read several streams at once: one per pod); each function is called by that goroutine
+	// only, never after Read returns, and must not keep line. Read returns soon after ctx is
+	// cancelled; followed, that is how it ends, without an error.
+	Read(ctx context.Context, follow bool, newLine func() func(line []byte)) error
 }
 
 // maxLine is the longest line read; a longer one is an error, not a silent truncation.
 const maxLine = 64 << 20
 
-// readLines calls fn for each line of r, transparently gunzipping.
-func readLines(r io.Reader, fn func([]byte)) error {
-	br := bufio.NewReaderSize(r, 256<<10)
+// readBuffer is the default size of a source's read buffer.
+const readBuffer = 256 << 10
+
+// readLines calls fn for each line of r, transparently gunzipping, with a read buffer of size
+// bytes (0: readBuffer).
+func readLines(r io.Reader, size int, fn func([]byte)) error {
+	if size <= 0 {
+		size = readBuffer
+	}
+	br := bufio.NewReaderSize(r, size)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return err
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
+		br = bufio.NewReaderSize(zr, size)
 	}
-	_, err := scanLines(br, fn)
-	return err
+	return scanLines(br, fn)
 }
 
-// scanLines reads complete lines; at EOF a final line without newline is passed too. It returns
-// how many bytes it consumed.
-func scanLines(br *bufio.Reader, fn func([]byte)) (int64, error) {
-	var long []byte
+// scanLines reads complete lines; at EOF a final line without newline is passed too.
+func scanLines(br *bufio.Reader, fn func([]byte)) error {
+	var lr lineReader
+	if _, err := lr.read(br, fn); err != nil {
+		return err
+	}
+	lr.end(fn)
+	return nil
+}
+
+// lineReader splits what a bufio.Reader reads into lines: a line longer than the reader's buffer
+// is put together in rest, and so is the start of a line whose end has not been written yet.
+type lineReader struct {
+	rest []byte
+}
+
+// read passes on every line that is complete before EOF and returns the bytes it consumed; an
+// unterminated rest waits for the next read (a followed file) or end.
+func (lr *lineReader) read(br *bufio.Reader, fn func([]byte)) (int64, error) {
 	var n int64
 	for {
 		chunk, err := br.ReadSlice('\n')
 		n += int64(len(chunk))
-		switch {
-		case err == bufio.ErrBufferFull:
-			if len(long)+len(chunk) > maxLine {
+		if err == nil {
+			line := chunk
+			if lr.rest != nil {
+				line = append(lr.rest, chunk...)
+				lr.rest = nil
+			}
+			fn(trimEOL(line))
+			continue
+		}
+		if len(chunk) > 0 {
+			if len(lr.rest)+len(chunk) > maxLine {
 				return n, fmt.Errorf("a line longer than %d MiB", maxLine>>20)
 			}
-			long = append(long, chunk...)
-			continue
-		case err != nil && err != io.EOF:
-			return n, err
+			lr.rest = append(lr.rest, chunk...)
 		}
-		line := chunk
-		if long != nil {
-			line = append(long, chunk...)
-			long = nil
-		}
-		if len(line) > 0 {
-			fn(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'}))
-		}
-		if err == io.EOF {
+		switch err {
+		case bufio.ErrBufferFull:
+		case io.EOF:
 			return n, nil
+		default:
+			return n, err
 		}
 	}
 }
 
+// end passes on the rest as the last line, when there is one.
+func (lr *lineReader) end(fn func([]byte)) {
+	if len(lr.rest) > 0 {
+		fn(trimEOL(lr.rest))
+	}
+	lr.rest = nil
+}
+
+// trimEOL removes a line ending: \n or \r\n (or a final \r, at the end of a file).
+func trimEOL(line []byte) []byte {
+	return bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+}
+
+// ctxReader stops reading once ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // FileSource reads a log file ("-": standard input); gzip is detected and read transparently.
-// Followed, a plain file is read like tail -F; standard input and a gzipped file are read to
-// their end.
+// Followed, a plain file is read like tail -F and never ends; standard input and a gzipped file
+// are read to their end.
 type FileSource struct {
 	Path  string
 	Stdin io.Reader
 	// Poll is how often a followed file is checked for new lines (default 250 ms).
 	Poll time.Duration
+	// bufSize is the read buffer's size (0: readBuffer); tests make it small to have long lines.
+	bufSize int
 }
 
 func (s FileSource) Name() string {
@@ -91,65 +144,78 @@ func (s FileSource) Name() string {
 	return s.Path
 }
 
-func (s FileSource) Read(ctx context.Context, follow bool, fn func([]byte)) error {
+func (s FileSource) Read(ctx context.Context, follow bool, newLine func() func([]byte)) error {
+	fn := newLine()
 	if s.Path == "-" {
-		return readLines(s.Stdin, fn)
+		return readStdin(ctx, s.Stdin, s.bufSize, fn)
 	}
 	f, err := os.Open(s.Path)
 	if err != nil {
-		return fmt.Errorf("cannot read log file: %w", unwrapPath(err))
+		return fmt.Errorf("cannot read log file %s: %w", s.Path, unwrapPath(err))
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot read log file %s: is a directory", s.Path)
+	}
 	var magic [2]byte
 	n, _ := f.ReadAt(magic[:], 0)
 	gzipped := n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	// A compressed log is a rotated one: nothing is appended to it, so it is read to the end.
 	if !follow || gzipped {
-		if err := readLines(f, fn); err != nil {
-			return fmt.Errorf("reading %s: %w", s.Path, err)
+		err := readLines(ctxReader{ctx, f}, s.bufSize, fn)
+		switch {
+		case ctx.Err() != nil:
+			return nil // stopped by the caller
+		case err != nil:
+			return fmt.Errorf("reading %s: %w", s.Path, unwrapPath(err))
 		}
 		return nil
 	}
 	return s.follow(ctx, f, fn)
 }
 
-// follow reads a plain file like tail -f: to the end, then new lines as they are appended; a file
+// readStdin reads standard input to its end, or until ctx is cancelled. A read of a pipe cannot
+// be interrupted, so r is read on a goroutine of its own, which ends at its next read after ctx
+// is cancelled; lines are passed on from the caller's goroutine only, and not after readStdin
+// returns.
+func readStdin(ctx context.Context, r io.Reader, size int, fn func([]byte)) error {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	defer pr.Close()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(context.Canceled) })
+	defer stop()
+	err := readLines(pr, size, fn)
+	switch {
+	case ctx.Err() != nil:
+		return nil // stopped by the caller
+	case err != nil:
+		return fmt.Errorf("reading standard input: %w", err)
+	}
+	return nil
+}
+
+// follow reads a plain file like tail -F: to the end, then new lines as they are appended; a file
 // truncated or replaced (log rotation) is read again from its start.
 func (s FileSource) follow(ctx context.Context, f *os.File, fn func([]byte)) error {
 	poll := s.Poll
 	if poll == 0 {
 		poll = 250 * time.Millisecond
 	}
+	size := s.bufSize
+	if size <= 0 {
+		size = readBuffer
+	}
 	var offset int64
-	var partial []byte
-	br := bufio.NewReaderSize(f, 256<<10)
+	var lr lineReader
+	br := bufio.NewReaderSize(f, size)
 	for {
-		for {
-			chunk, err := br.ReadSlice('\n')
-			if err == nil {
-				offset += int64(len(chunk))
-				line := chunk
-				if partial != nil {
-					line = append(partial, chunk...)
-					partial = nil
-				}
-				fn(bytes.TrimRight(line, "\r\n"))
-				continue
-			}
-			if len(chunk) > 0 {
-				offset += int64(len(chunk))
-				if len(partial)+len(chunk) > maxLine {
-					return fmt.Errorf("reading %s: a line longer than %d MiB", s.Path, maxLine>>20)
-				}
-				partial = append(partial, chunk...)
-			}
-			if err == bufio.ErrBufferFull {
-				continue
-			}
-			if err != io.EOF {
-				return fmt.Errorf("reading %s: %w", s.Path, err)
-			}
-			break
+		n, err := lr.read(br, fn)
+		offset += n
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", s.Path, unwrapPath(err))
 		}
 		select {
 		case <-ctx.Done():
@@ -164,17 +230,18 @@ func (s FileSource) follow(ctx context.Context, f *os.File, fn func([]byte)) err
 					continue
 				}
 				f.Close()
-				f, offset, partial = nf, 0, nil
+				f, offset, lr = nf, 0, lineReader{}
 				br.Reset(f)
 			}
 		}
 	}
 }
 
+// unwrapPath drops the operation and the path of a *PathError, which the message names already.
 func unwrapPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		return pe.Err
 	}
 	return err
 }
@@ -192,18 +259,28 @@ func (f Filter) keep(r *Record) bool {
 	return (f.Since.IsZero() || !r.Time.Before(f.Since)) && (f.Until.IsZero() || r.Time.Before(f.Until))
 }
 
-// Collect reads every source concurrently into the aggregator and returns the first error of any
-// source, after all ended. Read to the end, lines are parsed on every core in batches and the
-// partial results merged; followed, each line is added as it comes.
+// Collect reads every source concurrently into the aggregator. Read to the end, lines are parsed
+// on every core in batches and the partial results merged; followed, each line is added as it
+// comes. It ends when every source ended, or at the first error of a source: the others are
+// stopped and that error returned. Read to the end and cancelled, it returns ctx's error: what
+// the aggregator holds is not the whole.
 func Collect(ctx context.Context, sources []Source, follow bool, filter Filter, agg *Aggregator) error {
+	return collectBatched(ctx, sources, follow, filter, agg, batchSize)
+}
+
+// collectBatched is Collect with batches of batchBytes (tests make them small).
+func collectBatched(ctx context.Context, sources []Source, follow bool, filter Filter, agg *Aggregator, batchBytes int) error {
 	if follow {
 		var mu sync.Mutex
-		return readEach(ctx, sources, true, func() (func([]byte), func()) {
-			return func(line []byte) {
-				r, kind := ParseLine(line)
-				mu.Lock()
-				defer mu.Unlock()
-				add(agg, &r, kind, filter)
+		return readEach(ctx, sources, true, func() (func() func([]byte), func()) {
+			return func() func([]byte) {
+				p := NewParser()
+				return func(line []byte) {
+					r, kind := p.Parse(line)
+					mu.Lock()
+					defer mu.Unlock()
+					add(agg, &r, kind, filter)
+				}
 			}, func() {}
 		})
 	}
@@ -233,14 +310,19 @@ func Collect(ctx context.Context, sources []Source, follow bool, filter Filter, 
 			}
 		}(parts[w])
 	}
-	err := readEach(ctx, sources, false, func() (func([]byte), func()) {
-		b := &batcher{out: batches, free: free}
-		return b.add, b.flush
+	err := readEach(ctx, sources, false, func() (func() func([]byte), func()) {
+		// One batcher a source, whatever the number of its goroutines: its memory does not grow
+		// with the number of pods.
+		b := &batcher{out: batches, free: free, size: batchBytes}
+		return func() func([]byte) { return b.add }, b.flush
 	})
 	close(batches)
 	wg.Wait()
 	for _, p := range parts {
 		agg.Merge(p)
+	}
+	if err == nil {
+		err = ctx.Err()
 	}
 	return err
 }
@@ -254,27 +336,30 @@ func add(a *Aggregator, r *Record, kind LineKind, f Filter) {
 	}
 }
 
-// readEach reads every source on a goroutine of its own, with the line function and the
-// end-of-source function newFn makes for it.
-func readEach(ctx context.Context, sources []Source, follow bool, newFn func() (line func([]byte), done func())) error {
+// readEach reads every source on a goroutine of its own, with what forSource makes for it: the
+// newLine function its Read gets, and a function called when its Read returned. At the first
+// error of a source it stops the others, and returns that error once all returned.
+func readEach(ctx context.Context, sources []Source, follow bool, forSource func() (newLine func() func([]byte), done func())) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
-	errs := make([]error, len(sources))
-	for i, s := range sources {
-		fn, done := newFn()
+	var once sync.Once
+	var first error
+	for _, s := range sources {
+		newLine, done := forSource()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.Read(ctx, follow, fn)
+			err := s.Read(ctx, follow, newLine)
 			done()
+			if err != nil {
+				once.Do(func() { first = err })
+				cancel()
+			}
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return first
 }
 
 // batchSize is how many bytes of lines a parsing goroutine gets at a time.
@@ -285,11 +370,12 @@ type batch struct {
 	ends []int
 }
 
-// batcher copies one source's lines into batches for the parsing goroutines. A source may call it
-// from several goroutines (one per pod), hence the lock.
+// batcher copies one source's lines into batches of about size bytes for the parsing
+// goroutines. A source may call it from several goroutines (one per pod), hence the lock.
 type batcher struct {
 	mu   sync.Mutex
 	cur  *batch
+	size int
 	out  chan<- *batch
 	free chan *batch
 }
@@ -301,12 +387,12 @@ func (b *batcher) add(line []byte) {
 		select {
 		case b.cur = <-b.free:
 		default:
-			b.cur = &batch{data: make([]byte, 0, batchSize+64<<10)}
+			b.cur = &batch{data: make([]byte, 0, b.size+b.size/16)}
 		}
 	}
 	b.cur.data = append(b.cur.data, line...)
 	b.cur.ends = append(b.cur.ends, len(b.cur.data))
-	if len(b.cur.data) >= batchSize {
+	if len(b.cur.data) >= b.size {
 		b.out <- b.cur
 		b.cur = nil
 	}

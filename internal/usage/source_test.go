@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,32 @@ func line(consumer, model string, in, out int, start string) string {
 	return string(b)
 }
 
+// each makes a Read's newLine argument that hands every goroutine fn.
+func each(fn func([]byte)) func() func([]byte) { return func() func([]byte) { return fn } }
+
+// write writes a file, failing the test on an error.
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendTo appends to a file, failing the test on an error.
+func appendTo(t *testing.T, path, content string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func collect(t *testing.T, follow bool, filter Filter, sources ...Source) *Aggregator {
 	t.Helper()
 	agg := NewAggregator([]Dim{ByConsumer}, nil)
@@ -48,13 +75,9 @@ func totals(agg *Aggregator) map[string]int64 {
 func TestFileSourcesPlainGzipStdinAndSince(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "a.log")
-	os.WriteFile(plain, []byte(line("alice", "gpt-4o", 10, 1, "2026-11-20T10:00:00Z")+"\n"+line("bob", "gpt-4o", 20, 1, "2026-11-21T10:00:00Z")), 0o644)
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(line("alice", "gpt-4o", 100, 1, "2026-11-22T10:00:00Z") + "\n\nnot json\n"))
-	zw.Close()
+	write(t, plain, line("alice", "gpt-4o", 10, 1, "2026-11-20T10:00:00Z")+"\n"+line("bob", "gpt-4o", 20, 1, "2026-11-21T10:00:00Z"))
 	zipped := filepath.Join(dir, "b.log.gz")
-	os.WriteFile(zipped, gz.Bytes(), 0o644)
+	write(t, zipped, gzipped(t, line("alice", "gpt-4o", 100, 1, "2026-11-22T10:00:00Z")+"\n\nnot json\n"))
 	stdin := strings.NewReader(line("carol", "gpt-4o", 1000, 1, "2026-11-23T10:00:00Z") + "\r\n")
 
 	agg := collect(t, false, Filter{}, FileSource{Path: plain}, FileSource{Path: zipped}, FileSource{Path: "-", Stdin: stdin})
@@ -68,32 +91,30 @@ func TestFileSourcesPlainGzipStdinAndSince(t *testing.T) {
 		t.Fatalf("filtered totals %v", got)
 	}
 	err := Collect(context.Background(), []Source{FileSource{Path: filepath.Join(dir, "missing.log")}}, false, Filter{}, NewAggregator([]Dim{ByModel}, nil))
-	if err == nil || err.Error() != "cannot read log file: "+filepath.Join(dir, "missing.log")+": no such file or directory" {
+	if err == nil || err.Error() != "cannot read log file "+filepath.Join(dir, "missing.log")+": no such file or directory" {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestFileSourceFollowsAppendedLines(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "live.log")
-	os.WriteFile(p, []byte(line("alice", "m", 1, 0, "")+"\n"), 0o644)
+	write(t, p, line("alice", "m", 1, 0, "")+"\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
 	var seen []string
 	done := make(chan error)
 	go func() {
-		done <- FileSource{Path: p, Poll: 10 * time.Millisecond}.Read(ctx, true, func(l []byte) {
+		done <- FileSource{Path: p, Poll: 10 * time.Millisecond}.Read(ctx, true, each(func(l []byte) {
 			mu.Lock()
 			seen = append(seen, string(l))
 			mu.Unlock()
-		})
+		}))
 	}()
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(seen) }
 	waitFor(t, func() bool { return count() == 1 })
-	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(line("bob", "m", 2, 0, "") + "\n" + `{"half":`)
+	appendTo(t, p, line("bob", "m", 2, 0, "")+"\n"+`{"half":`)
 	waitFor(t, func() bool { return count() == 2 })
-	f.WriteString(`"line"}` + "\n")
-	f.Close()
+	appendTo(t, p, `"line"}`+"\n")
 	waitFor(t, func() bool { return count() == 3 })
 	cancel()
 	if err := <-done; err != nil {
@@ -264,7 +285,7 @@ func TestPodSourceFollowsRestartsDropsAndNewPods(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		done <- src.Read(ctx, true, func(l []byte) { mu.Lock(); seen[string(l)]++; mu.Unlock() })
+		done <- src.Read(ctx, true, each(func(l []byte) { mu.Lock(); seen[string(l)]++; mu.Unlock() }))
 	}()
 	n := 0
 	// logN writes k numbered lines to a pod.
@@ -318,28 +339,76 @@ func TestPodSourceFollowsRestartsDropsAndNewPods(t *testing.T) {
 }
 
 func TestFollowedGzipFileIsReadToItsEnd(t *testing.T) {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write([]byte(line("alice", "m", 1, 0, "") + "\n" + line("bob", "m", 2, 0, "") + "\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// A rotated log: nothing is appended to it, so following it reads it once and ends (a plain
 	// file followed is tailed until ctx is cancelled).
 	p := filepath.Join(t.TempDir(), "access.log.1.gz")
-	if err := os.WriteFile(p, gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write(t, p, gzipped(t, line("alice", "m", 1, 0, "")+"\n"+line("bob", "m", 2, 0, "")+"\n"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var seen []string
-	err := FileSource{Path: p, Poll: 5 * time.Millisecond}.Read(ctx, true, func(l []byte) { seen = append(seen, string(l)) })
+	err := FileSource{Path: p, Poll: 5 * time.Millisecond}.Read(ctx, true, each(func(l []byte) { seen = append(seen, string(l)) }))
 	if err != nil || ctx.Err() != nil {
 		t.Fatalf("err %v, ended by the timeout: %v", err, ctx.Err() != nil)
 	}
 	if len(seen) != 2 || !strings.Contains(seen[0], "alice") || !strings.Contains(seen[1], "bob") {
 		t.Fatalf("lines %q", seen)
+	}
+}
+
+// gzipped returns content compressed.
+func gzipped(t *testing.T, content string) string {
+	t.Helper()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return gz.String()
+}
+
+func TestCollectEndsAtTheFirstErrorAndWhenCancelled(t *testing.T) {
+	// A source that fails stops the others (one following here would never end by itself).
+	broken := errors.New("the log went away")
+	failing := scripted{lines: []string{line("alice", "m", 1, 0, "")}, read: make(chan struct{}), err: broken}
+	waiting := scripted{read: make(chan struct{})}
+	for _, follow := range []bool{false, true} {
+		failing.read, waiting.read = make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- Collect(context.Background(), []Source{failing, waiting}, follow, Filter{}, NewAggregator([]Dim{ByConsumer}, nil))
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, broken) {
+				t.Fatalf("follow=%v: err = %v", follow, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("follow=%v: Collect still reading 30 s after a source failed", follow)
+		}
+	}
+
+	// Read to the end and cancelled, what was read is not the whole: an error (exit 2), not a
+	// report. Followed, cancelling is how it ends.
+	for _, follow := range []bool{false, true} {
+		waiting.read = make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-waiting.read; cancel() }()
+		err := Collect(ctx, []Source{waiting}, follow, Filter{}, NewAggregator([]Dim{ByConsumer}, nil))
+		if follow && err != nil || !follow && !errors.Is(err, context.Canceled) {
+			t.Fatalf("follow=%v: cancelled: err = %v", follow, err)
+		}
+	}
+}
+
+func TestFileSourceErrorsNameThePathOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, follow := range []bool{false, true} {
+		err := FileSource{Path: dir}.Read(context.Background(), follow, each(func([]byte) {}))
+		if err == nil || err.Error() != "cannot read log file "+dir+": is a directory" {
+			t.Fatalf("follow=%v: err = %v", follow, err)
+		}
 	}
 }
