@@ -172,3 +172,20 @@ func TestEndToEndPassThroughWithoutTheClientsKey(t *testing.T) {
 		require.Empty(t, up.received[0].Auth)
 	})
 }
+
+func TestEndToEndCompressedBodyRefused(t *testing.T) {
+	withFront(t, e2eConfig, func(t *testing.T, gw *httptest.Server, fr *front, up *upstream) {
+		req, err := http.NewRequest("POST", gw.URL+"/v1/chat/completions", strings.NewReader("\x1f\x8b compressed"))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("X-Mse-Consumer", "intern")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		require.Equal(t, 415, resp.StatusCode, string(b))
+		require.Contains(t, string(b), `"code":"unsupported_content_encoding"`)
+		require.Empty(t, up.received, "an unchecked request reached the upstream")
+	})
+}

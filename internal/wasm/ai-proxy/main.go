@@ -134,6 +134,11 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		sendJSON(200, openai.ModelList(cfg.ListModels(consumer), "higress-ai"))
 		return types.HeaderStopAllIterationAndWatermark
 	case isAPI:
+		if ctx.IsBinaryRequestBody() {
+			// wasm-go does not hand such bodies to the plugin: the model could not be checked.
+			refuseUnreadable()
+			return types.HeaderStopAllIterationAndWatermark
+		}
 		// The body changes; the answer must come uncompressed for its usage to be read.
 		_ = proxywasm.RemoveHttpRequestHeader("content-length")
 		_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
@@ -153,6 +158,19 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	ctx.DontReadRequestBody()
 	ctx.DontReadResponseBody()
 	return types.ActionContinue
+}
+
+// refuseUnreadable answers a request whose body wasm-go will not pass to the plugin: a binary
+// content type (octet-stream, gRPC) or any content-encoding.
+func refuseUnreadable() {
+	if enc, _ := proxywasm.GetHttpRequestHeader("content-encoding"); enc != "" {
+		sendError(415, "ai-proxy reads request bodies as JSON and cannot read one with content-encoding "+strconv.Quote(enc)+": send it uncompressed",
+			"invalid_request_error", "unsupported_content_encoding")
+		return
+	}
+	ct, _ := proxywasm.GetHttpRequestHeader("content-type")
+	sendError(415, "ai-proxy reads request bodies as JSON, not content-type "+strconv.Quote(ct)+": send application/json",
+		"invalid_request_error", "unsupported_content_type")
 }
 
 // hasParam reports whether a raw query has the parameter name.

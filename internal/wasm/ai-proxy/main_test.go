@@ -28,6 +28,7 @@ var behaviours = []struct {
 	{"OtherPathsPassWithoutTheClientsKey", testOtherPathsPassWithoutTheClientsKey},
 	{"Azure", testAzure},
 	{"AILogMergesWithOtherPlugins", testAILogMergesWithOtherPlugins},
+	{"UnreadableBodiesRefused", testUnreadableBodiesRefused},
 	// stream_test.go
 	{"StreamingAddsUsageAndHidesTheExtraChunk", testStreamingAddsUsageAndHidesTheExtraChunk},
 	{"StreamingKeepsTheUsageChunkTheClientAskedFor", testStreamingKeepsTheUsageChunkTheClientAskedFor},

@@ -180,3 +180,36 @@ func testAILogMergesWithOtherPlugins(t *testing.T) {
 	require.Equal(t, float64(2), l["total_token"])
 	host.CompleteHttp()
 }
+
+// testUnreadableBodiesRefused: wasm-go does not hand a plugin binary (octet-stream, gRPC) or
+// content-encoded bodies, so the model could not be checked: such requests are refused before
+// anything reaches the upstream.
+func testUnreadableBodiesRefused(t *testing.T) {
+	host := start(t, openaiConfig)
+	for _, path := range []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"} {
+		for _, tc := range []struct {
+			name    string
+			headers [][2]string
+			code    string
+		}{
+			{"octet-stream", [][2]string{{"content-type", "application/octet-stream"}}, "unsupported_content_type"},
+			{"grpc", [][2]string{{"content-type", "application/grpc"}}, "unsupported_content_type"},
+			{"gzip", [][2]string{{"content-type", "application/json"}, {"content-encoding", "gzip"}}, "unsupported_content_encoding"},
+			{"identity", [][2]string{{"content-type", "application/json"}, {"content-encoding", "identity"}}, "unsupported_content_encoding"},
+		} {
+			t.Run(path+"/"+tc.name, func(t *testing.T) {
+				headers := [][2]string{{":authority", "gateway.example"}, {":method", "POST"}, {":path", path},
+					{"authorization", "Bearer hai_client_key"}, {"x-mse-consumer", "intern"}}
+				action := host.CallOnHttpRequestHeaders(append(headers, tc.headers...))
+				require.Equal(t, types.HeaderStopAllIterationAndWatermark, action, "the request must stop at its headers")
+				require.Equal(t, tc.code, openAIError(t, host, 415))
+				got := host.GetRequestHeaders()
+				p, _ := header(got, ":path")
+				require.Equal(t, path, p)
+				_, hasAuth := header(got, "authorization")
+				require.False(t, hasAuth, "no key, neither the client's nor the upstream's")
+				host.CompleteHttp()
+			})
+		}
+	}
+}
