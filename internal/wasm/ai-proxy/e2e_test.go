@@ -148,7 +148,7 @@ func TestEndToEndPluginAnswers(t *testing.T) {
 }
 
 func TestEndToEndPromptParam(t *testing.T) {
-	cfg := `{"provider":{"type":"openai","apiTokens":["` + key1 + `"]},"promptParam":"text","defaultModel":"gpt-4o-mini"}`
+	cfg := `{"provider":{"type":"openai","apiTokens":["` + key1 + `"],"serviceName":"openai.dns"},"promptParam":"text","defaultModel":"gpt-4o-mini"}`
 	withFront(t, cfg, func(t *testing.T, gw *httptest.Server, fr *front, up *upstream) {
 		resp, err := http.Get(gw.URL + "/?text=Say,hello")
 		require.NoError(t, err)

@@ -40,6 +40,7 @@ var behaviours = []struct {
 	{"NoProviderAnswers503", testNoProviderAnswers503},
 	// prompt_test.go
 	{"PromptParam", testPromptParam},
+	{"PromptParamNeedsTheService", testPromptParamNeedsTheService},
 }
 
 func TestPlugin(t *testing.T) {

@@ -46,8 +46,11 @@ type Provider struct {
 	// Azure: API version query and whether the deployment is already in PathPrefix.
 	AzureAPIVersion string
 	AzureDeployment bool
-	// Cluster is the Envoy cluster used to call the provider itself (prompt mode).
+	// Cluster is the Envoy cluster prompt mode calls the provider through: from serviceName and
+	// servicePort, empty without them.
 	Cluster string
+	// field is where the provider is in the config (provider, providers[1]), for errors.
+	field string
 	// tokens is the key rotation state: made with the provider at each config parse (each plugin
 	// start), shared by the rules that use this provider.
 	tokens *Tokens
@@ -192,6 +195,10 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 	if cfg.PromptParam != "" && cfg.DefaultModel == "" {
 		return nil, fieldErr("defaultModel", "required with promptParam: the model prompts are sent to")
 	}
+	if p := cfg.Provider; cfg.PromptParam != "" && p != nil && p.Cluster == "" {
+		return nil, fieldErr(p.field+".serviceName", "required with promptParam: the name Higress gives the service that reaches %s "+
+			"(for a DNS service registered as NAME, NAME.dns), which prompt mode calls", p.Host)
+	}
 	sort.Strings(cfg.Unknown)
 	return cfg, nil
 }
@@ -306,7 +313,7 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	if err := dec.Decode(&r); err != nil {
 		return nil, nil, fieldErr(field, "%v", typeError(err))
 	}
-	p := &Provider{TimeoutMs: DefaultTimeoutMs, tokens: &Tokens{}}
+	p := &Provider{TimeoutMs: DefaultTimeoutMs, tokens: &Tokens{}, field: field}
 	if r.ID != nil {
 		p.ID = *r.ID
 	}
@@ -358,25 +365,43 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	default:
 		_ = p.setBase(base)
 	}
-	port := "443"
-	if p.Scheme == "http" {
-		port = "80"
+	if err := p.setCluster(r.ServiceName, r.ServicePort, field); err != nil {
+		return nil, nil, err
 	}
-	host := p.Host
-	if h, pt, ok := strings.Cut(p.Host, ":"); ok {
-		host, port = h, pt
-	}
-	if r.ServiceName != nil && *r.ServiceName != "" {
-		host = *r.ServiceName
-	}
-	if r.ServicePort != nil {
-		if _, err := strconv.ParseUint(r.ServicePort.String(), 10, 16); err != nil {
-			return nil, nil, fieldErr(field+".servicePort", "must be a port number")
-		}
-		port = r.ServicePort.String()
-	}
-	p.Cluster = "outbound|" + port + "||" + host
 	return p, unknown, nil
+}
+
+// setCluster sets the cluster prompt mode calls the provider through. An Envoy cluster exists
+// only for a service Higress knows, named as Higress's ai-proxy names its own callouts:
+// outbound|PORT||SERVICE, where SERVICE is the service's name in Higress (a DNS service
+// registered as NAME in the McpBridge is NAME.dns, a static one NAME.static). It cannot be
+// derived from the provider's URL, so it is left empty without serviceName; the port defaults
+// to the URL's.
+func (p *Provider) setCluster(name *string, port *json.Number, field string) error {
+	if name == nil || *name == "" {
+		if port != nil {
+			return fieldErr(field+".servicePort", "given without serviceName")
+		}
+		return nil
+	}
+	if strings.ContainsAny(*name, "| \t\r\n") {
+		return fieldErr(field+".serviceName", "%q is not a service name (e.g. openai.dns)", *name)
+	}
+	svcPort := "443"
+	if p.Scheme == "http" {
+		svcPort = "80"
+	}
+	if _, pt, ok := strings.Cut(p.Host, ":"); ok {
+		svcPort = pt
+	}
+	if port != nil {
+		if n, err := strconv.ParseUint(port.String(), 10, 16); err != nil || n == 0 {
+			return fieldErr(field+".servicePort", "must be a port number")
+		}
+		svcPort = port.String()
+	}
+	p.Cluster = "outbound|" + svcPort + "||" + *name
+	return nil
 }
 
 func typeError(err error) string {

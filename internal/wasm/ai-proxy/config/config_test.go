@@ -53,14 +53,16 @@ func TestProviderDefaultsAndUpstreams(t *testing.T) {
 		path, header, value string
 		cluster             string
 	}{
-		{`{"type":"openai","apiTokens":["k"]}`, "/chat/completions", "gpt-4o", "/v1/chat/completions", "authorization", "Bearer k", "outbound|443||api.openai.com"},
-		{`{"type":"groq","apiTokens":["k"]}`, "/chat/completions", "m", "/openai/v1/chat/completions", "authorization", "Bearer k", "outbound|443||api.groq.com"},
-		{`{"type":"qwen","apiTokens":["k"]}`, "/embeddings", "m", "/compatible-mode/v1/embeddings", "authorization", "Bearer k", "outbound|443||dashscope.aliyuncs.com"},
-		{`{"type":"openrouter","apiTokens":["k"]}`, "/completions", "m", "/api/v1/completions", "authorization", "Bearer k", "outbound|443||openrouter.ai"},
-		{`{"type":"vllm","openaiCustomUrl":"http://vllm.svc:8000/v1/chat/completions"}`, "/chat/completions", "m", "/v1/chat/completions", "", "", "outbound|8000||vllm.svc"},
+		{`{"type":"openai","apiTokens":["k"]}`, "/chat/completions", "gpt-4o", "/v1/chat/completions", "authorization", "Bearer k", ""},
+		{`{"type":"groq","apiTokens":["k"]}`, "/chat/completions", "m", "/openai/v1/chat/completions", "authorization", "Bearer k", ""},
+		{`{"type":"qwen","apiTokens":["k"]}`, "/embeddings", "m", "/compatible-mode/v1/embeddings", "authorization", "Bearer k", ""},
+		{`{"type":"openrouter","apiTokens":["k"]}`, "/completions", "m", "/api/v1/completions", "authorization", "Bearer k", ""},
+		{`{"type":"vllm","openaiCustomUrl":"http://vllm.svc:8000/v1/chat/completions"}`, "/chat/completions", "m", "/v1/chat/completions", "", "", ""},
 		{`{"type":"generic","apiTokens":["k"],"openaiCustomUrl":"https://llm.internal/api","serviceName":"llm.dns","servicePort":80}`, "/chat/completions", "m", "/api/chat/completions", "authorization", "Bearer k", "outbound|80||llm.dns"},
-		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai/deployments/d1/chat/completions?api-version=2024-10-21"}`, "/embeddings", "m", "/openai/deployments/d1/embeddings?api-version=2024-10-21", "api-key", "k", "outbound|443||r.openai.azure.com"},
-		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai?api-version=2024-10-21"}`, "/chat/completions", "gpt-4o", "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "api-key", "k", "outbound|443||r.openai.azure.com"},
+		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai/deployments/d1/chat/completions?api-version=2024-10-21"}`, "/embeddings", "m", "/openai/deployments/d1/embeddings?api-version=2024-10-21", "api-key", "k", ""},
+		{`{"type":"vllm","openaiCustomUrl":"http://vllm.svc:8000/v1","serviceName":"vllm.static"}`, "/embeddings", "m", "/v1/embeddings", "", "", "outbound|8000||vllm.static"},
+		{`{"type":"deepseek","apiTokens":["k"],"serviceName":"deepseek.dns"}`, "/chat/completions", "m", "/v1/chat/completions", "authorization", "Bearer k", "outbound|443||deepseek.dns"},
+		{`{"type":"azure","apiTokens":["k"],"azureServiceUrl":"https://r.openai.azure.com/openai?api-version=2024-10-21"}`, "/chat/completions", "gpt-4o", "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "api-key", "k", ""},
 	}
 	for _, tc := range cases {
 		cfg, err := Parse([]byte(`{"provider":`+tc.cfg+`}`), nil)
