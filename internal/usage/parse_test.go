@@ -2,8 +2,12 @@ package usage
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
 	"encoding/json"
+	"maps"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -147,7 +151,14 @@ func reference(line []byte) (refRecord, LineKind) {
 	return r, Request
 }
 
+// FuzzParseLine reads arbitrary bytes through the real read path: standard input's line
+// scanning (with a read buffer of 16 to 271 bytes, so that lines longer than it are put
+// together), CRLF endings, a final line without a newline, gzip, and Collect's batches (of 1 to
+// 4,096 bytes) parsed on every core. It holds the totals to an independent reading (the data
+// split on "\n", each line read by encoding/json): nothing counted twice or lost. And the
+// scanner agrees with encoding/json on the data taken as one line.
 func FuzzParseLine(f *testing.F) {
+	long := `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":120,\"output_token\":30,\"consumer\":\"alice\"}","user_agent":"` + strings.Repeat("x", 600) + `","response_code":"200"}`
 	for _, s := range []string{
 		`{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":120,\"output_token\":30,\"consumer\":\"alice\"}","response_code":"200"}`,
 		`{"ai_log":"{\"model\":\"q\",\"input_token\":\"7\"}","response_code":"429"}`,
@@ -155,31 +166,71 @@ func FuzzParseLine(f *testing.F) {
 		`{"response_code":"503"}`,
 		`{"a":[1,2,{"b":null}],"c":true,"d":-0.5e+3}`,
 		"[1]", "", "not json", `{"x":"\ud83d\ude00"}`,
+		long + "\n" + long + "\r\n\n" + long,
+		"{\"response_code\":\"200\"}\r\n\r\nnot json\r\n{\"ai_log\":{\"input_token\":1}}",
+		"\n\n\r\n",
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), uint8(0), uint16(0), false)
+		f.Add([]byte(s), uint8(7), uint16(100), true)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		// Never double-count: every line is exactly one request, blank or skipped.
-		lines := bytes.Split(data, []byte("\n"))
+	// One gzip writer for all inputs (a new one allocates over 1 MB): the fuzz function runs
+	// on one goroutine of each fuzzing process.
+	var zbuf bytes.Buffer
+	zw := gzip.NewWriter(&zbuf)
+	f.Fuzz(func(t *testing.T, data []byte, bufSize uint8, batchBytes uint16, gz bool) {
+		input := data
+		if gz {
+			zbuf.Reset()
+			zw.Reset(&zbuf)
+			zw.Write(data)
+			zw.Close()
+			input = zbuf.Bytes()
+		}
 		agg := NewAggregator([]Dim{ByConsumer, ByModel}, nil)
-		var wantRequests, wantSkipped int64
+		src := FileSource{Path: "-", Stdin: bytes.NewReader(input), bufSize: 16 + int(bufSize)}
+		err := collectBatched(context.Background(), []Source{src}, false, Filter{}, agg, 1+int(batchBytes)%4096)
+		if !gz && bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			return // read as gzip, which it is likely not: an error, not a panic, is all to check
+		}
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+
+		// The independent reading.
+		lines := bytes.Split(data, []byte("\n"))
+		if len(lines[len(lines)-1]) == 0 {
+			lines = lines[:len(lines)-1] // the data's final newline, or no data
+		}
+		type totals struct{ requests, input, output int64 }
+		var want totals
+		var wantSkipped int64
+		wantGroups := map[[2]string]totals{}
 		for _, l := range lines {
-			_, kind := ParseLine(l)
+			ref, kind := reference(bytes.TrimSuffix(l, []byte("\r")))
 			switch kind {
-			case Request:
-				wantRequests++
 			case Skipped:
 				wantSkipped++
+			case Request:
+				want.requests, want.input, want.output = want.requests+1, want.input+ref.in, want.output+ref.out
+				k := [2]string{ref.consumer, ref.model}
+				g := wantGroups[k]
+				wantGroups[k] = totals{g.requests + 1, g.input + ref.in, g.output + ref.out}
 			}
-			agg.AddLine(l)
 		}
-		var sum int64
+		var got totals
+		gotGroups := map[[2]string]totals{}
 		for _, g := range agg.Groups() {
-			sum += g.Requests
+			got.requests, got.input, got.output = got.requests+g.Requests, got.input+g.InputTokens, got.output+g.OutputTokens
+			gotGroups[[2]string{g.Keys[0], g.Keys[1]}] = totals{g.Requests, g.InputTokens, g.OutputTokens}
 		}
-		if agg.Requests != wantRequests || sum != wantRequests || agg.Skipped != wantSkipped {
-			t.Fatalf("requests %d (groups %d) skipped %d, want %d and %d", agg.Requests, sum, agg.Skipped, wantRequests, wantSkipped)
+		if got != want || agg.Requests != want.requests || agg.Skipped != wantSkipped {
+			t.Fatalf("read %+v (%d requests, %d skipped), want %+v and %d skipped, from %q", got, agg.Requests, agg.Skipped, want, wantSkipped, data)
 		}
+		// encoding/json reads invalid UTF-8 in names as U+FFFD; the scanner keeps the bytes.
+		if utf8.Valid(data) && !maps.Equal(gotGroups, wantGroups) {
+			t.Fatalf("groups %v, want %v, from %q", gotGroups, wantGroups, data)
+		}
+
 		// Agree with encoding/json on what is an object and on the fields read.
 		r, kind := ParseLine(data)
 		ref, refKind := reference(data)
