@@ -18,15 +18,15 @@ const (
 	ByStatus   Dim = "status"
 )
 
-// Dims are all dimensions, in the order they are listed.
-var Dims = []Dim{ByConsumer, ByModel, ByRoute, ByDay, ByStatus}
+// Dims returns all dimensions, in the order they are listed.
+func Dims() []Dim { return []Dim{ByConsumer, ByModel, ByRoute, ByDay, ByStatus} }
 
 // ParseDims reads a --by list such as "consumer,model".
 func ParseDims(list []string) ([]Dim, error) {
 	var out []Dim
 	for _, s := range list {
 		d := Dim(strings.ToLower(strings.TrimSpace(s)))
-		if !slices.Contains(Dims, d) {
+		if !slices.Contains(Dims(), d) {
 			return nil, fmt.Errorf("cannot group by %q: use consumer, model, route, day or status", s)
 		}
 		if slices.Contains(out, d) {

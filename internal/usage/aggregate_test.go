@@ -72,10 +72,12 @@ func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
 
 func TestPricesFileOverridesAndExtends(t *testing.T) {
 	p := BuiltinPrices()
-	if _, ok := p.Lookup("llama-local"); ok {
-		t.Fatal("llama-local priced by default")
+	for _, model := range []string{"llama-local", "gpt-4o-2024-0806", "gpt-4o-123", "2024-08-06", "gpt-4o-2024-08-06x"} {
+		if _, ok := p.Lookup(model); ok {
+			t.Fatalf("%s priced by default", model)
+		}
 	}
-	for model, want := range map[string]float64{"gpt-4o": 2.5, "openai/gpt-4o-2024-08-06": 2.5, "GPT-4o-mini": 0.15, "deepseek/deepseek-chat": 0.28, "gpt-3.5-turbo-0125": 0.5} {
+	for model, want := range map[string]float64{"gpt-4o": 2.5, "openai/gpt-4o-2024-08-06": 2.5, "GPT-4o-mini": 0.15, "deepseek/deepseek-chat": 0.28, "gpt-3.5-turbo-0125": 0.5, "gpt-4o-20240806": 2.5, "GPT-4O-MINI-2024-07-18": 0.15} {
 		if got, ok := p.Lookup(model); !ok || got.Input != want {
 			t.Errorf("Lookup(%q) = %+v %v, want input %v", model, got, ok, want)
 		}

@@ -3,7 +3,6 @@ package usage
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -30,46 +29,48 @@ const PricesAsOf = "2025-10-01"
 
 func cached(v float64) *float64 { return &v }
 
-// builtinPrices are list prices (standard tier, USD per million tokens) of common models of the
-// providers the bundled ai-proxy plugin supports. Self-hosted models (vLLM, Ollama) have none:
-// give them a price with --prices, even 0, to say so.
-var builtinPrices = map[string]Price{
-	// OpenAI (and Azure OpenAI, same list prices)
-	"gpt-5":                  {Input: 1.25, CachedInput: cached(0.125), Output: 10},
-	"gpt-5-mini":             {Input: 0.25, CachedInput: cached(0.025), Output: 2},
-	"gpt-5-nano":             {Input: 0.05, CachedInput: cached(0.005), Output: 0.40},
-	"gpt-4.1":                {Input: 2, CachedInput: cached(0.50), Output: 8},
-	"gpt-4.1-mini":           {Input: 0.40, CachedInput: cached(0.10), Output: 1.60},
-	"gpt-4.1-nano":           {Input: 0.10, CachedInput: cached(0.025), Output: 0.40},
-	"gpt-4o":                 {Input: 2.50, CachedInput: cached(1.25), Output: 10},
-	"gpt-4o-mini":            {Input: 0.15, CachedInput: cached(0.075), Output: 0.60},
-	"o3":                     {Input: 2, CachedInput: cached(0.50), Output: 8},
-	"o4-mini":                {Input: 1.10, CachedInput: cached(0.275), Output: 4.40},
-	"o1":                     {Input: 15, CachedInput: cached(7.50), Output: 60},
-	"gpt-4-turbo":            {Input: 10, Output: 30},
-	"gpt-3.5-turbo":          {Input: 0.50, Output: 1.50},
-	"text-embedding-3-small": {Input: 0.02},
-	"text-embedding-3-large": {Input: 0.13},
-	// DeepSeek (V3.2 prices, both modes)
-	"deepseek-chat":     {Input: 0.28, CachedInput: cached(0.028), Output: 0.42},
-	"deepseek-reasoner": {Input: 0.28, CachedInput: cached(0.028), Output: 0.42},
-	// Groq
-	"llama-3.3-70b-versatile": {Input: 0.59, Output: 0.79},
-	"llama-3.1-8b-instant":    {Input: 0.05, Output: 0.08},
-	// Mistral
-	"mistral-large-latest":  {Input: 2, Output: 6},
-	"mistral-medium-latest": {Input: 0.40, Output: 2},
-	"mistral-small-latest":  {Input: 0.10, Output: 0.30},
-	"codestral-latest":      {Input: 0.30, Output: 0.90},
-	// Qwen (Alibaba Cloud Model Studio, international)
-	"qwen-max":   {Input: 1.60, Output: 6.40},
-	"qwen-plus":  {Input: 0.40, Output: 1.20},
-	"qwen-turbo": {Input: 0.05, Output: 0.20},
-	// Moonshot
-	"kimi-k2-0905-preview": {Input: 0.60, CachedInput: cached(0.15), Output: 2.50},
-	"moonshot-v1-8k":       {Input: 0.20, Output: 2},
-	"moonshot-v1-32k":      {Input: 1, Output: 3},
-	"moonshot-v1-128k":     {Input: 2, Output: 5},
+// builtinPrices returns list prices (standard tier, USD per million tokens) of common models of
+// the providers the bundled ai-proxy plugin supports. Self-hosted models (vLLM, Ollama) have
+// none: give them a price with --prices, even 0, to say so.
+func builtinPrices() map[string]Price {
+	return map[string]Price{
+		// OpenAI (and Azure OpenAI, same list prices)
+		"gpt-5":                  {Input: 1.25, CachedInput: cached(0.125), Output: 10},
+		"gpt-5-mini":             {Input: 0.25, CachedInput: cached(0.025), Output: 2},
+		"gpt-5-nano":             {Input: 0.05, CachedInput: cached(0.005), Output: 0.40},
+		"gpt-4.1":                {Input: 2, CachedInput: cached(0.50), Output: 8},
+		"gpt-4.1-mini":           {Input: 0.40, CachedInput: cached(0.10), Output: 1.60},
+		"gpt-4.1-nano":           {Input: 0.10, CachedInput: cached(0.025), Output: 0.40},
+		"gpt-4o":                 {Input: 2.50, CachedInput: cached(1.25), Output: 10},
+		"gpt-4o-mini":            {Input: 0.15, CachedInput: cached(0.075), Output: 0.60},
+		"o3":                     {Input: 2, CachedInput: cached(0.50), Output: 8},
+		"o4-mini":                {Input: 1.10, CachedInput: cached(0.275), Output: 4.40},
+		"o1":                     {Input: 15, CachedInput: cached(7.50), Output: 60},
+		"gpt-4-turbo":            {Input: 10, Output: 30},
+		"gpt-3.5-turbo":          {Input: 0.50, Output: 1.50},
+		"text-embedding-3-small": {Input: 0.02},
+		"text-embedding-3-large": {Input: 0.13},
+		// DeepSeek (V3.2 prices, both modes)
+		"deepseek-chat":     {Input: 0.28, CachedInput: cached(0.028), Output: 0.42},
+		"deepseek-reasoner": {Input: 0.28, CachedInput: cached(0.028), Output: 0.42},
+		// Groq
+		"llama-3.3-70b-versatile": {Input: 0.59, Output: 0.79},
+		"llama-3.1-8b-instant":    {Input: 0.05, Output: 0.08},
+		// Mistral
+		"mistral-large-latest":  {Input: 2, Output: 6},
+		"mistral-medium-latest": {Input: 0.40, Output: 2},
+		"mistral-small-latest":  {Input: 0.10, Output: 0.30},
+		"codestral-latest":      {Input: 0.30, Output: 0.90},
+		// Qwen (Alibaba Cloud Model Studio, international)
+		"qwen-max":   {Input: 1.60, Output: 6.40},
+		"qwen-plus":  {Input: 0.40, Output: 1.20},
+		"qwen-turbo": {Input: 0.05, Output: 0.20},
+		// Moonshot
+		"kimi-k2-0905-preview": {Input: 0.60, CachedInput: cached(0.15), Output: 2.50},
+		"moonshot-v1-8k":       {Input: 0.20, Output: 2},
+		"moonshot-v1-32k":      {Input: 1, Output: 3},
+		"moonshot-v1-128k":     {Input: 2, Output: 5},
+	}
 }
 
 // Prices looks models up: the built-in table, overridden and extended by a file.
@@ -80,11 +81,7 @@ type Prices struct {
 
 // BuiltinPrices returns the built-in table.
 func BuiltinPrices() *Prices {
-	p := &Prices{table: map[string]Price{}, memo: map[string]*Price{}}
-	for k, v := range builtinPrices {
-		p.table[k] = v
-	}
-	return p
+	return &Prices{table: builtinPrices(), memo: map[string]*Price{}}
 }
 
 // clone shares the table (read-only once loaded) with its own lookup memo, for another goroutine.
@@ -125,8 +122,28 @@ func (p *Prices) LoadFile(path string) error {
 	return nil
 }
 
-// dateSuffix matches the version dates providers append: -2024-08-06, -20241022, -0125.
-var dateSuffix = regexp.MustCompile(`-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$`)
+// withoutDate removes a version date providers append (-2024-08-06, -20241022, -0125); ok is
+// false when name has none.
+func withoutDate(name string) (string, bool) {
+	digits := func(s string) bool {
+		for _, c := range []byte(s) {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	n := len(name)
+	switch {
+	case n > 11 && name[n-11] == '-' && digits(name[n-10:n-6]) && name[n-6] == '-' && digits(name[n-5:n-3]) && name[n-3] == '-' && digits(name[n-2:]):
+		return name[:n-11], true
+	case n > 9 && name[n-9] == '-' && digits(name[n-8:]):
+		return name[:n-9], true
+	case n > 5 && name[n-5] == '-' && digits(name[n-4:]):
+		return name[:n-5], true
+	}
+	return name, false
+}
 
 // Lookup finds a model's price: the exact name first, then without a provider prefix
 // (openai/gpt-4o), then without a date suffix (gpt-4o-2024-08-06). ok is false for an unpriced model.
@@ -160,8 +177,8 @@ func candidates(name string) []string {
 		name = name[i+1:]
 		out = append(out, name)
 	}
-	if loc := dateSuffix.FindStringIndex(name); loc != nil {
-		out = append(out, name[:loc[0]])
+	if base, ok := withoutDate(name); ok {
+		out = append(out, base)
 	}
 	return out
 }

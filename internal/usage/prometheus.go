@@ -21,7 +21,18 @@ const (
 	MetricRequests     = "route_upstream_model_consumer_metric_llm_duration_count"
 )
 
-var promLabels = map[Dim]string{ByConsumer: "ai_consumer", ByModel: "ai_model", ByRoute: "ai_route"}
+// promLabel is the metrics' label for a dimension; ok is false for those they do not carry.
+func promLabel(d Dim) (label string, ok bool) {
+	switch d {
+	case ByConsumer:
+		return "ai_consumer", true
+	case ByModel:
+		return "ai_model", true
+	case ByRoute:
+		return "ai_route", true
+	}
+	return "", false
+}
 
 // Prometheus reads usage from the ai-statistics metrics a Prometheus server scraped from the
 // gateways: for fleets whose logs are too many to read. Over a window (since..until) each counter
@@ -39,7 +50,7 @@ type Prometheus struct {
 func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time, prices *Prices) ([]*Group, error) {
 	var labels []string
 	for _, d := range by {
-		l, ok := promLabels[d]
+		l, ok := promLabel(d)
 		if !ok {
 			return nil, fmt.Errorf("--prometheus cannot group by %s: the metrics are labelled by consumer, model and route only", d)
 		}

@@ -157,7 +157,7 @@ func skipString(data []byte, i int) (int, bool) {
 		for i+8 <= len(data) && !special8(binary.LittleEndian.Uint64(data[i:])) {
 			i += 8
 		}
-		for i < len(data) && !isSpecial[data[i]] {
+		for i < len(data) && !isSpecial(data[i]) {
 			i++
 		}
 		if i >= len(data) {
@@ -191,14 +191,8 @@ func skipString(data []byte, i int) (int, bool) {
 	return i, false
 }
 
-// isSpecial marks the bytes a string scan stops at.
-var isSpecial = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
+// isSpecial reports the bytes a string scan stops at.
+func isSpecial(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
 
 const (
 	ones  = 0x0101010101010101

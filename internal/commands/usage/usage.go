@@ -140,12 +140,13 @@ func usageRun(o *Options) error {
 		if until.IsZero() {
 			until = f.Now()
 		}
-		if o.Since.IsZero() {
-			fmt.Fprintln(f.IO.ErrOut, "note: without --since, the totals are the counters' since each gateway started")
-		}
 		var err error
 		if groups, err = (usage.Prometheus{URL: o.Prometheus}).Query(f.Context, o.By, o.Since, until, prices); err != nil {
 			return err
+		}
+		// Notes once there is a report: a failure is one line, the error's.
+		if o.Since.IsZero() {
+			fmt.Fprintln(f.IO.ErrOut, "note: without --since, the totals are the counters' since each gateway started")
 		}
 		fmt.Fprintln(f.IO.ErrOut, "note: Prometheus metrics carry no errors, latencies or cached tokens")
 	} else {
@@ -194,8 +195,10 @@ func (o *Options) sources() ([]usage.Source, error) {
 		for _, p := range o.LogFiles {
 			if p == "-" {
 				stdin++
-			} else if _, err := os.Stat(p); err != nil {
+			} else if st, err := os.Stat(p); err != nil {
 				return nil, fmt.Errorf("cannot read log file %s: %w", p, unwrapStat(err))
+			} else if st.IsDir() {
+				return nil, fmt.Errorf("cannot read log file %s: is a directory", p)
 			}
 			out = append(out, usage.FileSource{Path: p, Stdin: f.IO.In})
 		}

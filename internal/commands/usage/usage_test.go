@@ -143,20 +143,25 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 	}
 
 	missing := filepath.Join(t.TempDir(), "missing.log")
+	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--log-file", missing}, "cannot read log file " + missing + ": no such file or directory"},
-		{[]string{"--log-file", "-", "--log-file", "-"}, "given more than once"},
+		{[]string{"--log-file", dir}, "cannot read log file " + dir + ": is a directory"},
+		{[]string{"--log-file", "-", "--log-file", dir}, "cannot read log file " + dir + ": is a directory"},
+		{[]string{"--log-file", "-", "--log-file", "-"}, "--log-file - given more than once"},
 		{[]string{"--log-file", writeLog(t), "--prices", missing}, "--prices: open " + missing},
 		{[]string{"--prometheus", "http://127.0.0.1:1", "--since", "1h"}, "cannot reach Prometheus at 127.0.0.1:1"},
+		{[]string{"--prometheus", "http://127.0.0.1:1"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "prometheus:9090"}, `invalid --prometheus "prometheus:9090"`},
 	} {
 		tf := cmdutil.NewTestFactory(t)
 		err := run(t, tf, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%v: error = %v, want %q", tc.args, err, tc.want)
+		// One line: the error's, with nothing before it on stderr.
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || tf.Stderr.Len() != 0 {
+			t.Errorf("%v: error = %v, want %q; stderr %q", tc.args, err, tc.want, tf.Stderr)
 		}
 	}
 }
