@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Log ingest for `higress-ai usage`, compared in one run with jq doing the same grouping in one
 # process (scripts/bench-usage.jq) and with `wc -l` reading the same file (the floor), on a
-# generated realistic gateway log. Prints the median wall time of each over RUNS runs, the ratios,
-# and peak memory at 100,000 and 1,000,000 lines (which must not grow with the log).
+# generated realistic gateway log. Prints the median wall time of each over RUNS runs and the
+# ratios, then peak memory: at LINES lines, at MEMCHECK_LINES lines (which must not be more: memory
+# does not grow with the log), and with CONSUMERS groups (memory grows with groups only).
 #
-#   scripts/bench-usage.sh            LINES=100000 RUNS=5 by default
+#   scripts/bench-usage.sh                 LINES=100000 RUNS=5 MEMCHECK_LINES=1000000 CONSUMERS=20000
+#   LINES=20000 MEMCHECK_LINES=0 CONSUMERS=0 scripts/bench-usage.sh    a small run: 0 skips a check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${LINES:-100000}
 runs=${RUNS:-5}
+memcheck=${MEMCHECK_LINES:-1000000}
+consumers=${CONSUMERS:-20000}
+for v in lines runs memcheck consumers; do
+  if ! [[ ${!v} =~ ^[0-9]+$ ]]; then
+    echo "bench-usage: ${v^^} must be a whole number, not \"${!v}\"" >&2
+    exit 1
+  fi
+done
+if (( lines == 0 || runs == 0 )); then
+  echo "bench-usage: LINES and RUNS must be at least 1" >&2
+  exit 1
+fi
 bash scripts/deps.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/higress-ai" ./cmd/higress-ai
-go run ./scripts/genlog -n "$lines" -seed 1 > "$work/access.log"
-go run ./scripts/genlog -n 1000000 -seed 2 > "$work/access-1m.log"
+go build -o "$work/genlog" ./scripts/genlog
+"$work/genlog" -n "$lines" -seed 1 > "$work/access.log"
 
 # median_ms CMD...: the median wall time of RUNS runs, in ms (stdout discarded).
 median_ms() {
@@ -30,6 +44,8 @@ median_ms() {
 }
 # peak_kb CMD...: the peak resident memory of one run, in KiB.
 peak_kb() { /usr/bin/time -f '%M' -o "$work/rss" "$@" > /dev/null 2>&1; tail -1 "$work/rss"; }
+# mib KIB: KiB in MiB, one decimal.
+mib() { echo "scale=1; $1 / 1024" | bc; }
 
 hai() { "$work/higress-ai" usage --log-file "$1" -o json 2>/dev/null; }
 jqgroup() { jq -nR -c -f scripts/bench-usage.jq < "$1"; }
@@ -49,7 +65,21 @@ if ! cmp -s "$work/hai.sorted.json" "$work/jq.json"; then
   exit 1
 fi
 printf '%-28s %8s ms\n' "higress-ai usage" "$t_hai" "jq (same grouping)" "$t_jq" "wc -l" "$t_wc"
-echo "higress-ai is $(echo "scale=1; $t_jq / $t_hai" | bc)x faster than jq, $(echo "scale=1; $t_hai / ($t_wc + 0.5)" | bc)x the time of wc -l"
-m100=$(peak_kb "$work/higress-ai" usage --log-file "$work/access.log" -o json)
-m1m=$(peak_kb "$work/higress-ai" usage --log-file "$work/access-1m.log" -o json)
-echo "peak memory: $((m100 / 1024)) MiB at $lines lines, $((m1m / 1024)) MiB at 1,000,000 lines"
+echo "higress-ai is $(echo "scale=1; $t_jq / ($t_hai + 0.5)" | bc)x faster than jq, $(echo "scale=1; $t_hai / ($t_wc + 0.5)" | bc)x the time of wc -l"
+
+m_small=$(peak_kb "$work/higress-ai" usage --log-file "$work/access.log" -o json)
+echo "peak memory: $(mib "$m_small") MiB at $lines lines"
+rm -f "$work/access.log"
+if (( memcheck > 0 )); then
+  "$work/genlog" -n "$memcheck" -seed 2 > "$work/memcheck.log"
+  m_big=$(peak_kb "$work/higress-ai" usage --log-file "$work/memcheck.log" -o json)
+  rm -f "$work/memcheck.log"
+  echo "peak memory: $(mib "$m_big") MiB at $memcheck lines"
+fi
+if (( consumers > 0 )); then
+  # Ten requests a consumer on average: one group each, --by consumer.
+  "$work/genlog" -n $(( 10 * consumers )) -consumers "$consumers" -seed 3 > "$work/groups.log"
+  groups=$("$work/higress-ai" usage --log-file "$work/groups.log" --by consumer -o json 2>/dev/null | jq length)
+  m_groups=$(peak_kb "$work/higress-ai" usage --log-file "$work/groups.log" --by consumer -o json)
+  echo "peak memory: $(mib "$m_groups") MiB at $groups groups (--by consumer, $(( 10 * consumers )) lines)"
+fi
