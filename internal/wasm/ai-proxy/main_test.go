@@ -29,9 +29,15 @@ var behaviours = []struct {
 	{"Azure", testAzure},
 	{"AILogMergesWithOtherPlugins", testAILogMergesWithOtherPlugins},
 	{"UnreadableBodiesRefused", testUnreadableBodiesRefused},
+	{"TimeoutHeader", testTimeoutHeader},
+	{"RefusedKeyRests", testRefusedKeyRests},
+	{"Completions", testCompletions},
+	{"AzureWithoutDeployment", testAzureWithoutDeployment},
 	// stream_test.go
 	{"StreamingAddsUsageAndHidesTheExtraChunk", testStreamingAddsUsageAndHidesTheExtraChunk},
 	{"StreamingKeepsTheUsageChunkTheClientAskedFor", testStreamingKeepsTheUsageChunkTheClientAskedFor},
+	{"StreamEndingEarly", testStreamEndingEarly},
+	{"StreamErrorStatus", testStreamErrorStatus},
 	// layout_test.go
 	{"InvalidConfigFailsToStart", testInvalidConfigFailsToStart},
 	{"RuleConfigInheritsAndOverrides", testRuleConfigInheritsAndOverrides},

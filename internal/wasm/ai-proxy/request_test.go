@@ -213,3 +213,88 @@ func testUnreadableBodiesRefused(t *testing.T) {
 		}
 	}
 }
+
+// testTimeoutHeader: the provider's timeout reaches Envoy as the upstream request timeout.
+func testTimeoutHeader(t *testing.T) {
+	for cfg, want := range map[string]string{
+		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":30000}}`: "30000",
+		`{"provider":{"type":"openai","apiTokens":["k"]}}`:                 "120000",
+	} {
+		t.Run(want, func(t *testing.T) {
+			host := start(t, json.RawMessage(cfg))
+			request(host, "/v1/chat/completions", "")
+			host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+			got, _ := header(host.GetRequestHeaders(), "x-envoy-upstream-rq-timeout-ms")
+			require.Equal(t, want, got, cfg)
+			host.CompleteHttp()
+		})
+	}
+}
+
+// testRefusedKeyRests: a key the upstream refuses (401) is left out for minutes, longer than
+// a rate-limited one (429): when both rest, the rate-limited key is back first.
+func testRefusedKeyRests(t *testing.T) {
+	host := start(t, openaiConfig)
+	send := func(status string) string {
+		request(host, "/v1/chat/completions", "alice")
+		host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+		auth, _ := header(host.GetRequestHeaders(), "authorization")
+		host.CallOnHttpResponseHeaders([][2]string{{":status", status}, {"content-type", "application/json"}})
+		if status != "200" {
+			errBody := `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}`
+			host.CallOnHttpResponseBody([]byte(errBody))
+			require.Equal(t, errBody, string(host.GetResponseBody()), "the upstream's error reaches the client unchanged")
+		} else {
+			host.CallOnHttpResponseBody([]byte(`{"usage":{"prompt_tokens":1,"completion_tokens":1}}`))
+		}
+		host.CompleteHttp()
+		return auth
+	}
+	require.Equal(t, "Bearer "+key1, send("401"))
+	for i := 0; i < 3; i++ {
+		require.Equal(t, "Bearer "+key2, send("200"), "request %d after key1's 401", i+1)
+	}
+	require.Equal(t, "Bearer "+key2, send("429"))
+	// Both rest now: key2 (429, 30 s) is back before key1 (401, 5 min).
+	require.Equal(t, "Bearer "+key2, send("200"))
+}
+
+// testCompletions: the legacy completions API is rewritten and metered like chat.
+func testCompletions(t *testing.T) {
+	host := start(t, openaiConfig)
+	require.Equal(t, types.HeaderStopIteration, request(host, "/v1/completions", "alice"))
+	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4","prompt":"Say hi","max_tokens":5}`)))
+	path, _ := header(host.GetRequestHeaders(), ":path")
+	require.Equal(t, "/v1/completions", path)
+	require.JSONEq(t, `{"model":"gpt-4o","prompt":"Say hi","max_tokens":5}`, string(host.GetRequestBody()))
+	host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "application/json"}})
+	host.CallOnHttpResponseBody([]byte(`{"id":"cmpl-1","object":"text_completion","model":"gpt-4o","choices":[{"text":"Hi!","index":0}],` +
+		`"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}`))
+	l := aiLog(t, host)
+	require.Equal(t, float64(3), l["input_token"])
+	require.Equal(t, float64(2), l["output_token"])
+	require.Equal(t, "alice", l["consumer"])
+	host.CompleteHttp()
+}
+
+// testAzureWithoutDeployment: an azureServiceUrl naming no deployment sends each request to the
+// deployment named after its (mapped) model.
+func testAzureWithoutDeployment(t *testing.T) {
+	host := start(t, json.RawMessage(`{"provider":{"type":"azure","apiTokens":["azure-test-key"],"modelMapping":{"gpt-4":"prod-4o"},
+		"azureServiceUrl":"https://res.openai.azure.com/openai?api-version=2024-10-21"}}`))
+	for _, tc := range []struct{ api, model, path string }{
+		{"/v1/chat/completions", "gpt-4", "/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21"},
+		{"/v1/embeddings", "text-embedding-3-small", "/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21"},
+	} {
+		request(host, tc.api, "")
+		host.CallOnHttpRequestBody([]byte(`{"model":"` + tc.model + `","input":"x"}`))
+		headers := host.GetRequestHeaders()
+		path, _ := header(headers, ":path")
+		require.Equal(t, tc.path, path)
+		key, _ := header(headers, "api-key")
+		require.Equal(t, "azure-test-key", key)
+		authority, _ := header(headers, ":authority")
+		require.Equal(t, "res.openai.azure.com", authority)
+		host.CompleteHttp()
+	}
+}

@@ -45,3 +45,48 @@ func testStreamingKeepsTheUsageChunkTheClientAskedFor(t *testing.T) {
 	require.Equal(t, events, string(host.GetResponseBody()))
 	host.CompleteHttp()
 }
+
+// testStreamEndingEarly: a stream that ends before its last chunk (the client went away, the
+// upstream reset) is still logged, with what was seen of it.
+func testStreamEndingEarly(t *testing.T) {
+	host := start(t, openaiConfig)
+	request(host, "/v1/chat/completions", "alice")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o","stream":true}`))
+	host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "text/event-stream"}})
+	chunk := "data: {\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n"
+	host.CallOnHttpStreamingResponseBody([]byte(chunk), false)
+	require.Equal(t, chunk, string(host.GetResponseBody()))
+	host.CompleteHttp()
+
+	l := aiLog(t, host)
+	require.Equal(t, "stream", l["response_type"])
+	require.Equal(t, "gpt-4o-2024-08-06", l["model"])
+	require.Equal(t, "alice", l["consumer"])
+	require.Equal(t, float64(0), l["total_token"], "the usage chunk never came")
+	require.Contains(t, l, "llm_first_token_duration")
+	require.Contains(t, l, "llm_service_duration")
+}
+
+// testStreamErrorStatus: a streaming request the upstream refuses gets the upstream's error as it
+// is (JSON, not an event stream), is logged without tokens, and a 429 rests the key.
+func testStreamErrorStatus(t *testing.T) {
+	host := start(t, openaiConfig)
+	request(host, "/v1/chat/completions", "alice")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o","stream":true}`))
+	first, _ := header(host.GetRequestHeaders(), "authorization")
+	host.CallOnHttpResponseHeaders([][2]string{{":status", "429"}, {"content-type", "application/json"}})
+	errBody := `{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`
+	host.CallOnHttpStreamingResponseBody([]byte(errBody), true)
+	require.Equal(t, errBody, string(host.GetResponseBody()))
+	host.CompleteHttp()
+	l := aiLog(t, host)
+	require.Equal(t, "normal", l["response_type"])
+	require.Equal(t, float64(0), l["total_token"])
+	require.NotContains(t, l, "llm_first_token_duration")
+
+	request(host, "/v1/chat/completions", "alice")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o","stream":true}`))
+	next, _ := header(host.GetRequestHeaders(), "authorization")
+	require.NotEqual(t, first, next, "the rate-limited key rests")
+	host.CompleteHttp()
+}
