@@ -7,13 +7,14 @@ import (
 
 // Histogram records latencies in ms in logarithmic buckets 2% wide: quantiles within 1% of the
 // exact value, in a size bounded whatever the number of values (at most 1,100 counts). It lists
-// the buckets it uses (8 bytes each) while that is smaller than a run of counts from its smallest
-// bucket to its largest (4 bytes a bucket), then keeps the run: a report or a dashboard with tens
-// of thousands of groups pays for the buckets its groups use, not for the whole range.
+// the buckets it uses (8 bytes each, found by binary search) while that takes less than half the
+// room of a run of counts from its smallest bucket to its largest (4 bytes a bucket), then keeps
+// the run: a report or a dashboard with tens of thousands of groups pays for the buckets its
+// groups use, not for the whole range.
 type Histogram struct {
 	n, zeros int64
-	// sparse lists the buckets used, in order, while it is the smaller; then dense counts the
-	// buckets lo, lo+1, ... and sparse is nil.
+	// sparse lists the buckets used, in order, while it is the much smaller; then dense counts
+	// the buckets lo, lo+1, ... and sparse is nil.
 	sparse []bucketCount
 	lo     int
 	dense  []uint32
@@ -62,7 +63,7 @@ func (h *Histogram) count(i int, c uint32) {
 		case found:
 			h.sparse[j].n += c
 			return
-		case len(h.sparse) < minSparse || 2*(len(h.sparse)+1) < h.span(i):
+		case len(h.sparse) < minSparse || 4*(len(h.sparse)+1) < h.span(i):
 			h.sparse = slices.Insert(h.sparse, j, bucketCount{uint16(i), c})
 			return
 		}
