@@ -28,6 +28,7 @@ var behaviours = []struct {
 	{"OtherPathsPassWithoutTheClientsKey", testOtherPathsPassWithoutTheClientsKey},
 	{"Azure", testAzure},
 	{"AILogMergesWithOtherPlugins", testAILogMergesWithOtherPlugins},
+	{"AILogReplacesOneItCannotRead", testAILogReplacesOneItCannotRead},
 	{"UnreadableBodiesRefused", testUnreadableBodiesRefused},
 	{"TimeoutHeader", testTimeoutHeader},
 	{"RefusedKeyRests", testRefusedKeyRests},

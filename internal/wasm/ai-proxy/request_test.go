@@ -298,3 +298,22 @@ func testAzureWithoutDeployment(t *testing.T) {
 		host.CompleteHttp()
 	}
 }
+
+// testAILogReplacesOneItCannotRead: when what another plugin left in ai_log cannot be read,
+// this request's usage is still written (replacing it), never lost.
+func testAILogReplacesOneItCannotRead(t *testing.T) {
+	for _, prev := range []string{`{"not":"escaped"}`, `plain text`, `[1,2]`} {
+		t.Run(prev, func(t *testing.T) {
+			host := start(t, openaiConfig)
+			require.NoError(t, host.SetProperty([]string{"ai_log"}, []byte(prev)))
+			request(host, "/v1/chat/completions", "alice")
+			host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+			host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "application/json"}})
+			host.CallOnHttpResponseBody([]byte(`{"usage":{"prompt_tokens":7,"completion_tokens":1}}`))
+			l := aiLog(t, host)
+			require.Equal(t, float64(7), l["input_token"])
+			require.Equal(t, "alice", l["consumer"])
+			host.CompleteHttp()
+		})
+	}
+}

@@ -40,6 +40,8 @@ type Provider struct {
 	APITokens    []string
 	ModelMapping []Mapping
 	TimeoutMs    uint32
+	// TimeoutHeader is TimeoutMs as the x-envoy-upstream-rq-timeout-ms header value.
+	TimeoutHeader string
 	// Base is the upstream's OpenAI-compatible base: scheme, host and the path prefix the API
 	// paths (/chat/completions...) are appended to.
 	Scheme, Host, PathPrefix string
@@ -348,6 +350,7 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		}
 		p.TimeoutMs = uint32(ms)
 	}
+	p.TimeoutHeader = strconv.FormatUint(uint64(p.TimeoutMs), 10)
 	switch {
 	case p.Type == "azure":
 		if r.AzureServiceURL == nil || *r.AzureServiceURL == "" {

@@ -43,16 +43,16 @@ func ParseRequest(body []byte, modelRequired bool) (Request, error) {
 	return r, nil
 }
 
-// RewriteRequest sets the model (when it changes) and asks a stream for its usage; every other
-// byte of the body stays as the client sent it.
-func RewriteRequest(body []byte, r Request, model string) ([]byte, error) {
+// RewriteRequest sets the model (when it changes) and, with askUsage, asks a stream for its
+// usage; every other byte of the body stays as the client sent it.
+func RewriteRequest(body []byte, r Request, model string, askUsage bool) ([]byte, error) {
 	var err error
 	if model != r.Model {
 		if body, err = sjson.SetBytes(body, "model", model); err != nil {
 			return nil, err
 		}
 	}
-	if r.Stream && !r.IncludeUsage {
+	if askUsage {
 		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
 			return nil, err
 		}

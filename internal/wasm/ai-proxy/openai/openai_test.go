@@ -14,7 +14,7 @@ func TestParseAndRewriteRequest(t *testing.T) {
 	if err != nil || r.Model != "gpt-4" || !r.Stream || r.IncludeUsage {
 		t.Fatalf("%+v %v", r, err)
 	}
-	out, err := RewriteRequest(body, r, "gpt-4o")
+	out, err := RewriteRequest(body, r, "gpt-4o", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func FuzzParseRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := RewriteRequest(body, r, model)
+		out, err := RewriteRequest(body, r, model, r.Stream && !r.IncludeUsage)
 		if err != nil {
 			return
 		}
