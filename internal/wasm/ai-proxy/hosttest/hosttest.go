@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"testing"
 
@@ -221,6 +223,11 @@ func (h *Host) request(id uint32, body []byte) error {
 // Benchmark runs the chat-json and chat-stream requests through a plugin started with cfg on a VM
 // from newVM, one sub-benchmark each; an op is one whole request.
 func Benchmark(b *testing.B, newVM func(testing.TB) types.VMContext, cfg string) {
+	// The emulator prints plugin starts and foreign calls through the log package, to stdout,
+	// in the middle of the benchmark lines: quiet while measuring.
+	prev := log.Writer()
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(prev)
 	for _, sc := range Scenarios {
 		b.Run(sc.Name, func(b *testing.B) {
 			h, err := Start(newVM(b), cfg)

@@ -2,8 +2,10 @@ package hosttest
 
 import (
 	"os"
+	"sync"
 	"testing"
 
+	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm/types"
 )
 
@@ -26,19 +28,40 @@ func wasmVM(tb testing.TB, env string) func(testing.TB) types.VMContext {
 		tb.Skipf("no compiled plugin at %q (%s): scripts/test-plugin.sh builds it and sets it", path, env)
 	}
 	return func(tb testing.TB) types.VMContext {
+		compiledMu.Lock()
+		defer compiledMu.Unlock()
+		if vm, ok := compiled[path]; ok {
+			return vm
+		}
 		vm, err := LoadWasm(path)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		tb.Cleanup(func() { vm.Close() })
+		compiled[path] = vm
 		return vm
 	}
+}
+
+// compiled keeps each compiled module for the whole test binary: compiling one takes seconds,
+// and Go runs each benchmark function several times. Each run starts the plugin afresh on it.
+var (
+	compiledMu sync.Mutex
+	compiled   = map[string]proxytest.WasmVMContext{}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, vm := range compiled {
+		vm.Close()
+	}
+	os.Exit(code)
 }
 
 // BenchmarkWasm measures the requests through each compiled module in wazero: what Envoy runs.
 func BenchmarkWasm(b *testing.B) {
 	for _, p := range plugins {
-		b.Run(p.name, func(b *testing.B) {
+		// plugin=NAME: benchstat -col /plugin compares the two (scripts/bench-plugin.sh).
+		b.Run("plugin="+p.name, func(b *testing.B) {
 			Benchmark(b, wasmVM(b, p.env), p.cfg)
 		})
 	}

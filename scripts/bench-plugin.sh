@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The bundled ai-proxy Wasm plugin against a no-op plugin built the same way (same SDK, same
+# callbacks, doing nothing), both compiled as Higress loads them and run in the wasm host
+# (wazero, as in the tests), in ONE `go test -bench` run: the same requests (a chat completion as
+# JSON, and streamed in twelve chunks) through each, COUNT times. Prints each plugin's median time
+# and allocations per request and the ratio ai-proxy / no-op per scenario (the issue's target: at
+# most 2), then benchstat's table when benchstat can be fetched.
+#
+#   scripts/bench-plugin.sh                BENCHTIME=2000x COUNT=6
+#   BENCHTIME=500x COUNT=3 scripts/bench-plugin.sh      a quick run
+#   NATIVE=1 scripts/bench-plugin.sh       also the plugins compiled into the test binary (no wasm)
+#   HIGRESS_AI_CACHE=...                   where the .wasm files go (default ~/.cache/higress-ai)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+module="$root/internal/wasm/ai-proxy"
+out="${HIGRESS_AI_CACHE:-$HOME/.cache/higress-ai}/wasm"
+benchtime=${BENCHTIME:-2000x}
+count=${COUNT:-6}
+if ! [[ $count =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench-plugin: COUNT must be a whole number of at least 1, not \"$count\"" >&2
+  exit 1
+fi
+if ! [[ $benchtime =~ ^[1-9][0-9]*(x|s|ms)$ ]]; then
+  echo "bench-plugin: BENCHTIME must be like 2000x or 3s, not \"$benchtime\"" >&2
+  exit 1
+fi
+
+mkdir -p "$out"
+cd "$module"
+for p in ai-proxy:. noop:./noop; do
+  echo "bench-plugin: building ${p%%:*}.wasm" >&2
+  GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o "$out/${p%%:*}.wasm" "${p#*:}"
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "bench-plugin: go test -bench BenchmarkWasm -benchtime $benchtime -count $count (both plugins, one run)" >&2
+WASM_FILE_PATH="$out/ai-proxy.wasm" NOOP_WASM_FILE_PATH="$out/noop.wasm" HIGRESS_AI_REQUIRE_REAL=1 \
+  go test -run '^$' -bench '^BenchmarkWasm$' -benchtime "$benchtime" -count "$count" ./hosttest 2>/dev/null \
+  | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' > "$work/wasm.txt"
+if [[ ${NATIVE:-} == 1 ]]; then
+  echo "bench-plugin: the same natively (the plugins linked into the test binary)" >&2
+  for pkg in . ./noop; do
+    go test -run '^$' -bench '^BenchmarkNative$' -benchtime "$benchtime" -count "$count" "$pkg" 2>/dev/null \
+      | grep -E '^Benchmark' | sed "s|^BenchmarkNative/|BenchmarkNative/plugin=$([[ $pkg == . ]] && echo ai-proxy || echo noop)/|"
+  done > "$work/native.txt"
+fi
+
+# report FILE: median ns/op and allocs/op per plugin and scenario, and the ratio per scenario.
+report() {
+  awk '
+    $1 ~ /^Benchmark/ {
+      n = split($1, part, "/")
+      plugin = part[2]; sub(/^plugin=/, "", plugin)
+      scenario = part[3]; sub(/-[0-9]+$/, "", scenario)
+      for (i = 2; i <= NF; i++) {
+        if ($(i+1) == "ns/op") ns[plugin, scenario, ++nns[plugin, scenario]] = $i
+        if ($(i+1) == "allocs/op") al[plugin, scenario] = $i
+      }
+      seen[scenario] = 1
+    }
+    function median(plugin, scenario,    k, m, v, i, j, t) {
+      m = nns[plugin, scenario]
+      for (i = 1; i <= m; i++) v[i] = ns[plugin, scenario, i]
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    }
+    END {
+      printf "%-12s %14s %14s %8s   %s\n", "scenario", "ai-proxy", "no-op", "ratio", "(median time per request; runs; host-side allocs/op ai-proxy / no-op)"
+      for (s in seen) {
+        a = median("ai-proxy", s); b = median("noop", s)
+        printf "%-12s %11.3f ms %11.3f ms %7.2fx   (%d runs; %s / %s allocs)\n", s, a / 1e6, b / 1e6, a / b, nns["ai-proxy", s], al["ai-proxy", s], al["noop", s]
+      }
+    }' "$1" | { read -r h; echo "$h"; sort; }
+}
+
+echo
+echo "In the wasm host (wazero), what Envoy runs:"
+report "$work/wasm.txt"
+if [[ -s $work/native.txt ]]; then
+  echo
+  echo "Natively (the plugin's own code without wasm):"
+  report "$work/native.txt"
+fi
+
+# benchstat, when it can be fetched, for its confidence intervals.
+if (cd "$work" && timeout 300 go run golang.org/x/perf/cmd/benchstat@latest -col /plugin wasm.txt > benchstat.txt 2>&1); then
+  echo
+  cat "$work/benchstat.txt"
+else
+  echo "bench-plugin: benchstat could not be fetched or run; the medians above are awk's" >&2
+fi
