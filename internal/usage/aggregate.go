@@ -74,12 +74,15 @@ type Group struct {
 	// their tokens, and those whose tokens are unknown (no ai_log, or one without token counts),
 	// unless they failed: then no model was called and there is nothing to price. With unpriced
 	// requests the cost is partial; with no priced ones there is no cost at all.
-	CostUSD          float64
+	CostPico         int64 // USD 1e-12: integer sums are exact in any order
 	PricedRequests   int64
 	UnpricedRequests int64
 	Duration         Histogram
 	FirstToken       Histogram
 }
+
+// CostUSD is the estimated cost in dollars.
+func (g *Group) CostUSD() float64 { return float64(g.CostPico) / 1e12 }
 
 // Priced reports whether the group has a cost: a request was priced, or none needed a price.
 func (g *Group) Priced() bool { return g.PricedRequests > 0 || g.UnpricedRequests == 0 }
@@ -149,7 +152,7 @@ func (a *Aggregator) Add(r *Record) {
 		// without a price: never a silent $0.
 		g.UnpricedRequests++
 	default:
-		g.CostUSD += price.Cost(r.InputTokens, r.CachedTokens, r.OutputTokens)
+		g.CostPico += price.costPico(r.InputTokens, r.CachedTokens, r.OutputTokens)
 		g.PricedRequests++
 	}
 	if r.Duration >= 0 {
@@ -175,7 +178,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		g.InputTokens += og.InputTokens
 		g.OutputTokens += og.OutputTokens
 		g.CachedTokens += og.CachedTokens
-		g.CostUSD += og.CostUSD
+		g.CostPico += og.CostPico
 		g.PricedRequests += og.PricedRequests
 		g.UnpricedRequests += og.UnpricedRequests
 		g.Duration.Merge(&og.Duration)

@@ -55,13 +55,13 @@ func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
 		switch {
 		case priced:
 			cost := (float64(want.Input-want.Cached)*p[0] + float64(want.Cached)*p[1] + float64(want.Output)*p[2]) / 1e6
-			if math.Abs(g.CostUSD-cost) > 1e-9 || g.UnpricedRequests != 0 {
-				t.Fatalf("%v: cost %.9f (unpriced %d), want %.9f", g.Keys, g.CostUSD, g.UnpricedRequests, cost)
+			if math.Abs(g.CostUSD()-cost) > 1e-9 || g.UnpricedRequests != 0 {
+				t.Fatalf("%v: cost %.9f (unpriced %d), want %.9f", g.Keys, g.CostUSD(), g.UnpricedRequests, cost)
 			}
 		case model == "llama-local":
 			// No built-in price: every request is unpriced, never $0.
-			if g.UnpricedRequests != g.Requests || g.CostUSD != 0 || g.Priced() {
-				t.Fatalf("%v: unpriced %d cost %f", g.Keys, g.UnpricedRequests, g.CostUSD)
+			if g.UnpricedRequests != g.Requests || g.CostUSD() != 0 || g.Priced() {
+				t.Fatalf("%v: unpriced %d cost %f", g.Keys, g.UnpricedRequests, g.CostUSD())
 			}
 		}
 	}
@@ -189,9 +189,38 @@ func TestNeverASilentZero(t *testing.T) {
 			case g.PricedRequests != 0 || g.UnpricedRequests != 0:
 				t.Fatalf("priced %d unpriced %d", g.PricedRequests, g.UnpricedRequests)
 			}
-			if got != tc.want || math.Abs(g.CostUSD-tc.cost) > 1e-9 || g.Priced() != (tc.want != unpriced) {
-				t.Fatalf("%s, cost %v, Priced() %v; want %s, cost %v", got, g.CostUSD, g.Priced(), tc.want, tc.cost)
+			if got != tc.want || math.Abs(g.CostUSD()-tc.cost) > 1e-9 || g.Priced() != (tc.want != unpriced) {
+				t.Fatalf("%s, cost %v, Priced() %v; want %s, cost %v", got, g.CostUSD(), g.Priced(), tc.want, tc.cost)
 			}
 		})
+	}
+}
+
+// A report's costs must not depend on how its lines were split between cores: the same records
+// summed in any split and merge order give the same cost to the last digit.
+func TestCostIsTheSameInAnySplit(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := usagetest.Write(&buf, 3000, 11); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(buf.Bytes(), []byte("\n"))
+	whole := NewAggregator([]Dim{ByConsumer}, nil)
+	for _, l := range lines {
+		whole.AddLine(l)
+	}
+	for _, parts := range []int{2, 3, 7} {
+		merged := NewAggregator([]Dim{ByConsumer}, nil)
+		for p := parts - 1; p >= 0; p-- { // merged in reverse, lines dealt round-robin
+			a := NewAggregator([]Dim{ByConsumer}, nil)
+			for i := p; i < len(lines); i += parts {
+				a.AddLine(lines[i])
+			}
+			merged.Merge(a)
+		}
+		for i, g := range merged.Groups() {
+			if w := whole.Groups()[i]; g.CostUSD() != w.CostUSD() || g.CostUSD() == 0 {
+				t.Fatalf("%d parts, %v: cost %.15f, in one pass %.15f", parts, g.Keys, g.CostUSD(), w.CostUSD())
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 
@@ -17,11 +18,19 @@ type Price struct {
 
 // Cost of a request's tokens in USD; cached input tokens are part of input tokens.
 func (p Price) Cost(input, cached, output int64) float64 {
+	return float64(p.costPico(input, cached, output)) / 1e12
+}
+
+// costPico is the cost in millionths of a millionth of a dollar: sums of these integers are the
+// same in any order, so a report's costs do not change with how its lines were split between
+// cores.
+func (p Price) costPico(input, cached, output int64) int64 {
 	cachedPrice := p.Input
 	if p.CachedInput != nil {
 		cachedPrice = *p.CachedInput
 	}
-	return (float64(input-cached)*p.Input + float64(cached)*cachedPrice + float64(output)*p.Output) / 1e6
+	// A price per million tokens is its price per token in picodollars, times 1e6.
+	return int64(math.Round(float64(input-cached)*p.Input*1e6 + float64(cached)*cachedPrice*1e6 + float64(output)*p.Output*1e6))
 }
 
 // PricesAsOf is the date the built-in figures were taken from the providers' public price lists.

@@ -123,7 +123,7 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 		// unpriced; known tokens of a priced model are priced, 0 included.
 		switch price, ok := prices.Lookup(model); {
 		case s.tokens && ok:
-			g.CostUSD += price.Cost(in, 0, out)
+			g.CostPico += price.costPico(in, 0, out)
 			g.PricedRequests += max(req, 1)
 		default:
 			g.UnpricedRequests += max(req, 1)

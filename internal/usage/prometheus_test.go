@@ -146,8 +146,8 @@ func TestPrometheusSourceAgainstARealPrometheus(t *testing.T) {
 		}
 		switch r.model {
 		case "gpt-4o":
-			if want := (float64(g.InputTokens)*2.5 + float64(g.OutputTokens)*10) / 1e6; math.Abs(g.CostUSD-want) > 1e-12 || !g.Priced() {
-				t.Fatalf("%s: cost %v, want %v", r.consumer, g.CostUSD, want)
+			if want := (float64(g.InputTokens)*2.5 + float64(g.OutputTokens)*10) / 1e6; math.Abs(g.CostUSD()-want) > 1e-12 || !g.Priced() {
+				t.Fatalf("%s: cost %v, want %v", r.consumer, g.CostUSD(), want)
 			}
 		case "llama-local":
 			if g.Priced() || g.UnpricedRequests != g.Requests {
@@ -158,7 +158,7 @@ func TestPrometheusSourceAgainstARealPrometheus(t *testing.T) {
 	// Grouped by route, without the model: cost still uses each series' model.
 	groups, err = prom.Query(ctx, []Dim{ByRoute}, until.Add(-window), until, nil)
 	if err != nil || len(groups) != 2 || groups[0].Keys[0] != "gpt-4o" || !near(groups[0].Requests, 70*window.Seconds()) ||
-		groups[0].CostUSD == 0 || groups[1].Keys[0] != "local" || groups[1].Priced() {
+		groups[0].CostUSD() == 0 || groups[1].Keys[0] != "local" || groups[1].Priced() {
 		t.Fatalf("by route: %v %+v", err, groups)
 	}
 	if _, err := prom.Query(ctx, []Dim{ByDay}, until.Add(-window), until, nil); err == nil || !strings.Contains(err.Error(), "cannot group by day") {

@@ -37,7 +37,7 @@ func newRow(by []usage.Dim, g *usage.Group) Row {
 		LatencyP50: quantile(&g.Duration, 0.5), LatencyP95: quantile(&g.Duration, 0.95),
 		FirstTokenP50: quantile(&g.FirstToken, 0.5), FirstTokenP95: quantile(&g.FirstToken, 0.95)}
 	if g.Priced() {
-		c := math.Round(g.CostUSD*1e6) / 1e6
+		c := math.Round(g.CostUSD()*1e6) / 1e6
 		r.CostUSD = &c
 	}
 	return r

@@ -228,7 +228,7 @@ func unwrapStat(err error) error {
 
 func sortGroups(groups []*usage.Group, by string) {
 	less := map[string]func(a, b *usage.Group) int{
-		"cost":     func(a, b *usage.Group) int { return cmpDesc(a.CostUSD, b.CostUSD) },
+		"cost":     func(a, b *usage.Group) int { return cmpDesc(a.CostPico, b.CostPico) },
 		"requests": func(a, b *usage.Group) int { return cmpDesc(a.Requests, b.Requests) },
 		"tokens": func(a, b *usage.Group) int {
 			return cmpDesc(a.InputTokens+a.OutputTokens, b.InputTokens+b.OutputTokens)
