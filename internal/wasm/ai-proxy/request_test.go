@@ -53,6 +53,10 @@ func testPluginErrorsInOpenAIShape(t *testing.T) {
 		{"model not allowed for consumer", "intern", `{"model":"gpt-4o"}`, 403, "model_not_allowed"},
 		{"model not allowed for others", "", `{"model":"gpt-4o"}`, 403, "model_not_allowed"},
 		{"bad json", "alice", `{"model":`, 400, "invalid_body"},
+		// Parsers differ on which of two keys counts: intern could be checked for one model and
+		// be served the other.
+		{"model twice", "intern", `{"model":"gpt-4o-mini","model":"gpt-4o"}`, 400, "invalid_body"},
+		{"model twice, escaped", "intern", `{"model":"gpt-4o-mini","mod\u0065l":"gpt-4o"}`, 400, "invalid_body"},
 		{"no model", "alice", `{"messages":[]}`, 400, "invalid_body"},
 	}
 	for _, tc := range cases {

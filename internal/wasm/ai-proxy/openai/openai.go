@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 )
 
 // Request is what the plugin reads of a request body.
@@ -17,6 +19,13 @@ type Request struct {
 	Model        string
 	Stream       bool
 	IncludeUsage bool // stream_options.include_usage is true
+	// Where the rewrite goes: the model's value and stream_options' value or, when absent, the
+	// object's closing brace (offsets into the body; -1 when absent).
+	modelAt, modelEnd     int
+	optionsAt, optionsEnd int
+	usageAt, usageEnd     int // include_usage's value inside stream_options
+	closeAt               int
+	empty                 bool // the body is {}
 }
 
 // Errors a request body can have.
@@ -25,17 +34,109 @@ var (
 	ErrNoModel = errors.New("the request body names no model")
 )
 
-// ParseRequest reads a request body. A missing model is an error only when required.
+// duplicateError is a key the request gives twice: JSON parsers disagree on which one counts
+// (the first, the last), so the plugin could check one model and the provider use another.
+type duplicateError string
+
+func (e duplicateError) Error() string {
+	return "the request body gives " + strconv.Quote(string(e)) + " twice"
+}
+
+// str views b as a string without copying; b must not change while the result is in use.
+func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// bs views s (a part of a body seen through str) as bytes again, without copying.
+func bs(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// ParseRequest reads a request body: validates it, then goes through its top-level keys once.
+// A missing model is an error only when required; a key the plugin reads given twice is always
+// one.
 func ParseRequest(body []byte, modelRequired bool) (Request, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
-		return Request{}, ErrNotJSON
+	r := Request{modelAt: -1, optionsAt: -1, usageAt: -1}
+	if !gjson.ValidBytes(body) {
+		return r, ErrNotJSON
 	}
-	res := gjson.GetManyBytes(body, "model", "stream", "stream_options.include_usage")
-	r := Request{Stream: res[1].Type == gjson.True, IncludeUsage: res[2].Type == gjson.True}
+	start := skipSpace(body, 0)
+	if start >= len(body) || body[start] != '{' {
+		return r, ErrNotJSON
+	}
+	var model, stream, options rawValue
+	var err error
+	keys := 0
+	take := func(dst *rawValue, key string, value []byte, at int) bool {
+		if dst.found {
+			err = duplicateError(key)
+			return false
+		}
+		*dst = rawValue{value, at, true}
+		return true
+	}
+	fast := members(body[start:], func(key, value []byte, at int) bool {
+		keys++
+		switch string(key) {
+		case "model":
+			return take(&model, "model", value, start+at)
+		case "stream":
+			return take(&stream, "stream", value, start+at)
+		case "stream_options":
+			return take(&options, "stream_options", value, start+at)
+		}
+		return true
+	})
+	if !fast {
+		// A key with an escape (mod\u0065l is model too): gjson decodes the keys.
+		model, stream, options, keys, err = rawValue{}, rawValue{}, rawValue{}, 0, nil
+		gjson.Parse(str(body)).ForEach(func(k, v gjson.Result) bool {
+			keys++
+			switch k.Str {
+			case "model":
+				return take(&model, "model", bs(v.Raw), v.Index)
+			case "stream":
+				return take(&stream, "stream", bs(v.Raw), v.Index)
+			case "stream_options":
+				return take(&options, "stream_options", bs(v.Raw), v.Index)
+			}
+			return true
+		})
+	}
+	if err != nil {
+		return r, err
+	}
+	r.empty = keys == 0
+	r.closeAt = bytes.LastIndexByte(body, '}')
+	r.Stream = string(stream.raw) == "true"
+	if options.found {
+		r.optionsAt, r.optionsEnd = options.at, options.at+len(options.raw)
+		if options.raw[0] == '{' {
+			var usage rawValue
+			readOptions := func(key string, value []byte, at int) bool {
+				if key == "include_usage" {
+					return take(&usage, "stream_options.include_usage", value, options.at+at)
+				}
+				return true
+			}
+			if !members(options.raw, func(key, value []byte, at int) bool { return readOptions(string(key), value, at) }) {
+				usage, err = rawValue{}, nil
+				gjson.Parse(str(options.raw)).ForEach(func(k, v gjson.Result) bool {
+					return readOptions(k.Str, bs(v.Raw), v.Index)
+				})
+			}
+			if err != nil {
+				return r, err
+			}
+			r.IncludeUsage = string(usage.raw) == "true"
+			if usage.found {
+				r.usageAt, r.usageEnd = usage.at, usage.at+len(usage.raw)
+			}
+		}
+	}
 	switch {
-	case res[0].Type == gjson.String && res[0].Str != "":
-		r.Model = res[0].Str
-	case res[0].Exists() && res[0].Type != gjson.Null:
+	case model.found && model.raw[0] == '"':
+		if r.Model = jsonString(model.raw); r.Model == "" {
+			return r, ErrNoModel
+		}
+		r.modelAt, r.modelEnd = model.at, model.at+len(model.raw)
+	case model.found && string(model.raw) != "null":
 		return r, ErrNoModel
 	case modelRequired:
 		return r, ErrNoModel
@@ -43,21 +144,103 @@ func ParseRequest(body []byte, modelRequired bool) (Request, error) {
 	return r, nil
 }
 
+// rawValue is a member's value as it is in the body, and where.
+type rawValue struct {
+	raw   []byte
+	at    int
+	found bool
+}
+
+// jsonString decodes a JSON string literal (with its quotes), copying it.
+func jsonString(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	return gjson.Parse(str(raw)).Str
+}
+
+// edit replaces body[at:end] with text.
+type edit struct {
+	at, end int
+	text    string
+}
+
 // RewriteRequest sets the model (when it changes) and, with askUsage, asks a stream for its
-// usage; every other byte of the body stays as the client sent it.
+// usage; every other byte of the body stays as the client sent it. body must be the one r was
+// read from; when nothing changes, body itself is returned.
 func RewriteRequest(body []byte, r Request, model string, askUsage bool) ([]byte, error) {
-	var err error
+	var edits [2]edit
+	n := 0
 	if model != r.Model {
-		if body, err = sjson.SetBytes(body, "model", model); err != nil {
-			return nil, err
+		if r.modelAt < 0 {
+			return nil, ErrNoModel
+		}
+		edits[n] = edit{r.modelAt, r.modelEnd, string(appendQuoted(nil, model))}
+		n++
+	}
+	if askUsage && !r.IncludeUsage {
+		switch {
+		case r.usageAt >= 0:
+			edits[n] = edit{r.usageAt, r.usageEnd, "true"}
+		case r.optionsAt >= 0 && body[r.optionsAt] == '{':
+			// Inside the object, before its other keys.
+			text := `"include_usage":true`
+			if !emptyObject(body[r.optionsAt:r.optionsEnd]) {
+				text += ","
+			}
+			edits[n] = edit{r.optionsAt + 1, r.optionsAt + 1, text}
+		case r.optionsAt >= 0:
+			// null, or what no API accepts: the plugin's own options instead.
+			edits[n] = edit{r.optionsAt, r.optionsEnd, `{"include_usage":true}`}
+		default:
+			text := `,"stream_options":{"include_usage":true}`
+			if r.empty {
+				text = text[1:]
+			}
+			edits[n] = edit{r.closeAt, r.closeAt, text}
+		}
+		n++
+	}
+	if n == 0 {
+		return body, nil
+	}
+	if n == 2 && edits[1].at < edits[0].at {
+		edits[0], edits[1] = edits[1], edits[0]
+	}
+	size := len(body)
+	for _, e := range edits[:n] {
+		size += len(e.text) - (e.end - e.at)
+	}
+	out := make([]byte, 0, size)
+	pos := 0
+	for _, e := range edits[:n] {
+		out = append(out, body[pos:e.at]...)
+		out = append(out, e.text...)
+		pos = e.end
+	}
+	return append(out, body[pos:]...), nil
+}
+
+func emptyObject(raw []byte) bool {
+	return len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendQuoted appends s as a JSON string (s is valid UTF-8: it comes from JSON).
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
 		}
 	}
-	if askUsage {
-		if body, err = sjson.SetBytes(body, "stream_options.include_usage", true); err != nil {
-			return nil, err
-		}
-	}
-	return body, nil
+	return append(b, '"')
 }
 
 // Usage is what a response reports it cost.
@@ -70,32 +253,233 @@ type Usage struct {
 // Total is input plus output tokens.
 func (u Usage) Total() int64 { return u.Input + u.Output }
 
-// usageOf reads usage from a parsed response or chunk.
-func usageOf(v gjson.Result) (Usage, bool) {
-	u := v.Get("usage")
-	if !u.IsObject() {
-		return Usage{}, false
+// first keeps the first of duplicate keys, as gjson.Get does.
+func first(dst *gjson.Result, v gjson.Result) {
+	if !dst.Exists() {
+		*dst = v
 	}
-	return Usage{
-		Model:  v.Get("model").Str,
-		Input:  u.Get("prompt_tokens").Int(),
-		Output: u.Get("completion_tokens").Int(),
-		Cached: u.Get("prompt_tokens_details.cached_tokens").Int(),
-		Found:  true,
-	}, true
 }
 
-// UsageFromBody reads the usage of a whole (non-streamed) response.
-func UsageFromBody(body []byte) Usage {
-	if !gjson.ValidBytes(body) {
-		return Usage{}
-	}
-	v := gjson.ParseBytes(body)
-	u, ok := usageOf(v)
+// readUsage reads a usage object: with the scanner when it can, else with gjson.
+func readUsage(obj []byte) Usage {
+	u := Usage{Found: true}
+	var in, out, details bool
+	ok := members(obj, func(key, value []byte, _ int) bool {
+		var dst *int64
+		switch {
+		case !in && string(key) == "prompt_tokens":
+			dst, in = &u.Input, true
+		case !out && string(key) == "completion_tokens":
+			dst, out = &u.Output, true
+		case !details && string(key) == "prompt_tokens_details":
+			details = true
+			u.Cached = cachedTokens(value)
+			return true
+		default:
+			return true
+		}
+		n, plain := plainInt(value)
+		if !plain {
+			n = gjson.Parse(str(value)).Int()
+		}
+		*dst = n
+		return true
+	})
 	if !ok {
-		return Usage{Model: v.Get("model").Str}
+		return readUsageSlow(gjson.Parse(str(obj)))
 	}
 	return u
+}
+
+func cachedTokens(details []byte) int64 {
+	var n int64
+	found := false
+	ok := members(details, func(key, value []byte, _ int) bool {
+		if string(key) != "cached_tokens" {
+			return true
+		}
+		found = true
+		var plain bool
+		if n, plain = plainInt(value); !plain {
+			n = gjson.Parse(str(value)).Int()
+		}
+		return false
+	})
+	if !ok && !found {
+		return gjson.Parse(str(details)).Get("cached_tokens").Int()
+	}
+	return n
+}
+
+// readUsageSlow reads a usage object with gjson.
+func readUsageSlow(u gjson.Result) Usage {
+	var in, out, details gjson.Result
+	u.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "prompt_tokens":
+			first(&in, v)
+		case "completion_tokens":
+			first(&out, v)
+		case "prompt_tokens_details":
+			first(&details, v)
+		}
+		return true
+	})
+	return Usage{Input: in.Int(), Output: out.Int(), Cached: details.Get("cached_tokens").Int(), Found: true}
+}
+
+// UsageFromBody reads the usage of a whole (non-streamed) response. OpenAI puts usage near the
+// end: the last "usage" key is read from there when it is the top-level one, and the model from
+// the start, without going through the answer in between; otherwise the top-level keys are read
+// in one pass. The body comes from the provider and is not validated first: gjson reads invalid
+// JSON without failing, and the worst a broken body can do is report wrong numbers.
+func UsageFromBody(body []byte) Usage {
+	if u, ok := lastUsage(body); ok {
+		u.Model = topString(body, "model")
+		return u
+	}
+	var model, usage gjson.Result
+	gjson.Parse(str(body)).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "model":
+			first(&model, v)
+		case "usage":
+			first(&usage, v)
+		}
+		return true
+	})
+	u := Usage{}
+	if usage.IsObject() {
+		u = readUsage(bs(usage.Raw))
+	}
+	u.Model = strings.Clone(model.Str)
+	return u
+}
+
+// topString is the top-level string member key of obj ("" when absent or not a string), read
+// from the start: the scanner stops at it.
+func topString(obj []byte, key string) string {
+	var v []byte
+	if !members(obj, func(k, value []byte, _ int) bool {
+		if string(k) == key {
+			v = value
+			return false
+		}
+		return true
+	}) {
+		return strings.Clone(gjson.GetBytes(obj, key).Str)
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return ""
+	}
+	return jsonString(v)
+}
+
+// lastUsage reads the last "usage" key's object when that key is a member of the top-level
+// object: what follows its object closes exactly the top-level object, at the end of the body.
+func lastUsage(body []byte) (Usage, bool) {
+	i := lastUsageKey(body)
+	if i < 0 {
+		return Usage{}, false
+	}
+	// A key: right after { or , (not a string value that happens to be "usage").
+	j := i - 1
+	for j >= 0 && isSpace(body[j]) {
+		j--
+	}
+	if j < 0 || (body[j] != ',' && body[j] != '{') {
+		return Usage{}, false
+	}
+	k := skipSpace(body, i+len(`"usage"`))
+	if k >= len(body) || body[k] != ':' {
+		return Usage{}, false
+	}
+	k = skipSpace(body, k+1)
+	if k >= len(body) || body[k] != '{' {
+		return Usage{}, false
+	}
+	end := k + valueEnd(body[k:])
+	if end < k || closesAtEnd(body[end:]) < 0 {
+		return Usage{}, false
+	}
+	return readUsage(body[k:end]), true
+}
+
+// lastUsageKey is where the last "usage" (with its quotes) starts in body, -1 if nowhere. It
+// goes back from g to g (rare in a response) rather than matching the whole word at every byte.
+func lastUsageKey(body []byte) int {
+	for end := len(body); ; {
+		g := bytes.LastIndexByte(body[:end], 'g')
+		if g < 0 {
+			return -1
+		}
+		if g >= 4 && g+2 < len(body) && string(body[g-4:g+2]) == `"usage` && body[g+2] == '"' {
+			return g - 4
+		}
+		end = g
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// closesAtEnd scans what follows a value inside an object: it returns where the enclosing
+// object closes if that is the last byte of b but for spaces, else -1.
+func closesAtEnd(b []byte) int {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				if b[i] == '}' && skipSpace(b, i+1) == len(b) {
+					return i
+				}
+				return -1
+			}
+		case '"':
+			i = stringEnd(b, i)
+		}
+	}
+	return -1
+}
+
+// stringEnd is the index of the quote closing the string whose opening quote is at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(b)
+}
+
+// valueEnd is the length of the object or array b starts with, -1 when it does not end.
+func valueEnd(b []byte) int {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case '"':
+			i = stringEnd(b, i)
+		}
+	}
+	return -1
 }
 
 // AnswerText is the text of the first choice of a chat completion (prompt mode).

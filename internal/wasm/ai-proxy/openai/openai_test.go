@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 func TestParseAndRewriteRequest(t *testing.T) {
@@ -32,6 +34,62 @@ func TestParseAndRewriteRequest(t *testing.T) {
 	}
 }
 
+func TestRequestKeysGivenTwiceAreRefused(t *testing.T) {
+	// JSON parsers differ on which of two keys counts: the plugin could allow one model and the
+	// provider run the other, or think usage was asked for when the provider reads false.
+	for _, body := range []string{
+		`{"model":"gpt-4o-mini","model":"gpt-4o"}`,
+		`{"model":"gpt-4o-mini","mod\u0065l":"gpt-4o"}`,
+		`{"model":"m","stream":false,"stream":true}`,
+		`{"model":"m","stream":true,"stream_options":{"include_usage":true,"include_usage":false}}`,
+		`{"model":"m","stream_options":{},"stream_options":{}}`,
+	} {
+		_, err := ParseRequest([]byte(body), true)
+		if err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
+func TestRewriteAsksForUsage(t *testing.T) {
+	cases := map[string]string{
+		`{"model":"m","stream":true}`:                                          `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":null}`:                    `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":{}}`:                      `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":{ }}`:                     `{"model":"m","stream":true,"stream_options":{"include_usage":true }}`,
+		`{"model":"m","stream":true,"stream_options":{"include_usage":false}}`: `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":{"x":1}}`:                 `{"model":"m","stream":true,"stream_options":{"include_usage":true,"x":1}}`,
+		`{"stream_options":{"x":1},"stream":true,"model":"m"}` + "\n":          `{"stream_options":{"include_usage":true,"x":1},"stream":true,"model":"x"}` + "\n",
+		` {"model" : "m" , "stream" : true } `:                                 ` {"model" : "m" , "stream" : true ,"stream_options":{"include_usage":true}} `,
+		`{"model":"m","stream":true,"stream_options":{"include_usage":"yes"}}`: `{"model":"m","stream":true,"stream_options":{"include_usage":true}}`,
+	}
+	for in, want := range cases {
+		r, err := ParseRequest([]byte(in), true)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		model := r.Model
+		if strings.HasSuffix(want, `"model":"x"}`+"\n") {
+			model = "x"
+		}
+		out, err := RewriteRequest([]byte(in), r, model, true)
+		if err != nil || string(out) != want {
+			t.Errorf("%s:\n got %s %v\nwant %s", in, out, err, want)
+		}
+	}
+	// Nothing to change: the very same body.
+	body := []byte(`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`)
+	r, _ := ParseRequest(body, true)
+	if out, _ := RewriteRequest(body, r, "m", true); &out[0] != &body[0] {
+		t.Error("an unchanged body was copied")
+	}
+	// A model with characters JSON escapes.
+	r, _ = ParseRequest([]byte(`{"model":"m"}`), true)
+	if out, _ := RewriteRequest([]byte(`{"model":"m"}`), r, "a\"b\\c\x01", false); string(out) != `{"model":"a\"b\\c\u0001"}` {
+		t.Errorf("escaped model: %s", out)
+	}
+}
+
 func TestUsageFromBody(t *testing.T) {
 	u := UsageFromBody([]byte(`{"model":"m","usage":{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":1}}}`))
 	if u != (Usage{Model: "m", Input: 3, Output: 4, Cached: 1, Found: true}) || u.Total() != 7 {
@@ -43,6 +101,67 @@ func TestUsageFromBody(t *testing.T) {
 	if u := UsageFromBody([]byte(`not json`)); u.Found {
 		t.Fatalf("%+v", u)
 	}
+}
+
+// refUsageFromBody is how usage was first read: validate, then Get.
+func refUsageFromBody(body []byte) Usage {
+	if !gjson.ValidBytes(body) {
+		return Usage{}
+	}
+	v := gjson.ParseBytes(body)
+	u := v.Get("usage")
+	if !u.IsObject() {
+		return Usage{Model: v.Get("model").Str}
+	}
+	return Usage{Model: v.Get("model").Str, Input: u.Get("prompt_tokens").Int(), Output: u.Get("completion_tokens").Int(),
+		Cached: u.Get("prompt_tokens_details.cached_tokens").Int(), Found: true}
+}
+
+func TestUsageFromBodyWhereverUsageIs(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"m","choices":[{"message":{"content":"the \"usage\": {\"prompt_tokens\":9}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}`,
+		`{"usage":{"prompt_tokens":3,"completion_tokens":4},"model":"m","choices":[]}`,
+		`{"model":"m","x":{"usage":{"prompt_tokens":9}},"usage":{"prompt_tokens":3}}`,
+		`{"model":"m","usage":{"prompt_tokens":3},"x":{"usage":{"prompt_tokens":9}}}`,
+		`{"model":"m","x":[{"usage":{"prompt_tokens":9}}]}`,
+		`{"model":"m","note":"usage","usage" : { "prompt_tokens" : 3 , "prompt_tokens_details":{"cached_tokens":2}} }` + "\n",
+		`{"model":"m","usage":null}`,
+		`{"model":"m","k":"usage"}`,
+		`{"id":"c","model":"m","choices":[],"usage":{"prompt_tokens":24,"completion_tokens":2},"service_tier":"default","system_fingerprint":"fp"}`,
+		`{"model":"m","usage":{"prompt_tokens":1},"x":{"usage":{"prompt_tokens":2}}}`,
+		`{"model":"m","usage":{"prompt_tokens":1},"x":[{"usage":{"prompt_tokens":2}}],"y":"}"}`,
+		`{"model":"m","usage":{"prompt_tokens":1,"s":"}\\"},"z":"\"usage\":{\"prompt_tokens\":5}"}`,
+		`{"model":"m","x":{"a":1,"usage":{"prompt_tokens":2}},"y":1}`,
+	} {
+		if got, want := UsageFromBody([]byte(body)), refUsageFromBody([]byte(body)); got != want {
+			t.Errorf("%s: %+v, want %+v", body, got, want)
+		}
+	}
+}
+
+// FuzzUsageFromBody: for any valid response with at most one usage, what the fast reading finds
+// is what validating and parsing it whole finds; for any input, it does not fail.
+func FuzzUsageFromBody(f *testing.F) {
+	f.Add([]byte(`{"model":"m","usage":{"prompt_tokens":3,"completion_tokens":4}}`))
+	f.Add([]byte(`{"model":"m","x":{"usage":{"prompt_tokens":9}}}`))
+	f.Add([]byte(`{"usage":{"prompt_tokens":"7"}, "model":"\u006d"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := UsageFromBody(body)
+		if !gjson.ValidBytes(body) {
+			return
+		}
+		seen := map[string]int{}
+		gjson.ParseBytes(body).ForEach(func(k, _ gjson.Result) bool {
+			seen[k.Str]++
+			return true
+		})
+		if seen["usage"] > 1 || seen["model"] > 1 {
+			return
+		}
+		if want := refUsageFromBody(body); got != want {
+			t.Fatalf("%q: %+v, want %+v", body, got, want)
+		}
+	})
 }
 
 func TestErrorBodyShape(t *testing.T) {

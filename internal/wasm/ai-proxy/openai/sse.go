@@ -2,6 +2,7 @@ package openai
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -14,6 +15,10 @@ const MaxEvent = 1 << 20
 // complete events, holding back only an incomplete last one, and takes the usage from the chunk
 // that carries it. When the client did not ask for usage, the usage-only chunk the plugin asked
 // for is dropped, so the client sees the stream it expects.
+//
+// It is on the path of every chunk, so it does as little as it can: a chunk whose events all
+// pass goes on as it came (no copy), and an event is parsed only while the first token or the
+// model is still unknown, or when it has a usage object.
 type Stream struct {
 	// DropUsageOnly removes chunks that carry usage and no choices.
 	DropUsageOnly bool
@@ -25,55 +30,93 @@ type Stream struct {
 }
 
 // Feed takes the next chunk of the body and returns what to forward now; last flushes what is
-// held back. started reports whether this chunk carried the first token.
+// held back. started reports whether this chunk carried the first token. What it returns is
+// valid until the next call.
 func (s *Stream) Feed(chunk []byte, last bool) (out []byte, started bool) {
+	wasStarted := s.Started
 	data := chunk
-	if len(s.carry) > 0 {
+	fromCarry := len(s.carry) > 0
+	if fromCarry {
 		s.carry = append(s.carry, chunk...)
 		data = s.carry
 	}
-	s.out = s.out[:0]
-	wasStarted := s.Started
+	// While every event passes, what to forward is data[:pos]; once one is dropped, s.out.
+	pos, copied := 0, false
+	if s.Started && s.Usage.Model != "" && !mayHaveUsage(data) {
+		// Nothing to learn from these events and none to drop: only find where they end.
+		for {
+			end, sep := eventEnd(data[pos:])
+			if end < 0 {
+				break
+			}
+			pos += end + sep
+		}
+	}
 	for {
-		end, sep := eventEnd(data)
+		end, sep := eventEnd(data[pos:])
 		if end < 0 {
 			break
 		}
-		event := data[:end+sep]
-		if s.keep(data[:end]) {
-			s.out = append(s.out, event...)
+		next := pos + end + sep
+		keep := s.keep(data[pos : pos+end])
+		switch {
+		case keep && copied:
+			s.out = append(s.out, data[pos:next]...)
+		case !keep && !copied:
+			s.out = append(s.out[:0], data[:pos]...)
+			copied = true
 		}
-		data = data[end+sep:]
+		pos = next
 	}
-	switch {
-	case last || len(data) > MaxEvent:
-		s.out = append(s.out, data...)
+	rest := data[pos:]
+	if last || len(rest) > MaxEvent {
 		if last {
-			s.keep(data)
+			s.keep(rest)
 		}
-		// The stream is over: let the buffers go with it.
-		out := s.out
+		out = data
+		if copied {
+			out = append(s.out, rest...)
+		}
+		// The stream is over, or the event too long to hold: let the buffers go.
 		s.out, s.carry = nil, nil
 		return out, s.Started && !wasStarted
+	}
+	out = data[:pos]
+	switch {
+	case copied:
+		out = s.out
+		if fromCarry {
+			// rest is inside carry, after what out no longer needs.
+			s.carry = s.carry[:copy(s.carry, rest)]
+		} else {
+			s.carry = append(s.carry[:0], rest...)
+		}
+	case fromCarry:
+		// out points into carry: the rest goes to a new buffer.
+		s.carry = append([]byte(nil), rest...)
 	default:
-		// Keep the incomplete rest; copy first, as data may point into carry itself.
-		rest := append([]byte(nil), data...)
 		s.carry = append(s.carry[:0], rest...)
 	}
-	return s.out, s.Started && !wasStarted
+	return out, s.Started && !wasStarted
 }
 
-// eventEnd finds the end of the first event and the length of the blank line ending it.
+// eventEnd finds the end of the first event and the length of the blank line ending it: the
+// first "\n\n" or "\r\n\r\n", in one pass.
 func eventEnd(data []byte) (int, int) {
-	lf := bytes.Index(data, []byte("\n\n"))
-	crlf := bytes.Index(data, []byte("\r\n\r\n"))
-	switch {
-	case lf < 0 && crlf < 0:
-		return -1, 0
-	case crlf >= 0 && (lf < 0 || crlf < lf):
-		return crlf, 4
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return -1, 0
+		}
+		i += j
+		switch {
+		case i+1 < len(data) && data[i+1] == '\n':
+			return i, 2
+		case i >= 1 && data[i-1] == '\r' && i+2 < len(data) && data[i+1] == '\r' && data[i+2] == '\n':
+			return i - 1, 4
+		}
+		i++
 	}
-	return lf, 2
 }
 
 // keep reads one event and reports whether to forward it.
@@ -91,23 +134,85 @@ func (s *Stream) keep(event []byte) bool {
 			continue
 		}
 		payload = bytes.TrimSpace(payload)
-		if len(payload) == 0 || payload[0] != '{' || !gjson.ValidBytes(payload) {
+		if len(payload) == 0 || payload[0] != '{' {
 			continue
 		}
-		v := gjson.ParseBytes(payload)
-		choices := v.Get("choices")
-		hasChoices := choices.IsArray() && len(choices.Array()) > 0
+		// Nothing to learn from a content chunk once the first token and the model are known.
+		if s.Started && s.Usage.Model != "" && !mayHaveUsage(payload) {
+			continue
+		}
+		if !gjson.ValidBytes(payload) {
+			continue
+		}
+		var choices, usage, model gjson.Result
+		gjson.Parse(str(payload)).ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "choices":
+				first(&choices, v)
+			case "usage":
+				first(&usage, v)
+			case "model":
+				first(&model, v)
+			}
+			return true
+		})
+		hasChoices := nonEmptyArray(choices)
 		if hasChoices {
 			s.Started = true
 		}
-		if u, ok := usageOf(v); ok {
-			s.Usage = u
+		if usage.IsObject() {
+			s.Usage = readUsage(bs(usage.Raw))
+			s.Usage.Model = strings.Clone(model.Str)
 			if s.DropUsageOnly && !hasChoices {
 				return false
 			}
 		} else if s.Usage.Model == "" {
-			s.Usage.Model = v.Get("model").Str
+			s.Usage.Model = strings.Clone(model.Str)
 		}
 	}
 	return true
+}
+
+// mayHaveUsage reports whether a chunk could have a usage object: "usage" followed by a colon
+// and an opening brace. Chunks without usage say "usage":null or nothing. It looks for the g,
+// rare in these chunks, rather than for the quote, which is everywhere in JSON.
+func mayHaveUsage(data []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(data[i:], 'g')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i < 4 || i+2 >= len(data) || string(data[i-4:i+2]) != `"usage` || data[i+2] != '"' {
+			continue
+		}
+		k := i + 3
+		for k < len(data) && isSpace(data[k]) {
+			k++
+		}
+		if k < len(data) && data[k] == ':' {
+			k++
+			for k < len(data) && isSpace(data[k]) {
+				k++
+			}
+			if k < len(data) && data[k] == '{' {
+				return true
+			}
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// nonEmptyArray reports whether v is an array with at least one element.
+func nonEmptyArray(v gjson.Result) bool {
+	if !v.IsArray() {
+		return false
+	}
+	for i := 1; i < len(v.Raw); i++ {
+		if !isSpace(v.Raw[i]) {
+			return v.Raw[i] != ']'
+		}
+	}
+	return false
 }
