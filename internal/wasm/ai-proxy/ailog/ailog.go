@@ -4,8 +4,10 @@
 package ailog
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -33,18 +35,26 @@ var keys = map[string]bool{
 
 // Merge returns the new value of the property: prev (its current value, possibly empty) with e's
 // keys set. A prev that is not an escaped JSON object is replaced (ok is false then).
+//
+// It runs once per request in the gateway, so it writes the escaped form directly, and an empty
+// prev (or {}, what a plugin without usage to add leaves) is not parsed at all.
 func Merge(prev []byte, e Entry) (out []byte, ok bool) {
-	obj := make([]byte, 0, 256+len(prev))
-	obj = append(obj, '{')
+	out = make([]byte, 0, 320+len(prev)+len(prev)/8)
+	out = append(out, '{')
 	ok = true
-	if len(prev) > 0 {
-		if raw, good := unescape(prev); good && gjson.ValidBytes(raw) && gjson.ParseBytes(raw).IsObject() {
-			gjson.ParseBytes(raw).ForEach(func(k, v gjson.Result) bool {
+	if p := bytes.TrimSpace(prev); len(p) > 0 && string(p) != "{}" {
+		raw, good := unescape(p)
+		var v gjson.Result
+		if good && gjson.Valid(str(raw)) {
+			v = gjson.Parse(str(raw))
+		}
+		if v.IsObject() {
+			v.ForEach(func(k, v gjson.Result) bool {
 				if !keys[k.Str] {
-					obj = append(obj, k.Raw...)
-					obj = append(obj, ':')
-					obj = append(obj, v.Raw...)
-					obj = append(obj, ',')
+					out = escape(out, []byte(k.Raw))
+					out = append(out, ':')
+					out = escape(out, []byte(v.Raw))
+					out = append(out, ',')
 				}
 				return true
 			})
@@ -52,49 +62,61 @@ func Merge(prev []byte, e Entry) (out []byte, ok bool) {
 			ok = false
 		}
 	}
-	obj = appendString(obj, "model", e.Model)
+	out = appendString(out, "model", e.Model)
 	if e.Consumer != "" {
-		obj = appendString(obj, "consumer", e.Consumer)
+		out = appendString(out, "consumer", e.Consumer)
 	}
-	obj = appendString(obj, "response_type", e.ResponseType)
-	obj = appendInt(obj, "input_token", e.Input)
-	obj = appendInt(obj, "output_token", e.Output)
-	obj = appendInt(obj, "total_token", e.Input+e.Output)
+	out = appendString(out, "response_type", e.ResponseType)
+	out = appendInt(out, "input_token", e.Input)
+	out = appendInt(out, "output_token", e.Output)
+	out = appendInt(out, "total_token", e.Input+e.Output)
 	if e.Cached > 0 {
-		obj = appendInt(obj, "cached_tokens", e.Cached)
+		out = appendInt(out, "cached_tokens", e.Cached)
 	}
-	obj = appendInt(obj, "llm_service_duration", e.ServiceMs)
+	out = appendInt(out, "llm_service_duration", e.ServiceMs)
 	if e.FirstToken {
-		obj = appendInt(obj, "llm_first_token_duration", e.FirstTokenMs)
+		out = appendInt(out, "llm_first_token_duration", e.FirstTokenMs)
 	}
-	obj[len(obj)-1] = '}'
-	return escape(make([]byte, 0, len(obj)+len(obj)/4), obj), ok
+	out[len(out)-1] = '}'
+	return out, ok
 }
 
+// str views b as a string without copying; b must not change while the result is in use.
+func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// appendString appends "key":"value", as it reads escaped: \"key\":\"value\", where value is
+// escaped twice (once as a JSON string, once as the inside of the property's string).
 func appendString(b []byte, key, value string) []byte {
-	b = append(b, '"')
+	b = append(b, '\\', '"')
 	b = append(b, key...)
-	b = append(b, `":`...)
-	b = appendJSONString(b, value)
-	return append(b, ',')
+	b = append(b, '\\', '"', ':', '\\', '"')
+	if plain(value) {
+		b = append(b, value...)
+	} else {
+		b = escape(b, escape(nil, []byte(value)))
+	}
+	return append(b, '\\', '"', ',')
+}
+
+// plain reports whether s needs no escaping at all.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func appendInt(b []byte, key string, n int64) []byte {
-	b = append(b, '"')
+	b = append(b, '\\', '"')
 	b = append(b, key...)
-	b = append(b, `":`...)
+	b = append(b, '\\', '"', ':')
 	b = strconv.AppendInt(b, n, 10)
 	return append(b, ',')
 }
 
 const hex = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = escape(b, []byte(s))
-	return append(b, '"')
-}
 
 // escape appends s escaped as the inside of a JSON string.
 func escape(b, s []byte) []byte {
@@ -138,8 +160,11 @@ func unescape(s []byte) ([]byte, bool) {
 	quoted = append(quoted, '"')
 	quoted = append(quoted, s...)
 	quoted = append(quoted, '"')
-	v := gjson.ParseBytes(quoted)
-	if v.Type != gjson.String || !gjson.ValidBytes(quoted) {
+	if !gjson.Valid(str(quoted)) {
+		return nil, false
+	}
+	v := gjson.Parse(str(quoted))
+	if v.Type != gjson.String {
 		return nil, false
 	}
 	return []byte(v.Str), true
