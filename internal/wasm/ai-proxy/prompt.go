@@ -40,7 +40,7 @@ func prompt(ctx wrapper.HttpContext, cfg *config.Config, text string) types.Acti
 					code, _ = strconv.Atoi(h[1])
 				}
 			}
-			x.provider.ReportToken(x.token, code, nowMs())
+			x.provider.ReportToken(x.token, code, nowMs)
 			switch {
 			case code == 0:
 				// No answer (timeout, no connection).

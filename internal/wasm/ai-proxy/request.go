@@ -16,16 +16,22 @@ import (
 // Anthropic (x-api-key) SDKs: key-auth reads the gateway key from them, the upstream must not.
 var clientKeyHeaders = []string{"authorization", "api-key", "x-api-key"}
 
-// apis are the API paths (without /v1) whose requests the plugin reads, checks and sends to the
-// provider with its key.
-var apis = map[string]bool{"/chat/completions": true, "/completions": true, "/embeddings": true}
+// isAPIPath reports whether api (a path without /v1) is one whose requests the plugin reads,
+// checks and sends to the provider with its key.
+func isAPIPath(api string) bool {
+	switch api {
+	case "/chat/completions", "/completions", "/embeddings":
+		return true
+	}
+	return false
+}
 
 func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	cfg := pc.cfg
 	path, rawQuery, _ := strings.Cut(ctx.Path(), "?")
 	api := strings.TrimPrefix(path, "/v1")
 	isModels := path == "/v1/models" && ctx.Method() == "GET"
-	isAPI := strings.HasPrefix(path, "/v1/") && apis[api]
+	isAPI := strings.HasPrefix(path, "/v1/") && isAPIPath(api)
 	isPrompt := cfg.PromptParam != "" && rawQuery != "" && hasParam(rawQuery, cfg.PromptParam)
 	if cfg.Provider == nil {
 		ctx.DontReadRequestBody()
@@ -37,12 +43,11 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		ctx.DontReadResponseBody()
 		return types.ActionContinue
 	}
-	// The client's key is for the gateway, never for the upstream, whatever the path.
-	for _, h := range clientKeyHeaders {
-		_ = proxywasm.RemoveHttpRequestHeader(h)
-	}
-	switch {
-	case isAPI:
+	if isAPI {
+		if ctx.IsBinaryRequestBody() || !ctx.HasRequestBody() {
+			// Answered here: nothing goes upstream, the client's key least of all.
+			removeClientKey()
+		}
 		if ctx.IsBinaryRequestBody() {
 			// wasm-go does not hand such bodies to the plugin: the model could not be checked.
 			ctx.DontReadRequestBody()
@@ -53,11 +58,14 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 			sendError(400, "the request has no body: send a JSON request", "invalid_request_error", "missing_body")
 			return types.HeaderStopAllIterationAndWatermark
 		}
-		// The body changes; the answer must come uncompressed for its usage to be read.
-		_ = proxywasm.RemoveHttpRequestHeader("content-length")
-		_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
-		ctx.SetContext(exchangeKey, &exchange{provider: cfg.Provider, api: api, consumer: consumer()})
+		// The headers wait for the body (HeaderStopIteration), which decides them: they are
+		// rewritten there (toUpstream), the client's key dropped with them.
+		ctx.SetContext(exchangeKey, &exchange{provider: cfg.Provider, api: api})
 		return types.HeaderStopIteration
+	}
+	// The client's key is for the gateway, never for the upstream, whatever the path.
+	removeClientKey()
+	switch {
 	case isModels:
 		ctx.DontReadRequestBody()
 		sendJSON(200, openai.ModelList(cfg.ListModels(consumer()), "higress-ai"))
@@ -70,6 +78,12 @@ func onRequestHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 	ctx.DontReadRequestBody()
 	ctx.DontReadResponseBody()
 	return types.ActionContinue
+}
+
+func removeClientKey() {
+	for _, h := range clientKeyHeaders {
+		_ = proxywasm.RemoveHttpRequestHeader(h)
+	}
 }
 
 // consumer is the caller's consumer name as key-auth set it, "" for none.
@@ -103,6 +117,7 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 		return types.ActionContinue
 	}
 	cfg, p := pc.cfg, x.provider
+	x.consumer = consumer()
 	req, err := openai.ParseRequest(body, true)
 	if err != nil {
 		forget(ctx)
@@ -119,8 +134,10 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 	askUsage := req.Stream && !req.IncludeUsage && x.api != "/embeddings"
 	x.dropUsage = askUsage
 	newBody, err := openai.RewriteRequest(body, req, x.model, askUsage)
-	if err == nil {
+	if err == nil && &newBody[0] != &body[0] {
 		err = proxywasm.ReplaceHttpRequestBody(newBody)
+		// Envoy sets the new length; the old one would cut or stall the body.
+		_ = proxywasm.RemoveHttpRequestHeader("content-length")
 	}
 	if err != nil {
 		forget(ctx)
@@ -129,14 +146,30 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 	}
 	x.startMs = nowMs()
 	x.token = p.PickToken(x.startMs)
-	upPath, auth := p.Upstream(x.api, x.model, x.token)
+	toUpstream(x)
+	return types.ActionContinue
+}
+
+// toUpstream points the request at the provider: its host, path, key and timeout; without the
+// client's key, and without accept-encoding (the answer must come uncompressed for its usage to
+// be read). One host call per header: each costs a few microseconds in the gateway, and getting
+// and setting the whole map costs more (every header copied into the plugin and out again).
+func toUpstream(x *exchange) {
+	p := x.provider
+	path, auth := p.Upstream(x.api, x.model, x.token)
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", p.Host)
-	_ = proxywasm.ReplaceHttpRequestHeader(":path", upPath)
+	_ = proxywasm.ReplaceHttpRequestHeader(":path", path)
+	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-upstream-rq-timeout-ms", p.TimeoutHeader)
 	if auth[0] != "" {
+		// The upstream key replaces the client's where they share a header.
 		_ = proxywasm.ReplaceHttpRequestHeader(auth[0], auth[1])
 	}
-	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-upstream-rq-timeout-ms", p.TimeoutHeader)
-	return types.ActionContinue
+	for _, h := range clientKeyHeaders {
+		if h != auth[0] {
+			_ = proxywasm.RemoveHttpRequestHeader(h)
+		}
+	}
+	_ = proxywasm.RemoveHttpRequestHeader("accept-encoding")
 }
 
 func refuseModel(model, consumer string) {

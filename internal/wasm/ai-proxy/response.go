@@ -19,18 +19,32 @@ func onResponseHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		ctx.DontReadResponseBody()
 		return types.ActionContinue
 	}
-	status, _ := proxywasm.GetHttpResponseHeader(":status")
-	code, _ := strconv.Atoi(status)
-	x.provider.ReportToken(x.token, code, nowMs())
+	// One host call for both headers (each call that returns data costs the plugin a re-entry).
+	headers, _ := proxywasm.GetHttpResponseHeaders()
+	var code int
+	var contentType string
+	hasLength := false
+	for _, h := range headers {
+		switch h[0] {
+		case ":status":
+			code, _ = strconv.Atoi(h[1])
+		case "content-type":
+			contentType = h[1]
+		case "content-length":
+			hasLength = true
+		}
+	}
+	x.provider.ReportToken(x.token, code, nowMs)
 	if code >= 400 {
 		// Upstream errors reach the client as they are.
 		ctx.DontReadResponseBody()
 		writeLog(x, openai.Usage{}, "normal")
 		return types.ActionContinue
 	}
-	contentType, _ := proxywasm.GetHttpResponseHeader("content-type")
 	if strings.Contains(contentType, "text/event-stream") {
-		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		if hasLength {
+			_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		}
 		x.stream = &openai.Stream{DropUsageOnly: x.dropUsage}
 		return types.ActionContinue
 	}

@@ -53,6 +53,8 @@ type Provider struct {
 	Cluster string
 	// field is where the provider is in the config (provider, providers[1]), for errors.
 	field string
+	// paths and bearer are Upstream's results made once (precompute).
+	paths, bearer map[string]string
 	// tokens is the key rotation state: made with the provider at each config parse (each plugin
 	// start), shared by the rules that use this provider.
 	tokens *Tokens
@@ -61,8 +63,9 @@ type Provider struct {
 // PickToken returns the key for the next request at time nowMs ("" when the provider has none).
 func (p *Provider) PickToken(nowMs int64) string { return p.tokens.Pick(p.APITokens, nowMs) }
 
-// ReportToken records the upstream's answer (its HTTP status) to a request made with key.
-func (p *Provider) ReportToken(key string, status int, nowMs int64) {
+// ReportToken records the upstream's answer (its HTTP status) to a request made with key;
+// nowMs is called only when the key is to rest.
+func (p *Provider) ReportToken(key string, status int, nowMs func() int64) {
 	p.tokens.Report(key, status, nowMs)
 }
 
@@ -371,6 +374,7 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	if err := p.setCluster(r.ServiceName, r.ServicePort, field); err != nil {
 		return nil, nil, err
 	}
+	p.precompute()
 	return p, unknown, nil
 }
 
@@ -567,7 +571,10 @@ func exact(patterns []string) []string {
 
 // Upstream is where a request goes: the path to use (with the query) and the auth header.
 func (p *Provider) Upstream(api, model, token string) (path string, header [2]string) {
-	path = p.PathPrefix + api
+	path, ok := p.paths[api]
+	if !ok {
+		path = p.PathPrefix + api
+	}
 	if p.Type == "azure" {
 		if !p.AzureDeployment {
 			path = p.PathPrefix + "/deployments/" + url.PathEscape(model) + api
@@ -578,5 +585,22 @@ func (p *Provider) Upstream(api, model, token string) (path string, header [2]st
 	if token == "" {
 		return path, [2]string{}
 	}
-	return path, [2]string{"authorization", "Bearer " + token}
+	bearer, ok := p.bearer[token]
+	if !ok {
+		bearer = "Bearer " + token
+	}
+	return path, [2]string{"authorization", bearer}
+}
+
+// precompute makes the strings each request would otherwise build: the API paths and the
+// Authorization values (allocations cost the plugin more in wasm than the map lookups).
+func (p *Provider) precompute() {
+	p.paths = map[string]string{}
+	for _, api := range []string{"/chat/completions", "/completions", "/embeddings"} {
+		p.paths[api] = p.PathPrefix + api
+	}
+	p.bearer = map[string]string{}
+	for _, t := range p.APITokens {
+		p.bearer[t] = "Bearer " + t
+	}
 }

@@ -165,6 +165,8 @@ func TestHigressLayout(t *testing.T) {
 	}
 }
 
+func at(ms int64) func() int64 { return func() int64 { return ms } }
+
 func TestTokensRotateAndRest(t *testing.T) {
 	var tk Tokens
 	keys := []string{"a", "b", "c"}
@@ -175,15 +177,15 @@ func TestTokensRotateAndRest(t *testing.T) {
 	if !reflect.DeepEqual(got, []string{"a", "b", "c", "a"}) {
 		t.Fatalf("round robin: %v", got)
 	}
-	tk.Report("b", 429, 1000)
-	tk.Report("c", 401, 1000)
+	tk.Report("b", 429, at(1000))
+	tk.Report("c", 401, at(1000))
 	for i := 0; i < 3; i++ {
 		if k := tk.Pick(keys, 2000); k != "a" {
 			t.Fatalf("picked resting key %q", k)
 		}
 	}
 	// All resting: the one back soonest.
-	tk.Report("a", 401, 2000)
+	tk.Report("a", 401, at(2000))
 	if k := tk.Pick(keys, 3000); k != "b" {
 		t.Fatalf("all resting: %q", k)
 	}

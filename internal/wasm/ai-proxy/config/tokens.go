@@ -36,8 +36,9 @@ func (t *Tokens) Pick(keys []string, nowMs int64) string {
 	return best
 }
 
-// Report records the upstream's answer to a request made with key.
-func (t *Tokens) Report(key string, status int, nowMs int64) {
+// Report records the upstream's answer to a request made with key; nowMs is called only when
+// the key is to rest (the clock costs a host call in the gateway).
+func (t *Tokens) Report(key string, status int, nowMs func() int64) {
 	var rest int64
 	switch status {
 	case 401, 403:
@@ -45,7 +46,7 @@ func (t *Tokens) Report(key string, status int, nowMs int64) {
 	case 429:
 		rest = CooldownRateLimitedMs
 	default:
-		if status < 400 && t.resting != nil {
+		if status < 400 && len(t.resting) > 0 {
 			delete(t.resting, key)
 		}
 		return
@@ -53,5 +54,5 @@ func (t *Tokens) Report(key string, status int, nowMs int64) {
 	if t.resting == nil {
 		t.resting = map[string]int64{}
 	}
-	t.resting[key] = nowMs + rest
+	t.resting[key] = nowMs() + rest
 }
