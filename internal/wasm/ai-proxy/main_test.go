@@ -39,6 +39,7 @@ var behaviours = []struct {
 	{"StreamingKeepsTheUsageChunkTheClientAskedFor", testStreamingKeepsTheUsageChunkTheClientAskedFor},
 	{"StreamEndingEarly", testStreamEndingEarly},
 	{"StreamErrorStatus", testStreamErrorStatus},
+	{"EventStreamNotAskedFor", testEventStreamNotAskedFor},
 	// layout_test.go
 	{"InvalidConfigFailsToStart", testInvalidConfigFailsToStart},
 	{"RuleConfigInheritsAndOverrides", testRuleConfigInheritsAndOverrides},

@@ -90,3 +90,20 @@ func testStreamErrorStatus(t *testing.T) {
 	require.NotEqual(t, first, next, "the rate-limited key rests")
 	host.CompleteHttp()
 }
+
+// testEventStreamNotAskedFor: whether an answer streams is taken from the request; a provider
+// that streams a request that did not ask for it still has its usage read.
+func testEventStreamNotAskedFor(t *testing.T) {
+	host := start(t, openaiConfig)
+	request(host, "/v1/chat/completions", "alice")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+	host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "text/event-stream"}})
+	events := "data: {\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n" +
+		"data: {\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n"
+	host.CallOnHttpResponseBody([]byte(events))
+	require.Equal(t, events, string(host.GetResponseBody()), "passed unchanged")
+	l := aiLog(t, host)
+	require.Equal(t, float64(3), l["input_token"])
+	require.Equal(t, "stream", l["response_type"])
+	host.CompleteHttp()
+}
