@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests the bundled ai-proxy Wasm plugin (internal/wasm/ai-proxy, its own Go module) for real:
 # builds plugin.wasm and the no-op baseline as Higress would load them, checks they export the
-# proxy-wasm ABI, then runs vet, every test natively and against the compiled modules in wazero
-# (end to end through a loopback gateway, and a 5,000-request soak), and each fuzz target briefly.
+# proxy-wasm ABI and that the build is reproducible, then runs vet, every test natively and
+# against the compiled modules in wazero (end to end through a loopback gateway, and a
+# 5,000-request soak), and each fuzz target briefly.
 #
 #   FUZZTIME=10s          how long each fuzz target runs
 #   HIGRESS_AI_CACHE=...  where the .wasm files go (default ~/.cache/higress-ai)
@@ -33,6 +34,17 @@ build() {
 }
 build . "$out/ai-proxy.wasm"
 build ./noop "$out/noop.wasm"
+
+# The build is reproducible: the same sources, checked out elsewhere, give the same bytes.
+echo "test-plugin: checking that the build is reproducible" >&2
+copy=$(mktemp -d)
+trap 'rm -rf "$copy"' EXIT
+cp -r . "$copy/ai-proxy"
+(cd "$copy/ai-proxy" && GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o "$copy/again.wasm" .)
+if ! cmp -s "$out/ai-proxy.wasm" "$copy/again.wasm"; then
+  echo "test-plugin: building the same sources in $copy gave different bytes: the build is not reproducible" >&2
+  exit 1
+fi
 
 export WASM_FILE_PATH="$out/ai-proxy.wasm"
 export NOOP_WASM_FILE_PATH="$out/noop.wasm"
