@@ -450,15 +450,24 @@ func closesAtEnd(b []byte) int {
 	return -1
 }
 
-// stringEnd is the index of the quote closing the string whose opening quote is at b[i].
+// stringEnd is the index of the quote closing the string whose opening quote is at b[i]
+// (len(b) if none): the next quote not escaped, that is not after an odd run of backslashes.
+// IndexByte finds quotes many bytes at a time, where a loop would test every byte of the text.
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
+	for j := i + 1; j < len(b); {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
 		}
+		q := j + k
+		slashes := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return q
+		}
+		j = q + 1
 	}
 	return len(b)
 }
