@@ -5,13 +5,13 @@
 # against the compiled modules in wazero (end to end through a loopback gateway, and a
 # 5,000-request soak), and each fuzz target briefly.
 #
-#   FUZZTIME=10s          how long each fuzz target runs
+#   FUZZTIME=50000x       how many inputs each fuzz target runs (a count: see test.sh)
 #   HIGRESS_AI_CACHE=...  where the .wasm files go (default ~/.cache/higress-ai)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 module="$root/internal/wasm/ai-proxy"
 out="${HIGRESS_AI_CACHE:-$HOME/.cache/higress-ai}/wasm"
-fuzztime="${FUZZTIME:-10s}"
+fuzztime="${FUZZTIME:-50000x}"
 
 command -v wasm-objdump >/dev/null || bash "$root/scripts/deps.sh"
 mkdir -p "$out"
