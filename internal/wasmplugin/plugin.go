@@ -131,6 +131,15 @@ func (p Plugin) HasPluginConfig() bool {
 	return ok
 }
 
+// CheckReadable refuses a plugin whose spec.pluginConfig is set: Higress then applies it instead
+// of defaultConfig and matchRules, the only configs this tool reads and edits.
+func (p Plugin) CheckReadable() error {
+	if p.HasPluginConfig() {
+		return fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig and matchRules; this tool reads and edits those only", p.Ref())
+	}
+	return nil
+}
+
 // GlobalDisabled reports spec.defaultConfigDisable.
 func (p Plugin) GlobalDisabled() bool {
 	b, _ := p.spec()["defaultConfigDisable"].(bool)

@@ -283,8 +283,8 @@ type place struct {
 // placeOf is the config of a scope: the global config, the scope's own rule, or a new rule seeded
 // from the config that governs the scope today, so the route or domain keeps every word it gets.
 func placeOf(p wasmplugin.Plugin, s wasmplugin.Scope) (place, error) {
-	if p.HasPluginConfig() {
-		return place{}, fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig and matchRules; this tool does not edit it", p.Ref())
+	if err := p.CheckReadable(); err != nil {
+		return place{}, err
 	}
 	if s.Global() {
 		return place{raw: p.DefaultConfig()}, nil

@@ -117,8 +117,8 @@ func (m *matchFlags) scope() (wasmplugin.Scope, error) {
 
 // configAt reads the request-block config of a scope; ok is false when the scope has no rule.
 func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wasmplugin.Rule, bool, error) {
-	if p.HasPluginConfig() {
-		return nil, wasmplugin.Rule{}, false, fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig and matchRules; this tool does not edit it", p.Ref())
+	if err := p.CheckReadable(); err != nil {
+		return nil, wasmplugin.Rule{}, false, err
 	}
 	raw := p.DefaultConfig()
 	var rule wasmplugin.Rule
@@ -142,8 +142,8 @@ func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wa
 // or domain, else the global config. A nil config means none applies; where then says why,
 // otherwise it names the config ("global" or the rule's targets).
 func ConfigFor(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.Config, where string, err error) {
-	if p.HasPluginConfig() {
-		return nil, "", fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which this tool does not read", p.Ref())
+	if err := p.CheckReadable(); err != nil {
+		return nil, "", err
 	}
 	r, ok, err := s.Effective(p)
 	switch {

@@ -40,8 +40,8 @@ func Target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
 
 // ParseConfig reads a key-auth plugin's consumers, saying where its config cannot be read.
 func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
-	if p.HasPluginConfig() {
-		return nil, fmt.Errorf("wasmplugin %q sets spec.pluginConfig, which Higress applies instead of defaultConfig; this tool edits defaultConfig only", p.Ref())
+	if err := p.CheckReadable(); err != nil {
+		return nil, err
 	}
 	cfg, err := keyauth.Parse(p.DefaultConfig())
 	if err != nil {

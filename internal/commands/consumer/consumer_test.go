@@ -537,3 +537,18 @@ func TestKeyFromStdinIsStoredButNeverPrinted(t *testing.T) {
 		t.Fatalf("keys not stored:\n%s", b)
 	}
 }
+
+func TestPluginConfigIsRefusedAndNothingWritten(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	b := strings.Replace(fileBytes(t, p), "  phase: AUTHN\n", "  phase: AUTHN\n  pluginConfig: {consumers: []}\n", 1)
+	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(tf, "add", "bob")
+	if err == nil || !strings.Contains(err.Error(), `sets spec.pluginConfig, which Higress applies instead of defaultConfig and matchRules`) {
+		t.Fatalf("add on a plugin with pluginConfig: %v", err)
+	}
+	if fileBytes(t, p) != b || tf.Stdout.Len() != 0 {
+		t.Fatal("something was written")
+	}
+}
