@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 )
 
@@ -16,8 +17,17 @@ func TestRunExitCodesAndOneLineErrors(t *testing.T) {
 		wantStderr string
 	}{
 		{"unknown flag", []string{"consumer", "list", "--bogus"}, 1, "error: unknown flag: --bogus (see --help)\n"},
-		{"bad output", []string{"consumer", "list", "-o", "xml"}, 1, "error: invalid --output \"xml\" for this command: use table, wide, json, yaml, name (see --help)\n"},
-		{"bad dry-run", []string{"consumer", "list", "--dry-run=later"}, 1, "error: invalid --dry-run \"later\": use none, client or server (see --help)\n"},
+		{"bad output", []string{"consumer", "list", "-o", "xml"}, 1, "error: invalid argument \"xml\" for \"-o, --output\" flag: use table, wide, json, yaml, name, jsonpath=TEMPLATE (see --help)\n"},
+		{"output a list has, not a show", []string{"consumer", "show", "alice", "-o", "wide"}, 1, "error: invalid argument \"wide\" for \"-o, --output\" flag: use json, yaml, jsonpath=TEMPLATE (see --help)\n"},
+		{"bad dry-run", []string{"consumer", "add", "x", "--dry-run=later"}, 1, "error: invalid argument \"later\" for \"--dry-run\" flag: use none, client or server (see --help)\n"},
+		{"dry-run on a read", []string{"consumer", "list", "--dry-run"}, 1, "error: unknown flag: --dry-run (see --help)\n"},
+		{"server dry-run in a folder", []string{"consumer", "add", "x", "--dry-run=server"}, 1, "error: --dry-run=server needs a cluster: a folder (--dir) has no API server to validate the change; use --dry-run=client (see --help)\n"},
+		{"missing argument", []string{"consumer", "show"}, 1, "error: missing NAME: higress-ai consumer show takes NAME (see --help)\n"},
+		{"help on an unknown topic", []string{"help", "bogus"}, 1, "error: unknown command \"bogus\" for \"higress-ai\" (see --help)\n"},
+		{"completion for an unknown shell", []string{"completion", "tcsh"}, 1, "error: unknown command \"tcsh\" for \"higress-ai completion\" (did you mean \"bash\"?) (see --help)\n"},
+		{"unknown command before flags", []string{"plugin", "install", "--url", "X"}, 1, "error: unknown command \"plugin\" for \"higress-ai\" (see --help)\n"},
+		{"unknown subcommand before flags", []string{"consumer", "ad", "--key-stdin"}, 1, "error: unknown command \"ad\" for \"higress-ai consumer\" (did you mean \"add\"?) (see --help)\n"},
+		{"domain error with its flag hint", []string{"block", "add", "x", "--route", "gpt4"}, 1, "error: unknown route \"gpt4\": no Ingress of class higress and no match rule names it: see higress-ai route list, or use --any-route\n"},
 		{"missing dir", []string{"consumer", "list", "--dir", "/nonexistent/higress"}, 1, "error: --dir \"/nonexistent/higress\": no such file or directory\n"},
 		{"bad name", []string{"consumer", "add", "a b"}, 1, "error: invalid consumer name \"a b\": use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit\n"},
 		{"unknown command", []string{"consumerz"}, 1, "error: unknown command \"consumerz\" for \"higress-ai\" (did you mean \"consumer\"?) (see --help)\n"},
@@ -28,7 +38,7 @@ func TestRunExitCodesAndOneLineErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tf := cmdutil.NewTestFactory(t)
+			tf := cmdtest.New(t)
 			args := tc.args
 			if !strings.Contains(strings.Join(args, " "), "--dir") {
 				args = append(args, "--dir", tf.Dir)
@@ -44,7 +54,7 @@ func TestRunExitCodesAndOneLineErrors(t *testing.T) {
 func TestNoClusterConfigured(t *testing.T) {
 	t.Setenv("KUBECONFIG", "/nonexistent/kubeconfig")
 	t.Setenv("HOME", t.TempDir())
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	f := cmdutil.New(tf.Context, tf.IO) // the real store selection, no --dir
 	code := Run(f, []string{"consumer", "list"})
 	if code != 1 || !strings.HasPrefix(tf.Stderr.String(), "error: ") || strings.Count(tf.Stderr.String(), "\n") != 1 {
@@ -53,7 +63,7 @@ func TestNoClusterConfigured(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if code := Run(tf.Factory, []string{"version", "-o", "json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, tf.Stderr)
 	}
@@ -69,7 +79,7 @@ func TestVersion(t *testing.T) {
 
 func TestCompletionScripts(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
-		tf := cmdutil.NewTestFactory(t)
+		tf := cmdtest.New(t)
 		if code := Run(tf.Factory, []string{"completion", shell}); code != 0 || !strings.Contains(tf.Stdout.String(), "higress-ai") {
 			t.Fatalf("completion %s: exit %d, %d bytes", shell, code, tf.Stdout.Len())
 		}

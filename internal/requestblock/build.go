@@ -73,6 +73,10 @@ func (b Build) fold(caseSensitive bool) func(string) string {
 	return strings.ToLower
 }
 
+// Fold is how the build compares text under case-insensitive matching (fold(false)), exported for
+// telling whether a word in another case is already blocked.
+func (b Build) Fold() func(string) string { return b.fold(false) }
+
 func asciiLower(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'A' && r <= 'Z' {

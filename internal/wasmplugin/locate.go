@@ -2,6 +2,7 @@ package wasmplugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -63,8 +64,11 @@ func Find(ctx context.Context, store k8s.Store, t Target) (*Plugin, error) {
 		names[i] = p.Name()
 	}
 	sort.Strings(names)
-	return nil, fmt.Errorf("several %s wasmplugins in namespace %q (%s): choose one with --plugin", t.Plugin, t.Namespace, strings.Join(names, ", "))
+	return nil, fmt.Errorf("several %s wasmplugins in namespace %q (%s): %w", t.Plugin, t.Namespace, strings.Join(names, ", "), ErrAmbiguous)
 }
+
+// ErrAmbiguous is returned by Find when several instances fit and none is named.
+var ErrAmbiguous = errors.New("name the one to use")
 
 // FindAll returns every instance of the plugin kind in the namespace.
 func FindAll(ctx context.Context, store k8s.Store, namespace, plugin string) ([]Plugin, error) {

@@ -75,7 +75,7 @@ func TestFind(t *testing.T) {
 		{"by url", []*unstructured.Unstructured{other, byURL}, target, "my-auth", ""},
 		{"by label", []*unstructured.Unstructured{byLabel}, target, "custom", ""},
 		{"internal wins", []*unstructured.Unstructured{byURL, internal, byLabel}, target, "key-auth.internal", ""},
-		{"ambiguous", []*unstructured.Unstructured{byURL, byLabel}, target, "", "several key-auth wasmplugins in namespace \"higress-system\" (custom, my-auth): choose one with --plugin"},
+		{"ambiguous", []*unstructured.Unstructured{byURL, byLabel}, target, "", "several key-auth wasmplugins in namespace \"higress-system\" (custom, my-auth): name the one to use"},
 		{"explicit", []*unstructured.Unstructured{byURL, byLabel}, Target{Namespace: "higress-system", Plugin: "key-auth", Resource: "custom"}, "custom", ""},
 		{"explicit wrong kind", []*unstructured.Unstructured{other}, Target{Namespace: "higress-system", Plugin: "key-auth", Resource: "request-block-2.0.0"}, "", `is a "request-block" plugin, not key-auth`},
 		{"explicit missing", nil, Target{Namespace: "higress-system", Plugin: "key-auth", Resource: "nope"}, "", `wasmplugin "higress-system/nope" not found`},
@@ -123,10 +123,10 @@ func TestEditRetriesOnConflictWithFreshData(t *testing.T) {
 	s := &conflictingStore{Store: base}
 	s.left.Store(3)
 	runs := 0
-	res, err := Edit(context.Background(), s, Target{Namespace: "higress-system", Plugin: "key-auth"}, false, DryRunNone, func(p Plugin) error {
+	res, attempt, err := Edit(context.Background(), s, EditOptions{Target: Target{Namespace: "higress-system", Plugin: "key-auth"}}, func(p Plugin) (int, error) {
 		runs++
 		p.DefaultConfig()["touched"] = true
-		return nil
+		return runs, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -134,60 +134,64 @@ func TestEditRetriesOnConflictWithFreshData(t *testing.T) {
 	if runs != 4 || s.updates.Load() != 4 || !res.Changed || res.Created {
 		t.Fatalf("runs %d updates %d result %+v", runs, s.updates.Load(), res)
 	}
-	if res.StatusLine() != "wasmplugin.extensions.higress.io/key-auth.internal configured" {
-		t.Fatalf("status line %q", res.StatusLine())
+	// What the written attempt produced, not an earlier one's.
+	if attempt != 4 || res.Verb() != "configured" || res.Plugin.Name() != "key-auth.internal" {
+		t.Fatalf("attempt %d verb %q", attempt, res.Verb())
 	}
 }
 
 func TestEditOutcomes(t *testing.T) {
 	ctx := context.Background()
 	target := Target{Namespace: "higress-system", Plugin: "key-auth"}
+	opts := EditOptions{Target: target}
+	noop := func(Plugin) (struct{}, error) { return struct{}{}, nil }
 	t.Run("no change writes nothing", func(t *testing.T) {
 		s := &conflictingStore{Store: storeWith(t, plugin("key-auth.internal", "oci://r/plugins/key-auth:2.0.0", nil))}
-		res, err := Edit(ctx, s, target, false, DryRunNone, func(Plugin) error { return nil })
+		res, _, err := Edit(ctx, s, opts, noop)
 		if err != nil || res.Changed || s.updates.Load() != 0 {
 			t.Fatalf("err %v changed %v updates %d", err, res.Changed, s.updates.Load())
 		}
-		if !strings.HasSuffix(res.StatusLine(), " unchanged") {
-			t.Fatal(res.StatusLine())
+		if res.Verb() != "unchanged" {
+			t.Fatal(res.Verb())
 		}
 	})
 	t.Run("mutation error aborts", func(t *testing.T) {
 		s := &conflictingStore{Store: storeWith(t, plugin("key-auth.internal", "oci://r/plugins/key-auth:2.0.0", nil))}
 		boom := errors.New("boom")
-		_, err := Edit(ctx, s, target, false, DryRunNone, func(p Plugin) error { p.DefaultConfig()["x"] = 1; return boom })
+		_, _, err := Edit(ctx, s, opts, func(p Plugin) (struct{}, error) { p.DefaultConfig()["x"] = 1; return struct{}{}, boom })
 		if !errors.Is(err, boom) || s.updates.Load() != 0 {
 			t.Fatalf("err %v updates %d", err, s.updates.Load())
 		}
 	})
 	t.Run("rule without target refused", func(t *testing.T) {
 		s := &conflictingStore{Store: storeWith(t, plugin("key-auth.internal", "oci://r/plugins/key-auth:2.0.0", nil))}
-		_, err := Edit(ctx, s, target, false, DryRunNone, func(p Plugin) error {
+		_, _, err := Edit(ctx, s, opts, func(p Plugin) (struct{}, error) {
 			p.Obj.Object["spec"].(map[string]any)["matchRules"] = []any{map[string]any{"config": map[string]any{}}}
-			return nil
+			return struct{}{}, nil
 		})
 		if err == nil || !strings.Contains(err.Error(), "spec.matchRules[0] names no ingress, domain or service") || s.updates.Load() != 0 {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("missing and not created", func(t *testing.T) {
-		_, err := Edit(ctx, storeWith(t), target, false, DryRunNone, func(Plugin) error { return nil })
+		_, _, err := Edit(ctx, storeWith(t), opts, noop)
 		if !errors.Is(err, ErrNotFound) {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("created from the builtin table", func(t *testing.T) {
-		res, err := Edit(ctx, storeWith(t), Target{Namespace: "higress-system", Plugin: "request-block"}, true, DryRunNone, func(p Plugin) error {
+		create := EditOptions{Target: Target{Namespace: "higress-system", Plugin: "request-block"}, Create: NewBuiltin}
+		res, _, err := Edit(ctx, storeWith(t), create, func(p Plugin) (struct{}, error) {
 			p.DefaultConfig()["block_bodies"] = []any{"password"}
-			return nil
+			return struct{}{}, nil
 		})
-		if err != nil || !res.Created || res.Plugin.Name() != "request-block-2.0.0" || res.Plugin.Phase() != "AUTHZ" || res.Plugin.Priority() != 320 {
+		if err != nil || !res.Created || res.Verb() != "created" || res.Plugin.Name() != "request-block-2.0.0" || res.Plugin.Phase() != "AUTHZ" || res.Plugin.Priority() != 320 {
 			t.Fatalf("err %v result %+v", err, res)
 		}
 	})
 	t.Run("client dry run", func(t *testing.T) {
 		s := &conflictingStore{Store: storeWith(t, plugin("key-auth.internal", "oci://r/plugins/key-auth:2.0.0", nil))}
-		res, err := Edit(ctx, s, target, false, DryRunClient, func(p Plugin) error { p.DefaultConfig()["x"] = "z"; return nil })
+		res, _, err := Edit(ctx, s, EditOptions{Target: target, DryRun: DryRunClient}, func(p Plugin) (struct{}, error) { p.DefaultConfig()["x"] = "z"; return struct{}{}, nil })
 		if err != nil || !res.Changed || s.updates.Load() != 0 {
 			t.Fatalf("err %v updates %d", err, s.updates.Load())
 		}

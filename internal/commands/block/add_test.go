@@ -7,16 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 )
 
 // withPlugin writes a request-block plugin with the given url and spec lines (defaultConfig,
 // matchRules...) beside the example Ingresses: gpt-4o (no host) and team-a/deepseek (host
 // ai.example.com).
-func withPlugin(t *testing.T, url, config string) (*cmdutil.TestFactory, string) {
+func withPlugin(t *testing.T, url, config string) (*cmdtest.Factory, string) {
 	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "gitops", "routes.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ const (
 )
 
 // noWrite checks that a command left the folder as it was and printed no "configured" line.
-func noWrite(t *testing.T, tf *cmdutil.TestFactory, p, before string) {
+func noWrite(t *testing.T, tf *cmdtest.Factory, p, before string) {
 	t.Helper()
 	if read(t, p) != before {
 		t.Fatalf("the file changed:\n%s", read(t, p))
@@ -114,7 +114,7 @@ func TestScopeRefusals(t *testing.T) {
 		{"test unknown route", []string{"test", "x", "--route", "gpt4"}, `unknown route "gpt4"`},
 		{"test empty domain", []string{"test", "x", "--domain", ""}, "empty domain name"},
 		{"exact on the built-in image", []string{"add", "/x", "--in", "url", "--exact"}, "C++ build (Higress's built-in image), which has only keyword URL rules"},
-		{"regex on the built-in image", []string{"add", "^/x", "--in", "url", "--regex"}, "--exact and --regex need the Go build"},
+		{"regex on the built-in image", []string{"add", "^/x", "--in", "url", "--regex"}, "exact and regex URL rules need the Go build"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestScopeRefusals(t *testing.T) {
 		})
 	}
 	// No plugin yet: the one block add would create is the built-in (C++) image, so no exact rule.
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if err := run(tf, "add", "/x", "--in", "url", "--exact"); err == nil || !strings.Contains(err.Error(), "only keyword URL rules") {
 		t.Fatalf("err = %v", err)
 	}
@@ -200,7 +200,7 @@ func TestCaseSensitiveIsWrittenAsTheBuildApplies(t *testing.T) {
 			tf, p := withPlugin(t, tc.url, "  defaultConfig: {block_bodies: [password, token], block_bodys: [password, token]}\n")
 			args := []string{"add", "secret"}
 			if tc.flag != "" {
-				args = append(args, tc.flag)
+				args = append(args, tc.flag, "--yes")
 			}
 			mustRun(t, tf, args...)
 			cfg := spec(t, p)["defaultConfig"].(map[string]any)
@@ -214,7 +214,7 @@ func TestCaseSensitiveIsWrittenAsTheBuildApplies(t *testing.T) {
 	}
 	// A case change alone is a change, even when every word is there already.
 	tf, p := withPlugin(t, goURL, "  defaultConfig: {block_bodies: [password], block_bodys: [password], case_sensitive: false}\n")
-	mustRun(t, tf, "add", "password", "--case-sensitive")
+	mustRun(t, tf, "add", "password", "--case-sensitive", "--yes")
 	if spec(t, p)["defaultConfig"].(map[string]any)["case_sensitive"] != true || !strings.Contains(tf.Stderr.String(), "1 word(s) already there") {
 		t.Fatalf("stderr: %s\n%s", tf.Stderr, read(t, p))
 	}

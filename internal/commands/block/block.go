@@ -3,14 +3,11 @@
 package block
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
@@ -28,10 +25,6 @@ raw request body (default), the URL path with its query (--in url), or any heade
 	return cmd
 }
 
-func target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
-	return wasmplugin.Target{Namespace: f.Namespace(), Plugin: requestblock.Plugin, Resource: plugin}
-}
-
 // matchFlags are where a word is matched and in which scope, shared by add and remove.
 type matchFlags struct {
 	In     string
@@ -40,24 +33,30 @@ type matchFlags struct {
 	Route  string
 	Domain string
 	Plugin string
-	// AnyRoute takes --route even when nothing names the route (add only).
-	AnyRoute bool
 }
 
-func (m *matchFlags) bind(cmd *cobra.Command) {
+func (m *matchFlags) bind(f *cmdutil.Factory, cmd *cobra.Command) {
 	cmd.Flags().StringVar(&m.In, "in", "body", "where to match: body, url or header")
+	_ = cmd.RegisterFlagCompletionFunc("in", cmdutil.FixedValues("body", "url", "header"))
 	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (Go build only)")
 	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression, unanchored (Go build only)")
-	cmd.Flags().StringVar(&m.Route, "route", "", "a rule for this route only (an Ingress name as Higress names it)")
-	cmd.Flags().StringVar(&m.Domain, "domain", "", "a rule for this domain only")
-	cmd.Flags().StringVar(&m.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
+	cmdutil.Exclusive(cmd, "exact", "regex")
+	scopeFlags(f, cmd, &m.Route, &m.Domain, &m.Plugin)
+}
+
+// scopeFlags binds --route, --domain and --plugin, completed from the store.
+func scopeFlags(f *cmdutil.Factory, cmd *cobra.Command, route, domain, plugin *string) {
+	cmd.Flags().StringVar(route, "route", "", "a rule for this route only (an Ingress name as Higress names it)")
+	cmd.Flags().StringVar(domain, "domain", "", "a rule for this domain only")
+	cmdutil.Exclusive(cmd, "route", "domain")
+	cmd.Flags().StringVar(plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
+	f.CompleteFlag(cmd, "route", cmdutil.RouteNames)
+	f.CompleteFlag(cmd, "domain", cmdutil.DomainNames)
+	f.CompleteFlag(cmd, "plugin", cmdutil.PluginNames(requestblock.Plugin))
 }
 
 // where turns the flags into the place a word is matched.
 func (m *matchFlags) where() (requestblock.In, error) {
-	if m.Exact && m.Regex {
-		return "", cmdutil.FlagErrorf("--exact and --regex cannot be used together")
-	}
 	switch m.In {
 	case "body", "header":
 		if m.Exact || m.Regex {
@@ -76,151 +75,18 @@ func (m *matchFlags) where() (requestblock.In, error) {
 	return "", cmdutil.FlagErrorf("invalid --in %q: use body, url or header", m.In)
 }
 
-// checkNames refuses --route or --domain given with an empty name.
-func (m *matchFlags) checkNames(cmd *cobra.Command) error {
-	return checkScopeNames(cmd, m.Route, m.Domain)
+// scope is the scope the flags name, refusing --route or --domain given with an empty name.
+func (m *matchFlags) scope(cmd *cobra.Command) (wasmplugin.Scope, error) {
+	return scopeOf(cmd, m.Route, m.Domain)
 }
 
-func checkScopeNames(cmd *cobra.Command, route, domain string) error {
+func scopeOf(cmd *cobra.Command, route, domain string) (wasmplugin.Scope, error) {
 	for _, n := range []struct{ flag, value string }{{"route", route}, {"domain", domain}} {
-		if cmd.Flags().Changed(n.flag) {
-			if err := CheckName(n.flag, n.value); err != nil {
-				return err
-			}
+		if cmd.Flags().Changed(n.flag) && strings.TrimSpace(n.value) == "" {
+			return wasmplugin.Scope{}, cmdutil.FlagErrorf("empty %s name", n.flag)
 		}
 	}
-	return nil
+	return wasmplugin.Scope{Route: route, Domain: domain}, nil
 }
 
-// withHosts looks --route up as route bind does (an unknown route is refused unless --any-route)
-// and gives the scope the route's hosts, so domain rules on them count.
-func (m *matchFlags) withHosts(f *cmdutil.Factory, store k8s.Store, s wasmplugin.Scope) (wasmplugin.Scope, error) {
-	if s.Route == "" {
-		return s, nil
-	}
-	bp, err := wasmplugin.Find(f.Context, store, target(f, m.Plugin))
-	if err != nil {
-		return s, err
-	}
-	route, err := routeOf(f, store, s.Route, m.AnyRoute, bp)
-	s.Hosts = route.Hosts
-	return s, err
-}
-
-func (m *matchFlags) scope() (wasmplugin.Scope, error) {
-	s := wasmplugin.Scope{Route: m.Route, Domain: m.Domain}
-	if err := s.Check(); err != nil {
-		return s, cmdutil.FlagErrorf("%v", err)
-	}
-	return s, nil
-}
-
-// configAt reads the request-block config of a scope; ok is false when the scope has no rule.
-func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wasmplugin.Rule, bool, error) {
-	if err := p.CheckReadable(); err != nil {
-		return nil, wasmplugin.Rule{}, false, err
-	}
-	raw := p.DefaultConfig()
-	var rule wasmplugin.Rule
-	where := "spec.defaultConfig"
-	if !s.Global() {
-		r, ok, err := s.Rule(p)
-		if err != nil || !ok {
-			return nil, r, false, err
-		}
-		rule, raw = r, r.EditConfig()
-		where = fmt.Sprintf("spec.matchRules[%d].config", r.Index)
-	}
-	cfg, err := requestblock.Parse(raw)
-	if err != nil {
-		return nil, rule, false, fmt.Errorf("cannot read the request-block config of wasmplugin %q: %s.%w", p.Ref(), where, err)
-	}
-	return cfg, rule, true, nil
-}
-
-// ConfigFor is the config Higress applies in a scope: the first enabled rule covering the route
-// or domain, else the global config. A nil config means none applies; where then says why,
-// otherwise it names the config ("global" or the rule's targets).
-func ConfigFor(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.Config, where string, err error) {
-	if err := p.CheckReadable(); err != nil {
-		return nil, "", err
-	}
-	r, ok, err := s.Effective(p)
-	switch {
-	case err != nil:
-		return nil, "", err
-	case ok:
-		if cfg, err = requestblock.Parse(r.Config()); err != nil {
-			return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.matchRules[%d].config.%w", p.Ref(), r.Index, err)
-		}
-		return cfg, r.Targets(), nil
-	case p.GlobalDisabled():
-		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
-	}
-	if cfg, err = requestblock.Parse(p.DefaultConfig()); err != nil {
-		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
-	}
-	return cfg, "global", nil
-}
-
-// Entry is one blocked word as list -o json prints it.
-type Entry struct {
-	Word          string `json:"word"`
-	In            string `json:"in"`
-	Scope         string `json:"scope"`
-	CaseSensitive bool   `json:"caseSensitive"`
-	Enabled       bool   `json:"enabled"`
-}
-
-// Entries lists every blocked word of a request-block plugin: the global ones, then each route or
-// domain rule's, in rule order.
-func Entries(p wasmplugin.Plugin) ([]Entry, error) {
-	out := []Entry{}
-	build := requestblock.BuildOf(p.URL())
-	add := func(raw map[string]any, scope string, enabled bool, where string) error {
-		cfg, err := requestblock.Parse(raw)
-		if err != nil {
-			return fmt.Errorf("cannot read the request-block config of wasmplugin %q: %s.%w", p.Ref(), where, err)
-		}
-		cs, _ := cfg.CaseSensitive(build)
-		for _, w := range cfg.Words() {
-			out = append(out, Entry{Word: w.Text, In: string(w.In), Scope: scope, CaseSensitive: cs, Enabled: enabled})
-		}
-		return nil
-	}
-	if err := add(p.DefaultConfig(), "global", !p.GlobalDisabled(), "spec.defaultConfig"); err != nil {
-		return nil, err
-	}
-	rules, err := p.Rules()
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rules {
-		if err := add(r.Config(), r.Targets(), !r.Disabled(), fmt.Sprintf("spec.matchRules[%d].config", r.Index)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// ownRuleTargets names the enabled rules, which carry their own request-block config: Higress
-// applies a rule's config instead of the global one, so global words do not reach them.
-func ownRuleTargets(p wasmplugin.Plugin) []string {
-	rules, _ := wasmplugin.Enabled(p)
-	var out []string
-	for _, r := range rules {
-		out = append(out, r.Targets())
-	}
-	sort.Strings(out)
-	return out
-}
-
-func quoteWords(words []string) string { return strings.Join(quoteEach(words), ", ") }
-
-func quoteEach(words []string) []string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = fmt.Sprintf("%q", w)
-	}
-	return out
-}
+func quoteWords(words []string) string { return cmdutil.Quote(words) }

@@ -1,6 +1,7 @@
 package block
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,15 +11,16 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 )
 
-func run(tf *cmdutil.TestFactory, args ...string) error {
+func run(tf *cmdtest.Factory, args ...string) error {
 	return tf.Run(NewCmdBlock(tf.Factory), args...)
 }
 
-func mustRun(t *testing.T, tf *cmdutil.TestFactory, args ...string) {
+func mustRun(t *testing.T, tf *cmdtest.Factory, args ...string) {
 	t.Helper()
 	if err := run(tf, args...); err != nil {
 		t.Fatalf("block %s: %v\nstderr: %s", strings.Join(args, " "), err, tf.Stderr)
@@ -50,9 +52,9 @@ func stripComments(s string) string {
 	return strings.Join(out, "\n")
 }
 
-func withConsoleFixture(t *testing.T) (*cmdutil.TestFactory, string) {
+func withConsoleFixture(t *testing.T) (*cmdtest.Factory, string) {
 	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	b, err := os.ReadFile("testdata/console-request-block.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +94,10 @@ func TestFlagParsing(t *testing.T) {
 				t.Fatalf("%+v", a)
 			}
 		}},
-		{name: "add no word", args: []string{"add"}, wantErr: "requires at least 1 arg"},
+		{name: "add no word", args: []string{"add"}, wantErr: "missing WORD"},
 		{name: "add route anywhere", args: []string{"add", "x", "--route", "future", "--any-route"}, check: func(t *testing.T, o any) {
 			a := o.(*AddOptions)
-			if a.Match.Route != "future" || !a.Match.AnyRoute {
+			if a.Match.Route != "future" || !a.AnyRoute {
 				t.Fatalf("%+v", a)
 			}
 		}},
@@ -107,13 +109,19 @@ func TestFlagParsing(t *testing.T) {
 				t.Fatalf("%+v", to)
 			}
 		}},
-		{name: "remove two words", args: []string{"remove", "a", "b"}, wantErr: "accepts 1 arg"},
+		{name: "remove two words everywhere", args: []string{"remove", "a", "b", "--everywhere"}, check: func(t *testing.T, o any) {
+			r := o.(*RemoveOptions)
+			if !reflect.DeepEqual(r.Words, []string{"a", "b"}) || !r.Everywhere {
+				t.Fatalf("%+v", r)
+			}
+		}},
+		{name: "remove everywhere and a route", args: []string{"remove", "a", "--everywhere", "--route", "r"}, wantErr: "--everywhere and --route cannot be used together"},
 		{name: "test no input", args: []string{"test"}, wantErr: "give the request to test"},
 		{name: "test text and file", args: []string{"test", "x", "--file", "f"}, wantErr: "not several"},
 		{name: "test raw with stdin", args: []string{"test", "-", "--raw"}, wantErr: "--raw applies to TEXT only"},
 		{name: "test bad header", args: []string{"test", "x", "-H", "novalue"}, wantErr: `invalid --header "novalue"`},
 		{name: "test bad path", args: []string{"test", "x", "--path", "v1"}, wantErr: "must start with /"},
-		{name: "test route and domain", args: []string{"test", "x", "--route", "r", "--domain", "d"}, wantErr: "not both"},
+		{name: "test route and domain", args: []string{"test", "x", "--route", "r", "--domain", "d"}, wantErr: "--route and --domain cannot be used together"},
 		{name: "test options", args: []string{"test", "hi", "-H", "X-A: b", "--route", "gpt-4o", "--model", "m"}, check: func(t *testing.T, o any) {
 			to := o.(*TestOptions)
 			if to.Text != "hi" || to.Route != "gpt-4o" || to.Model != "m" || to.Path != "/v1/chat/completions" || !reflect.DeepEqual(to.Headers, []string{"X-A: b"}) {
@@ -123,14 +131,14 @@ func TestFlagParsing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tf := cmdutil.NewTestFactory(t)
+			tf := cmdtest.New(t)
 			var got any
 			root := NewCmdBlock(tf.Factory)
 			root.RemoveCommand(root.Commands()...)
 			root.AddCommand(
-				NewCmdAdd(tf.Factory, func(o *AddOptions) error { got = o; return nil }),
-				NewCmdRemove(tf.Factory, func(o *RemoveOptions) error { got = o; return nil }),
-				NewCmdTest(tf.Factory, func(o *TestOptions) error { got = o; return nil }),
+				NewCmdAdd(tf.Factory, func(_ context.Context, o *AddOptions) error { got = o; return nil }),
+				NewCmdRemove(tf.Factory, func(_ context.Context, o *RemoveOptions) error { got = o; return nil }),
+				NewCmdTest(tf.Factory, func(_ context.Context, o *TestOptions) error { got = o; return nil }),
 			)
 			err := tf.Run(root, tc.args...)
 			if tc.wantErr != "" {
@@ -148,7 +156,7 @@ func TestFlagParsing(t *testing.T) {
 }
 
 func TestAddCreatesThePluginAsTheConsoleWould(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password", "api_key")
 	if !strings.Contains(tf.Stderr.String(), "request-block-2.0.0 created") {
 		t.Fatalf("stderr: %s", tf.Stderr)
@@ -173,7 +181,7 @@ func TestAddCreatesThePluginAsTheConsoleWould(t *testing.T) {
 }
 
 func TestAddExistingWordIsANoOpThatSaysSo(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	p := filepath.Join(tf.Dir, "request-block-2.0.0.yaml")
 	before := read(t, p)
@@ -197,7 +205,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"exact outside url", []string{"add", "x", "--exact"}, "--in url only"},
 		{"exact and regex", []string{"add", "x", "--in", "url", "--exact", "--regex"}, "cannot be used together"},
 		{"unknown place", []string{"add", "x", "--in", "cookie"}, `invalid --in "cookie"`},
-		{"route and domain", []string{"add", "x", "--route", "a", "--domain", "b"}, "not both"},
+		{"route and domain", []string{"add", "x", "--route", "a", "--domain", "b"}, "--route and --domain cannot be used together"},
 		{"second word bad", []string{"add", "good", ""}, "empty word"},
 		{"remove absent", []string{"remove", "Password", "--in", "header"}, `"Password" is not blocked in header (global)`},
 		{"remove unknown route", []string{"remove", "x", "--route", "nope"}, `"x" is not blocked in body (route nope)`},
@@ -295,7 +303,7 @@ func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
 }
 
 func TestRemoveLastGlobalWordDisablesTheGlobalConfig(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	mustRun(t, tf, "remove", "password")
 	s := spec(t, filepath.Join(tf.Dir, "request-block-2.0.0.yaml"))
@@ -337,15 +345,14 @@ func TestList(t *testing.T) {
 			t.Fatalf("tty=%v:\n%s", tty, tf.Stdout)
 		}
 	}
-	tf.Flags.Output = "json"
 	if err := tf.Run(NewCmdBlock(tf.Factory), "list", "-o", "json"); err != nil {
 		t.Fatal(err)
 	}
-	var got []Entry
+	var got []gateway.BlockedWord
 	if err := json.Unmarshal(tf.Stdout.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[2] != (Entry{Word: "x-debug", In: "header", Scope: "route gpt-4o, deepseek", CaseSensitive: false, Enabled: true}) {
+	if len(got) != 3 || got[2] != (gateway.BlockedWord{Word: "x-debug", In: "header", Scope: "route gpt-4o, deepseek", CaseSensitive: false, Enabled: true}) {
 		t.Fatalf("json: %+v", got)
 	}
 }
@@ -358,17 +365,17 @@ func trimAll(lines []string) []string {
 }
 
 func TestListWithoutPlugin(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	mustRun(t, tf, "list", "-o", "json")
 	if strings.TrimSpace(tf.Stdout.String()) != "[]" || !strings.Contains(tf.Stderr.String(), "block add creates one") {
 		t.Fatalf("stdout %q stderr %q", tf.Stdout, tf.Stderr)
 	}
 }
 
-func testJSON(t *testing.T, tf *cmdutil.TestFactory, args ...string) TestResult {
+func testJSON(t *testing.T, tf *cmdtest.Factory, args ...string) gateway.Verdict {
 	t.Helper()
 	mustRun(t, tf, append([]string{"test", "-o", "json"}, args...)...)
-	var r TestResult
+	var r gateway.Verdict
 	if err := json.Unmarshal(tf.Stdout.Bytes(), &r); err != nil {
 		t.Fatalf("%v: %s", err, tf.Stdout)
 	}
@@ -426,7 +433,7 @@ func TestTestEvaluatesAsTheGatewayWould(t *testing.T) {
 	}
 }
 
-func hasWarning(r TestResult, s string) bool {
+func hasWarning(r gateway.Verdict, s string) bool {
 	for _, w := range r.Warnings {
 		if strings.Contains(w, s) {
 			return true
@@ -436,7 +443,7 @@ func hasWarning(r TestResult, s string) bool {
 }
 
 func TestTestInputsAndHumanOutput(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	mustRun(t, tf, "add", "/admin", "--in", "url")
 
@@ -467,7 +474,7 @@ func TestTestInputsAndHumanOutput(t *testing.T) {
 }
 
 func TestTestWithoutPluginOrWithDisabledConfig(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	r := testJSON(t, tf, "password")
 	if r.Blocked || r.Applied || !hasWarning(r, "no request-block wasmplugin") {
 		t.Fatalf("%+v", r)

@@ -14,7 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
@@ -25,7 +26,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	// The route's rule exists before the writers start: it starts from the global words as they
 	// are now (seed), so what it holds at the end is exact.
 	for _, args := range [][]string{{"add", "seed"}, {"add", "route-seed", "--route", "gpt-4o", "--any-route"}} {
-		if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), args...); err != nil {
+		if err := run(cmdtest.NewCluster(t, kc, ns), args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -34,7 +35,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	errs := make(chan error, writers)
 	wantGlobal, wantRoute := []string{"seed"}, []string{"seed", "route-seed"}
 	for i := 0; i < writers; i++ {
-		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+		tf := cmdtest.NewCluster(t, kc, ns)
 		word := fmt.Sprintf("word-%02d", i)
 		args := []string{"add", word}
 		if i%4 == 0 {
@@ -56,11 +57,10 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+	tf := cmdtest.NewCluster(t, kc, ns)
 	if err := run(tf, "list", "-o", "name"); err == nil {
 		t.Fatal("-o name accepted by block list")
 	}
-	tf.Flags.Output = "json"
 	entries := listEntries(t, tf)
 	got := map[string][]string{}
 	for _, e := range entries {
@@ -82,7 +82,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 		if i%4 == 0 {
 			continue
 		}
-		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+		tf := cmdtest.NewCluster(t, kc, ns)
 		wg2.Add(1)
 		go func(i int) {
 			defer wg2.Done()
@@ -92,7 +92,7 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 		}(i)
 	}
 	wg2.Wait()
-	entries = listEntries(t, cmdutil.NewClusterTestFactory(t, kc, ns))
+	entries = listEntries(t, cmdtest.NewCluster(t, kc, ns))
 	var global []string
 	for _, e := range entries {
 		if e.Scope == "global" {
@@ -104,12 +104,12 @@ func TestClusterConcurrentWritersKeepEveryWord(t *testing.T) {
 	}
 }
 
-func listEntries(t *testing.T, tf *cmdutil.TestFactory) []Entry {
+func listEntries(t *testing.T, tf *cmdtest.Factory) []gateway.BlockedWord {
 	t.Helper()
 	if err := run(tf, "list", "-o", "json"); err != nil {
 		t.Fatal(err)
 	}
-	var out []Entry
+	var out []gateway.BlockedWord
 	if err := yaml.Unmarshal(tf.Stdout.Bytes(), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestClusterConsolePluginRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+	tf := cmdtest.NewCluster(t, kc, ns)
 	for _, args := range [][]string{{"add", "secret"}, {"add", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "x", "--in", "header", "--domain", "ai.example.com"}, {"remove", "secret"}} {
 		if err := run(tf, args...); err != nil {
 			t.Fatalf("%v: %v", args, err)

@@ -1,123 +1,97 @@
 package block
 
 import (
+	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // RemoveOptions are block remove's inputs.
 type RemoveOptions struct {
-	F      *cmdutil.Factory
-	Word   string
-	Match  matchFlags
-	DryRun wasmplugin.DryRun
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
+
+	Words      []string
+	Match      matchFlags
+	Everywhere bool
+	DryRun     wasmplugin.DryRun
 }
 
 // NewCmdRemove builds block remove.
-func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Command {
-	o := &RemoveOptions{F: f}
+func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
+	o := &RemoveOptions{IO: f.IO, Env: f.Env}
 	cmd := &cobra.Command{
-		Use:     "remove WORD",
-		Short:   "Stop blocking a word",
+		Use:     "remove WORD...",
+		Short:   "Stop blocking words",
 		Aliases: []string{"rm"},
-		Long: `Remove a blocked word, matched where --in says and in the scope --route or --domain says.
+		Long: `Remove blocked words, matched where --in says and in the scope --route or --domain says, or in
+every config of the plugin with --everywhere. A word still blocked by another config (the global
+one, another rule) is named with where, since those requests stay blocked there.
 
 A config left with no keyword URL, header or body word would stop the plugin from loading (exact
 and regex URL rules do not count): such a route or domain rule is removed, and such a global
 config is disabled (defaultConfigDisable: true). case_sensitive is written explicitly, with the
 value the plugin's build applies today.`,
-		Example: "$ higress-ai block remove password\n$ higress-ai block remove secret-project --route gpt-4o",
-		Args:    cobra.ExactArgs(1),
+		Example:           "$ higress-ai block remove password api_key\n$ higress-ai block remove secret-project --route gpt-4o\n$ higress-ai block remove password --everywhere",
+		Args:              cmdutil.MinimumArgs("WORD"),
+		ValidArgsFunction: f.CompleteArgs(-1, cmdutil.BlockedWordNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Word = args[0]
-			if err := o.Match.checkNames(cmd); err != nil {
+			o.Words = args
+			if _, err := o.Match.scope(cmd); err != nil {
 				return err
 			}
-			dry, err := f.Flags.DryRunMode()
-			if err != nil {
-				return err
-			}
-			o.DryRun = dry
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return removeRun(o)
+			return removeRun(cmd, o)
 		},
 	}
-	o.Match.bind(cmd)
+	o.Match.bind(f, cmd)
+	cmd.Flags().BoolVar(&o.Everywhere, "everywhere", false, "remove the words from the global config and every route and domain rule")
+	cmdutil.Exclusive(cmd, "everywhere", "route")
+	cmdutil.Exclusive(cmd, "everywhere", "domain")
+	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
-func removeRun(o *RemoveOptions) error {
-	f := o.F
+func removeRun(cmd *cobra.Command, o *RemoveOptions) error {
 	in, err := o.Match.where()
 	if err != nil {
 		return err
 	}
-	scope, err := o.Match.scope()
+	scope, err := o.Match.scope(cmd)
 	if err != nil {
 		return err
 	}
-	word := requestblock.Word{Text: o.Word, In: in}
-	store, err := f.Store()
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	var note string
-	res, err := wasmplugin.Edit(f.Context, store, target(f, o.Match.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		note = ""
-		cfg, _, ok, err := configAt(p, scope)
-		if err != nil {
-			return err
-		}
-		if !ok || !cfg.Remove(word) {
-			return fmt.Errorf("%q is not blocked in %s (%s) in wasmplugin %q", o.Word, in, scope, p.Ref())
-		}
-		build := requestblock.BuildOf(p.URL())
-		if cs, set := cfg.CaseSensitive(build); !set {
-			cfg.SetCaseSensitive(cs)
-		}
-		note, err = afterRemove(p, scope, cfg, build)
-		return err
-	})
+	req := action.UnblockWords{Plugin: o.Match.Plugin, Scope: scope, Words: o.Words, In: in, Everywhere: o.Everywhere, DryRun: o.DryRun}
+	res, out, err := req.Run(cmd.Context(), env)
 	if err != nil {
 		return err
 	}
-	if note != "" {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+	for _, n := range out.Notes {
+		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	return nil
-}
-
-// afterRemove keeps the plugin loadable once a word is gone: a config with no keyword URL, header
-// or body word left (exact and regex URL rules alone do not load) is disabled when global and
-// dropped when it is a rule. It returns what to tell the user.
-func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.Config, build requestblock.Build) (string, error) {
-	var stranded []string
-	for _, w := range cfg.Words() {
-		if w.In == requestblock.InURLExact || w.In == requestblock.InURLRegex {
-			stranded = append(stranded, w.Text)
-		}
+	words := make([]string, 0, len(out.StillBlocked))
+	for w := range out.StillBlocked {
+		words = append(words, w)
 	}
-	if !cfg.Empty() {
-		if len(stranded) > 0 && build == requestblock.Go && len(build.Read(cfg, requestblock.InURL)) == 0 {
-			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, quoteWords(stranded)), nil
-		}
-		return "", nil
+	sort.Strings(words)
+	for _, w := range words {
+		fmt.Fprintf(o.IO.ErrOut, "note: %q %s blocked in %s by %s\n", w, cmdutil.Would(o.DryRun.Active(), "is still", "would still be"), in, strings.Join(out.StillBlocked[w], "; "))
 	}
-	left := "no words left"
-	if len(stranded) > 0 {
-		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", quoteWords(stranded))
-	}
-	if scope.Global() {
-		p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true
-		return fmt.Sprintf("the global config has %s: disabled it (defaultConfigDisable: true), as it would stop the plugin from loading", left), nil
-	}
-	return fmt.Sprintf("the rule for %s has %s: removed it", scope, left), scope.RemoveRule(p)
+	return o.Output.Mutation(o.IO, res, "word", out.Changed, out, nil)
 }

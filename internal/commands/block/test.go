@@ -2,6 +2,7 @@ package block
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,13 +12,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // TestOptions are block test's inputs.
 type TestOptions struct {
-	F        *cmdutil.Factory
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
+
 	Text     string // a prompt, or "-" for a body on stdin
 	File     string // a body in a file
 	Raw      bool   // Text is the body itself, not a prompt
@@ -28,21 +33,13 @@ type TestOptions struct {
 	Domain   string
 	AnyRoute bool
 	Plugin   string
-	Output   string
-}
-
-// TestResult is block test's answer; -o json prints it.
-type TestResult struct {
-	requestblock.Verdict
-	// Scope is the config that applied: "global", a rule's targets, or "none".
-	Scope string `json:"scope"`
-	// Applied is false when no request-block config applies to the request at all.
-	Applied bool `json:"applied"`
+	// ExitCode makes a blocked request exit 1 (a check command: 2 on error).
+	ExitCode bool
 }
 
 // NewCmdTest builds block test.
-func NewCmdTest(f *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Command {
-	o := &TestOptions{F: f}
+func NewCmdTest(f *cmdutil.Factory, runF func(context.Context, *TestOptions) error) *cobra.Command {
+	o := &TestOptions{IO: f.IO, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "test [TEXT | -]",
 		Short: "Check whether a request would be blocked, as the gateway would decide",
@@ -67,7 +64,7 @@ the client would get, and warns where a word would be missed: a JSON-escaped spe
 $ higress-ai block test --file request.json --route gpt-4o
 $ curl-body-generator | higress-ai block test - -o json
 $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-user: bob'`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cmdutil.MaximumArgs("TEXT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.Text = args[0]
@@ -79,10 +76,8 @@ $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-
 				return cmdutil.FlagErrorf("give the request to test: TEXT, - for standard input, or --file")
 			case o.Raw && (o.File != "" || o.Text == "-"):
 				return cmdutil.FlagErrorf("--raw applies to TEXT only: --file and - already read the body as sent")
-			case o.Route != "" && o.Domain != "":
-				return cmdutil.FlagErrorf("choose a route or a domain, not both")
 			}
-			if err := checkScopeNames(cmd, o.Route, o.Domain); err != nil {
+			if _, err := scopeOf(cmd, o.Route, o.Domain); err != nil {
 				return err
 			}
 			for _, h := range o.Headers {
@@ -93,15 +88,13 @@ $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-
 			if !strings.HasPrefix(o.Path, "/") {
 				return cmdutil.FlagErrorf("invalid --path %q: it must start with /", o.Path)
 			}
-			format, err := f.Flags.OutputFormat("table", "json", "yaml")
-			if err != nil {
-				return err
+			if o.ExitCode {
+				cmd.Annotations = map[string]string{cmdutil.CheckAnnotation: "true"}
 			}
-			o.Output = format
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return testRun(o)
+			return testRun(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVarP(&o.File, "file", "f", "", "read the request body from this file")
@@ -109,10 +102,12 @@ $ higress-ai block test hello --path '/v1/chat/completions?debug=1' --header 'x-
 	cmd.Flags().StringVar(&o.Model, "model", "gpt-4o", "model named in the chat completion built from TEXT")
 	cmd.Flags().StringVar(&o.Path, "path", "/v1/chat/completions", "request path with its query, for URL rules")
 	cmd.Flags().StringArrayVarP(&o.Headers, "header", "H", nil, `request header "Name: value", for header rules (repeatable)`)
-	cmd.Flags().StringVar(&o.Route, "route", "", "test on this route: its rule if it has one")
-	cmd.Flags().StringVar(&o.Domain, "domain", "", "test on this domain: its rule if it has one (also the :authority)")
+	scopeFlags(f, cmd, &o.Route, &o.Domain, &o.Plugin)
+	cmd.Flags().Lookup("route").Usage = "test on this route: its rule if it has one"
+	cmd.Flags().Lookup("domain").Usage = "test on this domain: its rule if it has one (also the :authority)"
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "with --route: even when no Ingress or match rule names the route")
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
+	cmd.Flags().BoolVar(&o.ExitCode, "exit-code", false, "exit 1 when the request would be blocked, 0 when not, 2 on error (for CI)")
+	o.Output = cmdutil.AddOutputFlag(cmd, cmdutil.FormatJSON, cmdutil.FormatYAML, cmdutil.FormatJSONPath)
 	return cmd
 }
 
@@ -126,7 +121,7 @@ func (o *TestOptions) body() ([]byte, error) {
 		}
 		return b, nil
 	case o.Text == "-":
-		b, err := io.ReadAll(io.LimitReader(o.F.IO.In, requestblock.MaxBody+1))
+		b, err := io.ReadAll(io.LimitReader(o.IO.In, requestblock.MaxBody+1))
 		if err != nil {
 			return nil, fmt.Errorf("cannot read standard input: %w", err)
 		}
@@ -174,85 +169,60 @@ func (o *TestOptions) request(body []byte, hosts []string) requestblock.Request 
 	return requestblock.Request{Path: o.Path, Headers: headers, Body: body}
 }
 
-func testRun(o *TestOptions) error {
-	f := o.F
+func testRun(ctx context.Context, o *TestOptions) error {
 	body, err := o.body()
 	if err != nil {
 		return err
 	}
-	store, err := f.Store()
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	p, err := wasmplugin.Find(f.Context, store, target(f, o.Plugin))
+	ps, err := env.Load(ctx, gateway.Select{Block: o.Plugin})
 	if err != nil {
 		return err
 	}
 	scope := wasmplugin.Scope{Route: o.Route, Domain: o.Domain}
 	if o.Route != "" {
-		route, err := routeOf(f, store, o.Route, o.AnyRoute, p)
+		route, err := env.LookUpRoute(ctx, ps, o.Route, o.AnyRoute)
 		if err != nil {
 			return err
 		}
 		scope.Hosts = route.Hosts
 	}
-	res, err := evaluate(p, scope, o.request(body, scope.Hosts))
+	res, err := gateway.Evaluate(ps.Block, scope, o.request(body, scope.Hosts))
 	if err != nil {
 		return err
 	}
-	if p == nil {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", f.Namespace()))
+	if ps.Block == nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("no request-block wasmplugin in namespace %q: nothing is blocked", env.Namespace))
 	}
-	if o.Output != "table" {
-		return cmdutil.PrintStructured(f.IO, o.Output, res)
+	if !o.Output.Human() {
+		err = o.Output.Data(o.IO, res)
+	} else {
+		printVerdict(o.IO, res)
 	}
-	out := f.IO.Out
-	io := f.IO
+	if err == nil && o.ExitCode && res.Blocked {
+		return cmdutil.ErrFound
+	}
+	return err
+}
+
+func printVerdict(s *cmdutil.IOStreams, res gateway.Verdict) {
+	out := s.Out
 	switch {
 	case res.Blocked:
 		fmt.Fprintf(out, "%s: %s matches %q (%s, %s); the client gets HTTP %d\n",
-			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Build, res.Code)
+			s.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Build, res.Code)
 		if res.Message != "" {
 			fmt.Fprintf(out, "message: %s\n", res.Message)
 		}
 	case res.Applied:
-		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope, res.Build)
+		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", s.Paint(cmdutil.Green, "allowed"), res.Scope, res.Build)
 	default:
-		fmt.Fprintf(out, "%s: no request-block config applies\n", io.Paint(cmdutil.Green, "allowed"))
+		fmt.Fprintf(out, "%s: no request-block config applies\n", s.Paint(cmdutil.Green, "allowed"))
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), w)
+		fmt.Fprintf(s.ErrOut, "%s %s\n", s.Paint(cmdutil.Yellow, "warning:"), w)
 	}
-	return nil
-}
-
-// evaluate is block test's answer for a request in a scope of the plugin (nil: none installed).
-func evaluate(p *wasmplugin.Plugin, scope wasmplugin.Scope, req requestblock.Request) (TestResult, error) {
-	res := TestResult{Verdict: requestblock.Verdict{Warnings: []string{}}, Scope: "none"}
-	if p == nil {
-		return res, nil
-	}
-	cfg, where, err := ConfigFor(*p, scope)
-	if err != nil {
-		return res, err
-	}
-	var warnings []string
-	if r, ok, _ := scope.Rule(*p); ok && r.Disabled() {
-		warnings = append(warnings, fmt.Sprintf("the rule for %s is disabled (configDisable: true): Higress applies %s instead", scope, inForce(where, cfg)))
-	}
-	if cfg == nil {
-		res.Warnings = append(warnings, "no request-block config applies here: "+where)
-		return res, nil
-	}
-	res.Applied, res.Scope = true, where
-	res.Verdict = requestblock.Evaluate(cfg, req, requestblock.BuildOf(p.URL()))
-	res.Warnings = append(warnings, res.Warnings...)
-	return res, nil
-}
-
-func inForce(where string, cfg *requestblock.Config) string {
-	if cfg == nil {
-		return "no request-block config"
-	}
-	return "the config for " + where
 }

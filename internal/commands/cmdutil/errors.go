@@ -23,18 +23,47 @@ var ErrSilent = errors.New("silent error")
 // ErrCancel is returned when the user declined a confirmation (exit code 2).
 var ErrCancel = errors.New("cancelled")
 
-// Exit codes.
+// ErrFound ends a check command that found what it looks for (exit code 1); it has said so.
+var ErrFound = errors.New("found")
+
+// CancelError is a change that needs a confirmation nobody could give (exit code 2): off a
+// terminal, without --yes.
+type CancelError struct{ Msg string }
+
+func (e *CancelError) Error() string        { return e.Msg }
+func (e *CancelError) Is(target error) bool { return target == ErrCancel }
+
+// The exit codes, the one table of them (the README has the same):
+//
+//	0  ok
+//	1  error, bad input included
+//	2  cancelled: declined at a prompt, or a confirmation needed off a terminal without --yes
+//
+// Check commands (block test --exit-code; diff and doctor later) follow kubectl diff instead:
+// 0 nothing found, 1 found, 2 (greater than 1) an error.
 const (
 	ExitOK     = 0
 	ExitError  = 1
 	ExitCancel = 2
+
+	ExitNothingFound = 0
+	ExitFound        = 1
+	ExitCheckError   = 2
 )
 
-// ExitCode maps an error from a command to the process's exit code.
-func ExitCode(err error) int {
+// CheckAnnotation marks a check command, whose exit codes follow kubectl diff.
+const CheckAnnotation = "higress-ai/check"
+
+// ExitCode maps an error from a command to the process's exit code; check says the command was
+// a check command.
+func ExitCode(err error, check bool) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case check && errors.Is(err, ErrFound):
+		return ExitFound
+	case check:
+		return ExitCheckError
 	case errors.Is(err, ErrCancel), errors.Is(err, context.Canceled):
 		return ExitCancel
 	default:

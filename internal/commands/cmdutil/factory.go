@@ -1,35 +1,39 @@
 // Package cmdutil holds what every command shares: the Factory with its streams and store, the
-// global flags, printers and error types.
+// global flags, the printer layer (-o, tables, status lines), confirmations, secret inputs,
+// completion and the error types and exit codes.
 package cmdutil
 
 import (
 	"context"
 	"crypto/rand"
 	"io"
+	"os"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
 
-// Factory gives commands their dependencies; tests build one on fakes.
+// Factory gives commands their dependencies; tests build one on fakes (package cmdtest).
 type Factory struct {
 	IO    *IOStreams
 	Flags *GlobalFlags
 	// Store returns the WasmPlugin store the global flags select (--dir or the cluster).
 	Store func() (k8s.Store, error)
-	// Clientset returns a client for built-in resources (pods, ingresses); nil in folder mode.
+	// Clientset returns a client for built-in resources (pods, ingresses).
 	Clientset func() (kubernetes.Interface, error)
 	Now       func() time.Time
 	Rand      io.Reader
+	Getenv    func(string) string
 	// Context is the base context (cancelled on interrupt).
 	Context context.Context
 }
 
 // New returns the production factory; flags are filled in when the command line is parsed.
 func New(ctx context.Context, streams *IOStreams) *Factory {
-	f := &Factory{IO: streams, Flags: &GlobalFlags{Namespace: DefaultNamespace}, Now: time.Now, Rand: rand.Reader, Context: ctx}
+	f := &Factory{IO: streams, Flags: &GlobalFlags{Namespace: DefaultNamespace}, Now: time.Now, Rand: rand.Reader, Getenv: os.Getenv, Context: ctx}
 	f.Store = func() (k8s.Store, error) {
 		if f.Flags.Dir != "" {
 			return k8s.NewDirStore(f.Flags.Dir)
@@ -54,15 +58,29 @@ func (f *Factory) Namespace() string {
 	return f.Flags.Namespace
 }
 
-// Routes lists the Ingresses Higress serves: the Ingress documents of a --dir folder, else every
-// namespace's Ingresses of class higress on the cluster.
-func (f *Factory) Routes(store k8s.Store) ([]k8s.Route, error) {
-	if d, ok := store.(*k8s.DirStore); ok {
-		return d.Routes(f.Namespace())
-	}
-	cs, err := f.Clientset()
+// Env is the gateway the global flags select: its store, namespace and routes (the Ingress
+// documents of a --dir folder, else every namespace's Ingresses of class higress on the cluster).
+// It is the one opening of every command that reads or edits WasmPlugins.
+func (f *Factory) Env() (gateway.Env, error) {
+	store, err := f.Store()
 	if err != nil {
-		return nil, err
+		return gateway.Env{}, err
 	}
-	return k8s.ListRoutes(f.Context, cs, f.Namespace())
+	ns := f.Namespace()
+	env := gateway.Env{Store: store, Namespace: ns}
+	if d, ok := store.(*k8s.DirStore); ok {
+		env.Ingresses = func(context.Context) ([]k8s.Route, error) { return d.Routes(ns) }
+	} else {
+		env.Ingresses = func(ctx context.Context) ([]k8s.Route, error) {
+			cs, err := f.Clientset()
+			if err != nil {
+				return nil, err
+			}
+			return k8s.ListRoutes(ctx, cs, ns)
+		}
+	}
+	return env, nil
 }
+
+// InDir reports folder mode (--dir).
+func (f *Factory) InDir() bool { return f.Flags.Dir != "" }

@@ -1,12 +1,8 @@
 package cmdutil
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
@@ -44,35 +40,12 @@ func System() *IOStreams {
 	return io
 }
 
-// Test returns streams on buffers: stdin, stdout, stderr. TTY flags are off; tests turn them on.
-func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
-	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
-}
-
-// SetTTY turns every terminal flag on or off (tests), with a fixed width and no colour.
+// SetTTY turns every terminal flag on or off (tests), with a fixed width (a wide terminal, 200
+// columns: tests of fitting set Width themselves) and no colour.
 func (s *IOStreams) SetTTY(on bool) {
 	s.StdinTTY, s.StdoutTTY, s.StderrTTY = on, on, on
 	s.Width = 0
 	if on {
-		s.Width = 100
+		s.Width = 200
 	}
-}
-
-// Confirm asks a yes/no question on the terminal; the answer is no unless the user types y or
-// yes. Off a terminal it answers no without asking: the caller needs a --yes flag.
-func (s *IOStreams) Confirm(question string) (bool, error) {
-	if !s.StdinTTY || !s.StderrTTY {
-		return false, nil
-	}
-	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
-	line, err := bufio.NewReader(s.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
 }

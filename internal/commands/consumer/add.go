@@ -1,21 +1,29 @@
 package consumer
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // AddOptions are consumer add's inputs.
 type AddOptions struct {
-	F           *cmdutil.Factory
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Rand   io.Reader
+	Getenv func(string) string
+	Output *cmdutil.Output
+
 	Name        string
-	KeyStdin    bool
+	Key         *cmdutil.SecretInput
 	Header      string
 	Query       string
 	Plugin      string
@@ -24,14 +32,15 @@ type AddOptions struct {
 }
 
 // NewCmdAdd builds consumer add; runF replaces the run function in tests.
-func NewCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command {
-	o := &AddOptions{F: f}
+func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
+	o := &AddOptions{IO: f.IO, Env: f.Env, Rand: f.Rand, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Add a consumer and print its new key",
 		Long: `Add a consumer to the key-auth WasmPlugin and print its key, once, alone on stdout.
 
-The key is 32 random bytes (crypto/rand) with the prefix hai_, or comes from --key-stdin.
+The key is 32 random bytes (crypto/rand) with the prefix hai_, or comes from --key-stdin,
+--key-file or --key-env (never from a flag value), and is then not printed back.
 By default the consumer presents it as "Authorization: Bearer <key>", which OpenAI SDK
 clients send unchanged; --header NAME or --query NAME read it from another header or a
 query parameter. When no key-auth plugin exists, key-auth.internal is created as the
@@ -39,95 +48,83 @@ Higress console would (auth only on routes that name their consumers).`,
 		Example: `$ higress-ai consumer add alice
 $ KEY=$(higress-ai consumer add data-team)
 $ vault read -field=key secret/bob | higress-ai consumer add bob --key-stdin
-$ higress-ai consumer add ci --header x-api-key --dir ./gitops`,
-		Args: cobra.ExactArgs(1),
+$ higress-ai consumer add ci --key-env CI_KEY --header x-api-key --dir ./gitops
+$ higress-ai consumer add alice -o json
+$ higress-ai consumer add alice --dry-run=client -o yaml`,
+		Args: cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			if o.Header != "" && o.Query != "" {
-				return cmdutil.FlagErrorf("--header and --query cannot be used together")
-			}
-			dry, err := f.Flags.DryRunMode()
-			if err != nil {
-				return err
-			}
-			o.DryRun = dry
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return addRun(o)
+			return addRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.KeyStdin, "key-stdin", false, "read the key from standard input instead of generating one")
+	o.Key = cmdutil.AddSecretFlags(cmd, "key", "the key instead of generating one")
 	cmd.Flags().StringVar(&o.Header, "header", "", "read the key from this header (plain value) instead of Authorization: Bearer")
 	cmd.Flags().StringVar(&o.Query, "query", "", "read the key from this query parameter")
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to edit (default: found automatically)")
+	cmdutil.Exclusive(cmd, "header", "query")
+	pluginFlag(f, cmd, &o.Plugin)
 	cmd.Flags().BoolVar(&o.IfNotExists, "if-not-exists", false, "succeed without change when the consumer already exists")
+	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
-func addRun(o *AddOptions) error {
-	f := o.F
+func addRun(ctx context.Context, o *AddOptions) error {
 	if err := keyauth.CheckName(o.Name); err != nil {
 		return err
 	}
-	key, err := newKey(f, o.KeyStdin)
-	if err != nil {
-		return err
-	}
-	src := keyauth.BearerSource
+	req := action.AddConsumer{Plugin: o.Plugin, Name: o.Name, Source: keyauth.BearerSource, IfNotExists: o.IfNotExists, DryRun: o.DryRun}
 	switch {
 	case o.Header != "":
-		src = keyauth.Source{Header: o.Header}
+		req.Source = keyauth.Source{Header: o.Header}
 	case o.Query != "":
-		src = keyauth.Source{Query: o.Query}
+		req.Source = keyauth.Source{Query: o.Query}
 	}
-	store, err := f.Store()
-	if err != nil {
-		return err
-	}
-	existed := false
-	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
-		existed = false
-		cfg, err := ParseConfig(p)
-		if err != nil {
+	var err error
+	if o.Key.Given() {
+		if req.Key, err = o.Key.Read(o.IO, o.Getenv); err != nil {
 			return err
 		}
-		err = cfg.AddConsumer(o.Name, key, src)
-		var exists *keyauth.ExistsError
-		if errors.As(err, &exists) {
-			existed = true
-			if o.IfNotExists && (!o.KeyStdin || holds(cfg, o.Name, key)) {
-				return nil
-			}
-			return fmt.Errorf("consumer %q already exists in wasmplugin %q", o.Name, p.Ref())
+		if err := keyauth.CheckKey(req.Key); err != nil {
+			return err
 		}
+	} else if req.Key, err = keyauth.GenerateKey(o.Rand); err != nil {
 		return err
-	})
+	}
+	req.Generated = !o.Key.Given()
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	if existed {
-		fmt.Fprintf(f.IO.ErrOut, "consumer %q already exists in wasmplugin %q: nothing changed\n", o.Name, res.Plugin.Ref())
-		return nil
+	res, out, err := req.Run(ctx, env)
+	if err != nil {
+		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	if o.DryRun != wasmplugin.DryRunNone {
-		return nil
+	if out.Existed {
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q already exists in wasmplugin %q: nothing changed\n", o.Name, out.Plugin)
+		return o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, nil)
 	}
-	if o.KeyStdin {
+	err = o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, func() error {
+		if req.Generated {
+			_, err := fmt.Fprintln(o.IO.Out, req.Key)
+			return err
+		}
+		return nil
+	})
+	if err != nil || o.DryRun.Active() {
+		return err
+	}
+	switch {
+	case !req.Generated:
 		// The caller has the key already; printing it again would only put it in logs.
-		fmt.Fprintf(f.IO.ErrOut, "consumer %q added with the key from standard input\n", o.Name)
-		return nil
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q added with the key from %s\n", o.Name, o.Key.Flag())
+	case o.IO.StdoutTTY:
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q added; this key is shown only once: store it now\n", o.Name)
 	}
-	fmt.Fprintln(f.IO.Out, key)
-	if f.IO.StdoutTTY {
-		fmt.Fprintf(f.IO.ErrOut, "consumer %q added; this key is shown only once: store it now\n", o.Name)
+	if out.OpenEverywhere {
+		fmt.Fprintf(o.IO.ErrOut, "note: no route asks for a key yet, so every route stays open to anyone: bind this consumer (higress-ai route bind ROUTE --consumer %s) or require a key everywhere (higress-ai route auth on)\n", o.Name)
 	}
 	return nil
-}
-
-// holds reports whether the named consumer already has key as one of its credentials.
-func holds(cfg *keyauth.Config, name, key string) bool {
-	holder, ok := cfg.Holder(key)
-	return ok && holder == name
 }

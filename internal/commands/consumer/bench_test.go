@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/testenv"
@@ -31,7 +32,7 @@ func bigKeyAuth(n int) string {
 // holds 10,000 consumers: read, parse, check name and key uniqueness, write atomically.
 // scripts/bench-consumer.sh puts the same operation beside kubectl patch.
 func BenchmarkConsumerAddFolder10k(b *testing.B) {
-	tf := cmdutil.NewTestFactory(b)
+	tf := cmdtest.New(b)
 	if err := os.WriteFile(filepath.Join(tf.Dir, "key-auth.yaml"), []byte(bigKeyAuth(10000)), 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -51,17 +52,19 @@ func BenchmarkConsumerAddCluster10k(b *testing.B) {
 	if _, err := testenv.Dynamic(b, kc).Resource(k8s.WasmPluginGVR).Namespace(ns).Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(b, kc, ns)
+	tf := cmdtest.NewCluster(b, kc, ns)
 	benchAdds(b, tf)
 }
 
 // benchAdds times b.N consumer adds through the factory's store.
-func benchAdds(b *testing.B, tf *cmdutil.TestFactory) {
+func benchAdds(b *testing.B, tf *cmdtest.Factory) {
 	b.Helper()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		o := &AddOptions{F: tf.Factory, Name: fmt.Sprintf("new-%d", i), DryRun: "none"}
-		if err := addRun(o); err != nil {
+		cmd := NewCmdAdd(tf.Factory, nil) // binds the flags an AddOptions holds
+		o := &AddOptions{IO: tf.IO, Env: tf.Factory.Env, Rand: tf.Rand, Getenv: tf.Getenv, Name: fmt.Sprintf("new-%d", i), DryRun: "none",
+			Key: cmdutil.AddSecretFlags(cmd, "new-key", "a key")}
+		if err := addRun(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 		tf.Stdout.Reset()

@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
@@ -42,7 +42,7 @@ func TestClusterLifecycle(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
 	dc := testenv.Dynamic(t, kc)
-	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+	tf := cmdtest.NewCluster(t, kc, ns)
 
 	if err := run(tf, "add", "alice"); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("field manager %v", managers)
 	}
 
-	for _, args := range [][]string{{"add", "bob", "--header", "x-api-key"}, {"rotate", "bob"}, {"rotate", "bob", "--finish"}, {"remove", "alice"}} {
+	for _, args := range [][]string{{"add", "bob", "--header", "x-api-key"}, {"rotate", "bob"}, {"rotate", "bob", "--finish"}, {"remove", "alice", "--yes"}} {
 		if err := run(tf, args...); err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
@@ -85,7 +85,7 @@ func TestClusterLifecycle(t *testing.T) {
 func TestClusterConcurrentAddsKeepEveryConsumer(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
-	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "seed"); err != nil {
+	if err := run(cmdtest.NewCluster(t, kc, ns), "add", "seed"); err != nil {
 		t.Fatal(err)
 	}
 	const writers = 20
@@ -93,7 +93,7 @@ func TestClusterConcurrentAddsKeepEveryConsumer(t *testing.T) {
 	errs := make(chan error, writers)
 	for i := 0; i < writers; i++ {
 		// Each writer has its own factory, client and connection, like a separate process.
-		tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+		tf := cmdtest.NewCluster(t, kc, ns)
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -117,7 +117,7 @@ func TestClusterServerDryRunWritesNothing(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	ns := testenv.Namespace(t, kc)
 	dc := testenv.Dynamic(t, kc)
-	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
+	tf := cmdtest.NewCluster(t, kc, ns)
 	if err := run(tf, "add", "alice", "--dry-run=server"); err != nil {
 		t.Fatal(err)
 	}
@@ -144,10 +144,10 @@ func TestClusterViewerForbiddenIsExplained(t *testing.T) {
 	kc := testenv.Kubeconfig(t)
 	viewer := testenv.ViewerKubeconfig(t)
 	ns := testenv.Namespace(t, kc)
-	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "alice"); err != nil {
+	if err := run(cmdtest.NewCluster(t, kc, ns), "add", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(t, viewer, ns)
+	tf := cmdtest.NewCluster(t, viewer, ns)
 	if err := run(tf, "list", "-o", "name"); err != nil || tf.Stdout.String() != "alice\n" {
 		t.Fatalf("the viewer cannot list: %v %q", err, tf.Stdout)
 	}
@@ -183,8 +183,8 @@ func TestClusterConsoleKeyAuthRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(t, kc, ns)
-	for _, args := range [][]string{{"add", "bob"}, {"rotate", "alice"}, {"rotate", "alice", "--finish"}, {"remove", "bob"}} {
+	tf := cmdtest.NewCluster(t, kc, ns)
+	for _, args := range [][]string{{"add", "bob"}, {"rotate", "alice"}, {"rotate", "alice", "--finish"}, {"remove", "bob", "--yes"}} {
 		if err := run(tf, args...); err != nil {
 			t.Fatalf("%v: %v", args, err)
 		}
@@ -212,7 +212,7 @@ func TestClusterUnreachable(t *testing.T) {
 	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tf := cmdutil.NewClusterTestFactory(t, kc, "higress-system")
+	tf := cmdtest.NewCluster(t, kc, "higress-system")
 	err := run(tf, "list")
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot reach the cluster: https://127.0.0.1:1: ") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error = %v", err)

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,17 +11,20 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
+	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // run executes the consumer command tree with the global flags, as the root command would.
-func run(tf *cmdutil.TestFactory, args ...string) error {
+func run(tf *cmdtest.Factory, args ...string) error {
 	return tf.Run(NewCmdConsumer(tf.Factory), args...)
 }
 
-func withConsoleFixture(t *testing.T) (*cmdutil.TestFactory, string) {
+func withConsoleFixture(t *testing.T) (*cmdtest.Factory, string) {
 	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	b, err := os.ReadFile("testdata/console-key-auth.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -55,23 +59,38 @@ func fileBytes(t *testing.T, p string) string {
 }
 
 func TestAddParsesFlags(t *testing.T) {
+	// parsed is what a test compares: the options a command fills in from its flags.
+	type parsed struct {
+		Name, Header, Query, Plugin, KeyFrom string
+		IfNotExists                          bool
+		DryRun                               wasmplugin.DryRun
+		Output                               cmdutil.Format
+	}
 	cases := []struct {
 		name    string
 		args    []string
-		want    AddOptions
+		want    parsed
 		wantErr string
 	}{
-		{name: "defaults", args: []string{"alice"}, want: AddOptions{Name: "alice", DryRun: "none"}},
-		{name: "stdin and header", args: []string{"bob", "--key-stdin", "--header", "x-api-key"}, want: AddOptions{Name: "bob", KeyStdin: true, Header: "x-api-key", DryRun: "none"}},
-		{name: "plugin and idempotent", args: []string{"c", "--plugin", "auth", "--if-not-exists"}, want: AddOptions{Name: "c", Plugin: "auth", IfNotExists: true, DryRun: "none"}},
-		{name: "no name", args: []string{}, wantErr: "accepts 1 arg(s), received 0"},
+		{name: "defaults", args: []string{"alice"}, want: parsed{Name: "alice", DryRun: "none"}},
+		{name: "stdin and header", args: []string{"bob", "--key-stdin", "--header", "x-api-key"}, want: parsed{Name: "bob", KeyFrom: "--key-stdin", Header: "x-api-key", DryRun: "none"}},
+		{name: "key from a file", args: []string{"bob", "--key-file", "k.txt"}, want: parsed{Name: "bob", KeyFrom: "--key-file", DryRun: "none"}},
+		{name: "key from the environment", args: []string{"bob", "--key-env", "BOB_KEY"}, want: parsed{Name: "bob", KeyFrom: "--key-env", DryRun: "none"}},
+		{name: "plugin and idempotent", args: []string{"c", "--plugin", "auth", "--if-not-exists"}, want: parsed{Name: "c", Plugin: "auth", IfNotExists: true, DryRun: "none"}},
+		{name: "dry run and yaml", args: []string{"c", "--dry-run", "-o", "yaml"}, want: parsed{Name: "c", DryRun: "client", Output: cmdutil.FormatYAML}},
+		{name: "server dry run and name", args: []string{"c", "--dry-run=server", "-o", "name"}, want: parsed{Name: "c", DryRun: "server", Output: cmdutil.FormatName}},
+		{name: "no name", args: []string{}, wantErr: "missing NAME"},
+		{name: "two names", args: []string{"a", "b"}, wantErr: "too many arguments"},
 		{name: "header and query", args: []string{"a", "--header", "h", "--query", "q"}, wantErr: "--header and --query cannot be used together"},
+		{name: "two key sources", args: []string{"a", "--key-stdin", "--key-env", "K"}, wantErr: "--key-stdin and --key-env cannot be used together"},
+		{name: "table is no mutation format", args: []string{"a", "-o", "table"}, wantErr: "use json, yaml, name"},
+		{name: "bad dry run", args: []string{"a", "--dry-run=later"}, wantErr: "use none, client or server"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tf := cmdutil.NewTestFactory(t)
+			tf := cmdtest.New(t)
 			var got *AddOptions
-			cmd := NewCmdAdd(tf.Factory, func(o *AddOptions) error { got = o; return nil })
+			cmd := NewCmdAdd(tf.Factory, func(_ context.Context, o *AddOptions) error { got = o; return nil })
 			cmd.SetArgs(tc.args)
 			cmd.SetOut(tf.Stdout)
 			cmd.SetErr(tf.Stderr)
@@ -85,23 +104,24 @@ func TestAddParsesFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.F = nil
-			if !reflect.DeepEqual(*got, tc.want) {
-				t.Fatalf("options = %+v, want %+v", *got, tc.want)
+			p := parsed{Name: got.Name, Header: got.Header, Query: got.Query, Plugin: got.Plugin, KeyFrom: got.Key.Flag(),
+				IfNotExists: got.IfNotExists, DryRun: got.DryRun, Output: got.Output.Format()}
+			if p != tc.want {
+				t.Fatalf("options = %+v, want %+v", p, tc.want)
 			}
 		})
 	}
 }
 
 func TestRotateAndRemoveParseFlags(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	var ro *RotateOptions
-	cmd := NewCmdRotate(tf.Factory, func(o *RotateOptions) error { ro = o; return nil })
+	cmd := NewCmdRotate(tf.Factory, func(_ context.Context, o *RotateOptions) error { ro = o; return nil })
 	cmd.SetArgs([]string{"alice", "--finish"})
 	if err := cmd.Execute(); err != nil || !ro.Finish || ro.Name != "alice" {
 		t.Fatalf("rotate --finish: %v %+v", err, ro)
 	}
-	cmd = NewCmdRotate(tf.Factory, func(o *RotateOptions) error { return nil })
+	cmd = NewCmdRotate(tf.Factory, func(_ context.Context, o *RotateOptions) error { return nil })
 	cmd.SetArgs([]string{"alice", "--finish", "--key-stdin"})
 	cmd.SetErr(tf.Stderr)
 	cmd.SilenceUsage = true
@@ -109,7 +129,7 @@ func TestRotateAndRemoveParseFlags(t *testing.T) {
 		t.Fatal("--finish with --key-stdin accepted")
 	}
 	var rm *RemoveOptions
-	rcmd := NewCmdRemove(tf.Factory, func(o *RemoveOptions) error { rm = o; return nil })
+	rcmd := NewCmdRemove(tf.Factory, func(_ context.Context, o *RemoveOptions) error { rm = o; return nil })
 	rcmd.SetArgs([]string{"bob", "--force"})
 	if err := rcmd.Execute(); err != nil || !rm.Force || rm.Name != "bob" {
 		t.Fatalf("remove --force: %v %+v", err, rm)
@@ -119,7 +139,7 @@ func TestRotateAndRemoveParseFlags(t *testing.T) {
 func TestAddCreatesConsoleShapedPluginAndPrintsKeyAlone(t *testing.T) {
 	for _, tty := range []bool{false, true} {
 		t.Run(map[bool]string{false: "not a tty", true: "tty"}[tty], func(t *testing.T) {
-			tf := cmdutil.NewTestFactory(t)
+			tf := cmdtest.New(t)
 			tf.IO.SetTTY(tty)
 			if err := run(tf, "add", "alice"); err != nil {
 				t.Fatal(err)
@@ -165,9 +185,9 @@ func TestAddRefusalsWriteNothing(t *testing.T) {
 		{"key held by another", []string{"add", "carol", "--key-stdin"}, "legacy-plain-key-0001\n", `that key is already held by consumer "legacy"`},
 		{"short key", []string{"add", "carol", "--key-stdin"}, "tooshort\n", "key too short"},
 		{"empty stdin", []string{"add", "carol", "--key-stdin"}, "", "--key-stdin: no key on standard input"},
-		{"bad dry-run", []string{"add", "carol", "--dry-run=maybe"}, "", `invalid --dry-run "maybe"`},
+		{"bad dry-run", []string{"add", "carol", "--dry-run=maybe"}, "", `invalid argument "maybe" for "--dry-run" flag: use none, client or server`},
 		{"remove unknown", []string{"remove", "nobody"}, "", `consumer "nobody" not found`},
-		{"remove while allowed", []string{"remove", "legacy"}, "", `consumer "legacy" is still allowed on domain ai.example.com: unbind it first or use --force`},
+		{"remove while allowed", []string{"remove", "legacy"}, "", `consumer "legacy" is still allowed on domain ai.example.com`},
 		{"rotate unknown", []string{"rotate", "nobody"}, "", `consumer "nobody" not found`},
 	}
 	for _, tc := range cases {
@@ -226,7 +246,7 @@ func TestConsoleConfigRoundTripsWithNothingLost(t *testing.T) {
 	if err := run(tf, "rotate", "bob", "--finish"); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(tf, "remove", "bob"); err != nil {
+	if err := run(tf, "remove", "bob", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	if got := readYAML(t, p); !reflect.DeepEqual(got, original) {
@@ -287,7 +307,7 @@ func TestListJSONAndName(t *testing.T) {
 	if err := run(tf, "list", "-o", "name"); err != nil {
 		t.Fatal(err)
 	}
-	if tf.Stdout.String() != "alice\nlegacy\nbob\n" {
+	if tf.Stdout.String() != "consumer/alice\nconsumer/legacy\nconsumer/bob\n" {
 		t.Fatalf("-o name: %q", tf.Stdout)
 	}
 	if err := run(tf, "list", "-o", "csv"); err == nil {
@@ -296,7 +316,7 @@ func TestListJSONAndName(t *testing.T) {
 }
 
 func TestListWithoutPlugin(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if err := run(tf, "list", "-o", "json"); err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +327,7 @@ func TestListWithoutPlugin(t *testing.T) {
 
 func TestRemoveForceUnbinds(t *testing.T) {
 	tf, p := withConsoleFixture(t)
-	if err := run(tf, "remove", "alice", "--force"); err != nil {
+	if err := run(tf, "remove", "alice", "--force", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`removed "alice" from the allow list of route gpt-4o`, `removed "alice" from the allow list of domain ai.example.com`,
@@ -363,7 +383,7 @@ func TestDryRunShowsMaskedDiffAndWritesNothing(t *testing.T) {
 		t.Fatalf("stderr: %q", tf.Stderr)
 	}
 	// A new plugin under dry-run: nothing created either.
-	empty := cmdutil.NewTestFactory(t)
+	empty := cmdtest.New(t)
 	if err := run(empty, "add", "alice", "--dry-run=server"); err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +393,7 @@ func TestDryRunShowsMaskedDiffAndWritesNothing(t *testing.T) {
 }
 
 func TestUnreadableConfigSaysWhere(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	p := filepath.Join(tf.Dir, "ka.yaml")
 	bad := "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\nspec:\n  defaultConfig:\n    consumers:\n    - name: a\n      credentials: [1]\n"
 	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
@@ -427,18 +447,18 @@ spec: {ingressClassName: higress}
 			t.Fatal(err)
 		}
 	}
-	show := func(name string) Policy {
+	show := func(name string) gateway.Policy {
 		t.Helper()
 		if err := run(tf, "show", name, "-o", "json"); err != nil {
 			t.Fatal(err)
 		}
-		var pol Policy
+		var pol gateway.Policy
 		if err := json.Unmarshal(tf.Stdout.Bytes(), &pol); err != nil {
 			t.Fatal(err)
 		}
 		return pol
 	}
-	words := func(pol Policy) map[string][]string {
+	words := func(pol gateway.Policy) map[string][]string {
 		out := map[string][]string{}
 		for _, b := range pol.BlockedWords {
 			out[b.Word+" ("+b.Scope+")"] = b.On
@@ -447,7 +467,7 @@ spec: {ingressClassName: higress}
 	}
 
 	alice := show("alice")
-	want := Access{
+	want := gateway.Access{
 		Routes: []string{"gpt-4o", "team-a/deepseek"},
 		// The disabled rule does not apply and global_auth is false: no key needed there.
 		OpenRoutes: []string{"other", "team-a/locked", "team-b/locked", "team-c/open"},
@@ -492,7 +512,7 @@ spec: {ingressClassName: higress}
 		t.Fatal(err)
 	}
 	alice = show("alice")
-	want = Access{Routes: []string{"gpt-4o", "other", "team-a/deepseek", "team-a/locked", "team-b/locked", "team-c/open"}, OpenRoutes: []string{}, Domains: []string{"ai.example.com"}, GlobalAuth: true}
+	want = gateway.Access{Routes: []string{"gpt-4o", "other", "team-a/deepseek", "team-a/locked", "team-b/locked", "team-c/open"}, OpenRoutes: []string{}, Domains: []string{"ai.example.com"}, GlobalAuth: true}
 	if !reflect.DeepEqual(alice.Access, want) {
 		t.Fatalf("access under global_auth: %+v", alice.Access)
 	}
@@ -509,7 +529,7 @@ func TestRemoveLeavesRulesItDoesNotChangeAsTheyWere(t *testing.T) {
 	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(tf, "remove", "alice", "--force"); err != nil {
+	if err := run(tf, "remove", "alice", "--force", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	rules := readYAML(t, p)["spec"].(map[string]any)["matchRules"].([]any)

@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,15 +9,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/secret"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // ListOptions are consumer list's inputs.
 type ListOptions struct {
-	F      *cmdutil.Factory
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
 	Plugin string
-	Output string
 }
 
 // Item is one consumer as -o json|yaml prints it; credentials are always masked.
@@ -29,86 +32,80 @@ type Item struct {
 }
 
 // NewCmdList builds consumer list.
-func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	o := &ListOptions{F: f}
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	o := &ListOptions{IO: f.IO, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List consumers with their keys masked",
 		Aliases: []string{"ls"},
-		Args:    cobra.NoArgs,
-		Example: "$ higress-ai consumer list\n$ higress-ai consumer list -o json\n$ higress-ai consumer list --dir ./gitops -o name",
+		Args:    cmdutil.NoArgs,
+		Example: "$ higress-ai consumer list\n$ higress-ai consumer list -o json\n$ higress-ai consumer list --dir ./gitops -o name\n$ higress-ai consumer list -o jsonpath='{.items[*].name}'",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := f.Flags.OutputFormat("table", "wide", "json", "yaml", "name")
-			if err != nil {
-				return err
-			}
-			o.Output = format
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return listRun(o)
+			return listRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to read (default: found automatically)")
+	pluginFlag(f, cmd, &o.Plugin)
+	o.Output = cmdutil.AddOutputFlag(cmd, cmdutil.FormatTable, cmdutil.FormatWide, cmdutil.FormatJSON, cmdutil.FormatYAML, cmdutil.FormatName, cmdutil.FormatJSONPath)
 	return cmd
 }
 
-func listRun(o *ListOptions) error {
-	f := o.F
-	store, err := f.Store()
+func listRun(ctx context.Context, o *ListOptions) error {
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	p, err := wasmplugin.Find(f.Context, store, Target(f, o.Plugin))
+	p, err := env.Find(ctx, env.KeyAuth(o.Plugin))
 	if err != nil {
 		return err
 	}
 	items := []Item{}
 	if p == nil {
-		fmt.Fprintf(f.IO.ErrOut, "no key-auth wasmplugin in namespace %q: add a consumer to create one\n", f.Namespace())
+		fmt.Fprintf(o.IO.ErrOut, "no key-auth wasmplugin in namespace %q: add a consumer to create one\n", env.Namespace)
 	} else if items, err = listItems(*p); err != nil {
 		return err
 	}
-	switch o.Output {
-	case "json", "yaml":
-		return cmdutil.PrintStructured(f.IO, o.Output, items)
-	case "name":
+	if len(items) == 0 && o.Output.Human() {
+		if p != nil {
+			fmt.Fprintf(o.IO.ErrOut, "no consumers in wasmplugin %q\n", p.Ref())
+		}
+		return nil
+	}
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.Name
+	}
+	return o.Output.List(o.IO, items, "consumer", names, func(wide bool) *cmdutil.Table {
+		t := cmdutil.NewTable("NAME", "KEY", "PRESENTED AS", "ALLOWED ON")
+		if wide {
+			t = cmdutil.NewTable("NAME", "KEY", "PRESENTED AS", "ALLOWED ON", "KEYS", "PLUGIN")
+		}
 		for _, it := range items {
-			fmt.Fprintln(f.IO.Out, it.Name)
+			key := "-"
+			if n := len(it.Credentials); n > 0 {
+				key = it.Credentials[n-1]
+			}
+			if len(it.Credentials) > 1 {
+				key += " (+" + strconv.Itoa(len(it.Credentials)-1) + " old)"
+			}
+			allowed := strings.Join(it.AllowedOn, "; ")
+			if allowed == "" {
+				allowed = "-"
+			}
+			row := []string{it.Name, key, it.PresentedAs, allowed}
+			if wide {
+				row = append(row, strconv.Itoa(len(it.Credentials)), it.Plugin)
+			}
+			t.Row(row...)
 		}
-		return nil
-	}
-	t := cmdutil.NewTable("NAME", "KEY", "PRESENTED AS", "ALLOWED ON")
-	if o.Output == "wide" {
-		t = cmdutil.NewTable("NAME", "KEY", "PRESENTED AS", "ALLOWED ON", "KEYS", "PLUGIN")
-	}
-	for _, it := range items {
-		key := "-"
-		if n := len(it.Credentials); n > 0 {
-			key = it.Credentials[n-1]
-		}
-		if len(it.Credentials) > 1 {
-			key += " (+" + strconv.Itoa(len(it.Credentials)-1) + " old)"
-		}
-		allowed := strings.Join(it.AllowedOn, "; ")
-		if allowed == "" {
-			allowed = "-"
-		}
-		row := []string{it.Name, key, it.PresentedAs, allowed}
-		if o.Output == "wide" {
-			row = append(row, strconv.Itoa(len(it.Credentials)), it.Plugin)
-		}
-		t.Row(row...)
-	}
-	if t.Len() == 0 && o.Output == "table" && p != nil {
-		fmt.Fprintf(f.IO.ErrOut, "no consumers in wasmplugin %q\n", p.Ref())
-		return nil
-	}
-	return t.Render(f.IO)
+		return t
+	})
 }
 
 func listItems(p wasmplugin.Plugin) ([]Item, error) {
-	cfg, err := ParseConfig(p)
+	cfg, err := gateway.KeyAuthConfig(p)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +115,7 @@ func listItems(p wasmplugin.Plugin) ([]Item, error) {
 		for _, cr := range c.Credentials() {
 			it.Credentials = append(it.Credentials, secret.Mask(cr))
 		}
-		rules, err := AllowedOn(p, c.Name())
+		rules, err := gateway.AllowedOn(p, c.Name())
 		if err != nil {
 			return nil, err
 		}

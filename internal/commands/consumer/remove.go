@@ -1,106 +1,96 @@
 package consumer
 
 import (
+	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // RemoveOptions are consumer remove's inputs.
 type RemoveOptions struct {
-	F      *cmdutil.Factory
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
+
 	Name   string
 	Force  bool
+	Yes    bool
 	Plugin string
 	DryRun wasmplugin.DryRun
 }
 
 // NewCmdRemove builds consumer remove.
-func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Command {
-	o := &RemoveOptions{F: f}
+func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *RemoveOptions) error) *cobra.Command {
+	o := &RemoveOptions{IO: f.IO, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:     "remove NAME",
 		Short:   "Remove a consumer and its keys",
 		Aliases: []string{"rm", "delete"},
-		Long: `Remove a consumer from the key-auth WasmPlugin.
+		Long: `Remove a consumer from the key-auth WasmPlugin. Its keys stop working at once, so the command
+asks first on a terminal and needs --yes otherwise (exit code 2 when declined).
 
 Refused while a route or domain rule still allows the consumer, as the Higress console
 does; --force removes the name from those allow lists too and says which.`,
-		Example:           "$ higress-ai consumer remove alice\n$ higress-ai consumer remove alice --force",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeNames(f),
+		Example:           "$ higress-ai consumer remove alice\n$ higress-ai consumer remove alice --force --yes\n$ higress-ai consumer remove alice --dry-run",
+		Args:              cmdutil.ExactArgs("NAME"),
+		ValidArgsFunction: f.CompleteArgs(1, cmdutil.ConsumerNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			dry, err := f.Flags.DryRunMode()
-			if err != nil {
-				return err
-			}
-			o.DryRun = dry
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return removeRun(o)
+			return removeRun(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "also remove the consumer from the allow lists that name it")
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to edit (default: found automatically)")
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask: revoke the consumer's keys")
+	pluginFlag(f, cmd, &o.Plugin)
+	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
-func removeRun(o *RemoveOptions) error {
-	f := o.F
-	store, err := f.Store()
+func removeRun(ctx context.Context, o *RemoveOptions) error {
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	var unbound []string
-	var emptied []string
-	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		unbound, emptied = nil, nil
-		cfg, err := ParseConfig(p)
+	req := action.RemoveConsumer{Plugin: o.Plugin, Name: o.Name, Unbind: o.Force, DryRun: o.DryRun}
+	if !o.Yes && !o.DryRun.Active() {
+		// Ask only about a removal that would go through.
+		plan, err := req.Plan(ctx, env)
 		if err != nil {
 			return err
 		}
-		if !cfg.RemoveConsumer(o.Name) {
-			return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
-		}
-		rules, err := AllowedOn(p, o.Name)
-		if err != nil {
+		if !o.Force && len(plan.Unbound) > 0 {
+			_, _, err := req.Run(ctx, env)
 			return err
 		}
-		if len(rules) > 0 && !o.Force {
-			var where []string
-			for _, r := range rules {
-				where = append(where, r.Targets())
-			}
-			return fmt.Errorf("consumer %q is still allowed on %s: unbind it first or use --force", o.Name, strings.Join(where, "; "))
+		q := fmt.Sprintf("Remove consumer %q? Its keys stop working at once", o.Name)
+		if len(plan.Emptied) > 0 {
+			q += fmt.Sprintf(", and %s will allow nobody", strings.Join(plan.Emptied, "; "))
 		}
-		for _, r := range rules {
-			names, _ := keyauth.Allow(r.Config())
-			names = slices.DeleteFunc(names, func(n string) bool { return n == o.Name })
-			keyauth.SetAllow(r.EditConfig(), names)
-			unbound = append(unbound, r.Targets())
-			if len(names) == 0 {
-				emptied = append(emptied, r.Targets())
-			}
+		if err := cmdutil.Confirm(o.IO, o.Yes, false, q+".", fmt.Sprintf("removing consumer %q revokes its keys", o.Name)); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	res, out, err := req.Run(ctx, env)
 	if err != nil {
 		return err
 	}
-	for _, u := range unbound {
-		fmt.Fprintf(f.IO.ErrOut, "removed %q from the allow list of %s\n", o.Name, u)
+	dry := o.DryRun.Active()
+	for _, u := range out.Unbound {
+		fmt.Fprintf(o.IO.ErrOut, "%s %q from the allow list of %s\n", cmdutil.Would(dry, "removed", "would remove"), o.Name, u)
 	}
-	for _, e := range emptied {
-		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", e)
+	for _, e := range out.Emptied {
+		fmt.Fprintf(o.IO.ErrOut, "warning: the allow list of %s %s empty: nobody may call it\n", e, cmdutil.Would(dry, "is now", "would be"))
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	return nil
+	return o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, nil)
 }

@@ -1,27 +1,37 @@
 package consumer
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // RotateOptions are consumer rotate's inputs.
 type RotateOptions struct {
-	F        *cmdutil.Factory
-	Name     string
-	Finish   bool
-	KeyStdin bool
-	Plugin   string
-	DryRun   wasmplugin.DryRun
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Rand   io.Reader
+	Getenv func(string) string
+	Output *cmdutil.Output
+
+	Name   string
+	Finish bool
+	Key    *cmdutil.SecretInput
+	Plugin string
+	DryRun wasmplugin.DryRun
 }
 
 // NewCmdRotate builds consumer rotate.
-func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Command {
-	o := &RotateOptions{F: f}
+func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *RotateOptions) error) *cobra.Command {
+	o := &RotateOptions{IO: f.IO, Env: f.Env, Rand: f.Rand, Getenv: f.Getenv}
 	cmd := &cobra.Command{
 		Use:   "rotate NAME",
 		Short: "Give a consumer a new key without downtime",
@@ -30,77 +40,69 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra.Co
   1. "consumer rotate NAME" adds a new key beside the old one and prints it; both work.
   2. Once every client uses the new key, "consumer rotate NAME --finish" drops the old ones.`,
 		Example:           "$ higress-ai consumer rotate alice\n$ higress-ai consumer rotate alice --finish",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeNames(f),
+		Args:              cmdutil.ExactArgs("NAME"),
+		ValidArgsFunction: f.CompleteArgs(1, cmdutil.ConsumerNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			if o.Finish && o.KeyStdin {
+			if o.Finish && o.Key.Given() {
 				return cmdutil.FlagErrorf("--finish takes no key: it keeps the newest and drops the rest")
 			}
-			dry, err := f.Flags.DryRunMode()
-			if err != nil {
-				return err
-			}
-			o.DryRun = dry
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return rotateRun(o)
+			return rotateRun(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().BoolVar(&o.Finish, "finish", false, "keep only the newest key")
-	cmd.Flags().BoolVar(&o.KeyStdin, "key-stdin", false, "read the new key from standard input instead of generating one")
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to edit (default: found automatically)")
+	o.Key = cmdutil.AddSecretFlags(cmd, "key", "the new key instead of generating one")
+	pluginFlag(f, cmd, &o.Plugin)
+	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
-func rotateRun(o *RotateOptions) error {
-	f := o.F
-	var key string
-	var err error
+func rotateRun(ctx context.Context, o *RotateOptions) error {
+	req := action.RotateKey{Plugin: o.Plugin, Name: o.Name, Finish: o.Finish, DryRun: o.DryRun}
 	if !o.Finish {
-		if key, err = newKey(f, o.KeyStdin); err != nil {
+		var err error
+		if o.Key.Given() {
+			if req.Key, err = o.Key.Read(o.IO, o.Getenv); err != nil {
+				return err
+			}
+			if err := keyauth.CheckKey(req.Key); err != nil {
+				return err
+			}
+		} else if req.Key, err = keyauth.GenerateKey(o.Rand); err != nil {
 			return err
 		}
+		req.Generated = !o.Key.Given()
 	}
-	store, err := f.Store()
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	dropped := 0
-	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		cfg, err := ParseConfig(p)
-		if err != nil {
+	res, out, err := req.Run(ctx, env)
+	if err != nil {
+		return err
+	}
+	err = o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, func() error {
+		if req.Generated {
+			_, err := fmt.Fprintln(o.IO.Out, req.Key)
 			return err
 		}
-		c, ok := cfg.Consumer(o.Name)
-		if !ok {
-			return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
-		}
-		if o.Finish {
-			dropped = c.FinishRotation()
-			return nil
-		}
-		return c.Rotate(key)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	if o.Finish {
-		if dropped == 0 {
-			fmt.Fprintf(f.IO.ErrOut, "consumer %q has one key: no rotation to finish\n", o.Name)
-		} else {
-			fmt.Fprintf(f.IO.ErrOut, "consumer %q: dropped %d old key(s), the newest remains\n", o.Name, dropped)
-		}
-		return nil
+	dry := o.DryRun.Active()
+	switch {
+	case o.Finish && out.Dropped == 0:
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q has one key: no rotation to finish\n", o.Name)
+	case o.Finish:
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q: %s %d old key(s), the newest remains\n", o.Name, cmdutil.Would(dry, "dropped", "would drop"), out.Dropped)
+	case !dry:
+		fmt.Fprintf(o.IO.ErrOut, "consumer %q now has a new key beside the old; run \"higress-ai consumer rotate %s --finish\" once clients use it\n", o.Name, o.Name)
 	}
-	if o.DryRun != wasmplugin.DryRunNone {
-		return nil
-	}
-	if !o.KeyStdin {
-		fmt.Fprintln(f.IO.Out, key)
-	}
-	fmt.Fprintf(f.IO.ErrOut, "consumer %q now has a new key beside the old; run \"higress-ai consumer rotate %s --finish\" once clients use it\n", o.Name, o.Name)
 	return nil
 }

@@ -1,68 +1,29 @@
 package consumer
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/higress-ai/higress-ai/internal/access"
-	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/k8s"
-	"github.com/higress-ai/higress-ai/internal/keyauth"
-	"github.com/higress-ai/higress-ai/internal/requestblock"
-	"github.com/higress-ai/higress-ai/internal/secret"
-	"github.com/higress-ai/higress-ai/internal/wasmplugin"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 )
 
 // ShowOptions are consumer show's inputs.
 type ShowOptions struct {
-	F      *cmdutil.Factory
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
 	Name   string
 	Plugin string
-	Output string
-}
-
-// Policy is a consumer's effective policy, as consumer show -o json prints it. Each section comes
-// from one plugin; sections for later plugins (token limits) join it the same way.
-type Policy struct {
-	Name        string   `json:"name"`
-	Plugin      string   `json:"plugin"`
-	Credentials []string `json:"credentials"` // masked
-	PresentedAs string   `json:"presentedAs"`
-	Access      Access   `json:"access"`
-	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
-	// may call, those of the request-block config Higress applies there, each config's word once.
-	BlockedWords []Blocked `json:"blockedWords"`
-}
-
-// Access is what key-auth lets the consumer call, decided route by route by the rule in force.
-type Access struct {
-	// Routes are the known routes (Ingresses, routes named in match rules) that need a key and
-	// whose rule in force (else the global config) admits this consumer's.
-	Routes []string `json:"routes"`
-	// OpenRoutes are the known routes that need no key at all.
-	OpenRoutes []string `json:"openRoutes"`
-	// Domains are the domains named in key-auth rules whose rule in force admits its key.
-	Domains []string `json:"domains"`
-	// GlobalAuth: requests no rule covers need a key, and any consumer's opens them (global_auth
-	// true, or unset while no enabled rule exists; the global allow list is not read).
-	GlobalAuth bool `json:"globalAuth"`
-}
-
-// Blocked is a blocked word that applies to the consumer's requests.
-type Blocked struct {
-	block.Entry
-	// On are the routes and domains it may call that get this word ("route gpt-4o").
-	On []string `json:"on"`
 }
 
 // NewCmdShow builds consumer show.
-func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
-	o := &ShowOptions{F: f}
+func NewCmdShow(f *cmdutil.Factory, runF func(context.Context, *ShowOptions) error) *cobra.Command {
+	o := &ShowOptions{IO: f.IO, Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a consumer's effective policy: routes, domains, global auth, blocked words, keys",
@@ -73,156 +34,45 @@ or unset while no rule exists, needs any consumer's key). It lists the routes it
 routes that need no key, the domains whose rule admits it, the blocked words of the request-block
 config each of those routes and domains gets, and its credentials, masked.`,
 		Example:           "$ higress-ai consumer show alice\n$ higress-ai consumer show alice -o json",
-		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: completeNames(f),
+		Args:              cmdutil.ExactArgs("NAME"),
+		ValidArgsFunction: f.CompleteArgs(1, cmdutil.ConsumerNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			format, err := f.Flags.OutputFormat("table", "json", "yaml")
-			if err != nil {
-				return err
-			}
-			o.Output = format
 			if runF != nil {
-				return runF(o)
+				return runF(cmd.Context(), o)
 			}
-			return showRun(o)
+			return showRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to read (default: found automatically)")
+	pluginFlag(f, cmd, &o.Plugin)
+	o.Output = cmdutil.AddOutputFlag(cmd, cmdutil.FormatJSON, cmdutil.FormatYAML, cmdutil.FormatJSONPath)
 	return cmd
 }
 
-func showRun(o *ShowOptions) error {
-	f := o.F
-	store, err := f.Store()
+func showRun(ctx context.Context, o *ShowOptions) error {
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	p, err := wasmplugin.Find(f.Context, store, Target(f, o.Plugin))
+	ps, err := env.Load(ctx, gateway.Select{KeyAuth: o.Plugin})
 	if err != nil {
 		return err
 	}
-	if p == nil {
-		return fmt.Errorf("consumer %q not found: no key-auth wasmplugin in namespace %q", o.Name, f.Namespace())
-	}
-	cfg, err := ParseConfig(*p)
+	pol, warn, err := env.ConsumerPolicy(ctx, ps, o.Name)
 	if err != nil {
 		return err
 	}
-	c, ok := cfg.Consumer(o.Name)
-	if !ok {
-		return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
+	if warn != nil {
+		fmt.Fprintf(o.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", warn)
 	}
-	pol := Policy{Name: o.Name, Plugin: p.Ref(), PresentedAs: c.Where(), Credentials: []string{}}
-	for _, cr := range c.Credentials() {
-		pol.Credentials = append(pol.Credentials, secret.Mask(cr))
+	if !o.Output.Human() {
+		return o.Output.Data(o.IO, pol)
 	}
-	bp, err := wasmplugin.Find(f.Context, store, wasmplugin.Target{Namespace: f.Namespace(), Plugin: requestblock.Plugin})
-	if err != nil {
-		return err
-	}
-	ingresses, err := f.Routes(store)
-	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
-	}
-	reach, err := pol.Access.gather(p, cfg, o.Name, wasmplugin.KnownRoutes(ingresses, p, bp))
-	if err != nil {
-		return err
-	}
-	if pol.BlockedWords, err = blockedWords(bp, reach); err != nil {
-		return err
-	}
-	if o.Output != "table" {
-		return cmdutil.PrintStructured(f.IO, o.Output, pol)
-	}
-	printPolicy(f.IO.Out, pol)
+	printPolicy(o.IO.Out, pol)
 	return nil
 }
 
-// gather fills in what the key-auth plugin lets the consumer call, and returns those routes and
-// domains as scopes.
-func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, routes []k8s.Route) ([]wasmplugin.Scope, error) {
-	a.Routes, a.OpenRoutes, a.Domains = []string{}, []string{}, []string{}
-	var reach []wasmplugin.Scope
-	for _, r := range routes {
-		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
-		g, err := access.GateOn(p, cfg, s)
-		switch {
-		case err != nil:
-			return nil, err
-		case !g.Admits(name):
-			continue
-		case g.Key:
-			a.Routes = append(a.Routes, r.Name)
-		default:
-			a.OpenRoutes = append(a.OpenRoutes, r.Name)
-		}
-		reach = append(reach, s)
-	}
-	domains, err := ruleDomains(*p)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range domains {
-		s := wasmplugin.Scope{Domain: d}
-		if g, err := access.GateOn(p, cfg, s); err != nil {
-			return nil, err
-		} else if g.Key && g.Admits(name) {
-			a.Domains = append(a.Domains, d)
-			reach = append(reach, s)
-		}
-	}
-	g, err := access.GateOn(p, cfg, wasmplugin.Scope{})
-	a.GlobalAuth = g.Key
-	return reach, err
-}
-
-// ruleDomains lists the domains named in the plugin's enabled rules, sorted, each once.
-func ruleDomains(p wasmplugin.Plugin) ([]string, error) {
-	rules, err := wasmplugin.Enabled(p)
-	var out []string
-	for _, r := range rules {
-		out = append(out, r.Domain()...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), err
-}
-
-// blockedWords are the words of the request-block config each scope gets (bp nil: none installed),
-// as the plugin's build applies them, each config's word once with the scopes that get it.
-func blockedWords(bp *wasmplugin.Plugin, reach []wasmplugin.Scope) ([]Blocked, error) {
-	out := []Blocked{}
-	if bp == nil {
-		return out, nil
-	}
-	build := requestblock.BuildOf(bp.URL())
-	seen := map[block.Entry]int{}
-	for _, s := range reach {
-		cfg, where, err := block.ConfigFor(*bp, s)
-		if err != nil {
-			return nil, err
-		}
-		if cfg == nil {
-			continue
-		}
-		cs, _ := cfg.CaseSensitive(build)
-		for _, w := range cfg.Words() {
-			if !cfg.Blocks(w, build) {
-				continue
-			}
-			e := block.Entry{Word: w.Text, In: string(w.In), Scope: where, CaseSensitive: cs, Enabled: true}
-			i, ok := seen[e]
-			if !ok {
-				i, seen[e] = len(out), len(out)
-				out = append(out, Blocked{Entry: e})
-			}
-			out[i].On = append(out[i].On, s.String())
-		}
-	}
-	return out, nil
-}
-
-func printPolicy(w io.Writer, pol Policy) {
+func printPolicy(w io.Writer, pol gateway.Policy) {
 	orNone := func(list []string) string {
 		if len(list) == 0 {
 			return "none"

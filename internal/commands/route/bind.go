@@ -1,25 +1,27 @@
 package route
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/higress-ai/higress-ai/internal/commands/block"
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
-	"github.com/higress-ai/higress-ai/internal/commands/consumer"
-	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // BindOptions are the inputs of route bind and route unbind.
 type BindOptions struct {
-	F         *cmdutil.Factory
-	Route     string
+	IO     *cmdutil.IOStreams
+	Env    func() (gateway.Env, error)
+	Output *cmdutil.Output
+
+	// Scope is the route (ROUTE) or the domain (--domain) whose rule is edited.
+	Scope     wasmplugin.Scope
 	Consumers []string
 	Plugin    string
 	// AnyRoute binds a route that is neither an Ingress nor named in a match rule (yet).
@@ -29,19 +31,27 @@ type BindOptions struct {
 	DryRun wasmplugin.DryRun
 }
 
-func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*BindOptions) error) (*cobra.Command, *BindOptions) {
-	o := &BindOptions{F: f}
+func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(context.Context, *BindOptions) error) (*cobra.Command, *BindOptions) {
+	o := &BindOptions{IO: f.IO, Env: f.Env}
 	var consumers []string
 	cmd := &cobra.Command{
-		Use:     use + " ROUTE --consumer NAME[,NAME...]",
-		Short:   short,
-		Long:    long,
-		Example: example,
-		Args:    cobra.ExactArgs(1),
+		Use:               use + " (ROUTE | --domain DOMAIN) --consumer NAME[,NAME...]",
+		Short:             short,
+		Long:              long,
+		Example:           example,
+		Args:              cmdutil.MaximumArgs("ROUTE"),
+		ValidArgsFunction: f.CompleteArgs(1, cmdutil.RouteNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Route = args[0]
-			if err := checkRouteName(o.Route); err != nil {
-				return err
+			switch {
+			case len(args) == 1 && o.Scope.Domain != "":
+				return cmdutil.FlagErrorf("give ROUTE or --domain, not both")
+			case len(args) == 1:
+				o.Scope.Route = args[0]
+			case !cmd.Flags().Changed("domain"):
+				return cmdutil.FlagErrorf("missing ROUTE: name the route (or --domain DOMAIN)")
+			}
+			if o.Scope.Route == "" && o.Scope.Domain == "" {
+				return cmdutil.FlagErrorf("empty %s name", map[bool]string{true: "route", false: "domain"}[len(args) == 1])
 			}
 			o.Consumers = cmdutil.SplitList(consumers)
 			if len(o.Consumers) == 0 {
@@ -52,31 +62,32 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*
 					return cmdutil.FlagErrorf("--consumer: %v", err)
 				}
 			}
-			dry, err := f.Flags.DryRunMode()
-			if err != nil {
-				return err
-			}
-			o.DryRun = dry
-			return run(o)
+			return run(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringSliceVarP(&consumers, "consumer", "c", nil, "consumer names, comma-separated or repeated")
-	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin (default: found automatically)")
+	f.CompleteListFlag(cmd, "consumer", cmdutil.ConsumerNames)
+	cmd.Flags().StringVar(&o.Scope.Domain, "domain", "", "edit the rule of this domain instead of a route's")
+	f.CompleteFlag(cmd, "domain", cmdutil.DomainNames)
+	pluginFlag(f, cmd, &o.Plugin)
+	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd, o
 }
 
 // NewCmdBind builds route bind.
-func NewCmdBind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Command {
-	run := func(o *BindOptions) error {
+func NewCmdBind(f *cmdutil.Factory, runF func(context.Context, *BindOptions) error) *cobra.Command {
+	run := func(ctx context.Context, o *BindOptions) error {
 		if runF != nil {
-			return runF(o)
+			return runF(ctx, o)
 		}
-		return bindRun(o)
+		return bindRun(ctx, o)
 	}
 	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
-		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE],
-creating that rule when there is none; no other rule changes. Once a route has such a rule, only the
-consumers it allows may call it with their key.
+		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE]
+(or, with --domain, whose domain is exactly [DOMAIN]), creating that rule when there is none; no
+other rule changes. Once a route has such a rule, only the consumers it allows may call it with
+their key.
 
 When a rule for several routes (or a domain) already names ROUTE, the new rule goes before it, so
 Higress picks it, and it starts with that rule's allow list so nobody loses access. Unknown
@@ -87,230 +98,108 @@ With global_auth unset, key-auth needs a key on every route while no rule exists
 routes once one does: the first bind then also writes global_auth: true, so the other routes keep
 needing a key, and says so. Binding into a route whose own rule is disabled (configDisable: true)
 edits it but warns that Higress ignores it.`,
-		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob",
+		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob\n$ higress-ai route bind --domain ai.example.com -c alice",
 		run)
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
 	return cmd
 }
 
 // NewCmdUnbind builds route unbind.
-func NewCmdUnbind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Command {
-	run := func(o *BindOptions) error {
+func NewCmdUnbind(f *cmdutil.Factory, runF func(context.Context, *BindOptions) error) *cobra.Command {
+	run := func(ctx context.Context, o *BindOptions) error {
 		if runF != nil {
-			return runF(o)
+			return runF(ctx, o)
 		}
-		return unbindRun(o)
+		return unbindRun(ctx, o)
 	}
 	cmd, o := newBindCmd(f, "unbind", "Stop allowing consumers to call a route",
-		`Remove consumers from the allow list of the key-auth match rule for exactly ROUTE.
+		`Remove consumers from the allow list of the key-auth match rule for exactly ROUTE (or DOMAIN).
 
 Removing the last consumer leaves allow: [], which denies everyone: the command asks first on a
-terminal and needs --yes otherwise.`,
+terminal and needs --yes otherwise (exit code 2 when declined).`,
 		"$ higress-ai route unbind gpt-4o --consumer bob\n$ higress-ai route unbind gpt-4o -c alice --yes",
 		run)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "confirm leaving the route with nobody allowed")
 	return cmd
 }
 
-func bindRun(o *BindOptions) error {
-	f := o.F
-	store, err := f.Store()
+func bindRun(ctx context.Context, o *BindOptions) error {
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	route, err := lookUp(f, store, o)
+	req := action.Bind{Plugin: o.Plugin, Scope: o.Scope, Consumers: o.Consumers, AnyRoute: o.AnyRoute, DryRun: o.DryRun}
+	res, out, err := req.Run(ctx, env)
 	if err != nil {
 		return err
 	}
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
-	var added, present, notes []string
-	var disabled bool
-	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		added, present, notes, disabled = nil, nil, nil, false
-		cfg, err := consumer.ParseConfig(p)
-		if err != nil {
-			return err
-		}
-		var unknown []string
-		for _, n := range o.Consumers {
-			if _, ok := cfg.Consumer(n); !ok {
-				unknown = append(unknown, n)
-			}
-		}
-		if len(unknown) > 0 {
-			return fmt.Errorf("unknown consumer %s in wasmplugin %q: add it first with higress-ai consumer add", cmdutil.Quote(unknown), p.Ref())
-		}
-		seed := []any{}
-		if shared, ok, err := scope.Effective(p); err != nil {
-			return err
-		} else if ok && !shared.IsRoute(o.Route) {
-			if names, has := keyauth.Allow(shared.Config()); has {
-				seed = toAny(names)
-				notes = append(notes, fmt.Sprintf("route %s was governed by the rule for %s: its new rule of its own starts with that allow list (%s)", o.Route, shared.Targets(), strings.Join(names, ",")))
-			}
-		}
-		firstRule, err := opensOtherRoutes(p, cfg)
-		if err != nil {
-			return err
-		}
-		rule, created, err := scope.EnsureRule(p, map[string]any{"allow": seed})
-		if err != nil {
-			return err
-		}
-		if created && firstRule {
-			// With global_auth unset, the first rule would switch key-auth off on every other route.
-			p.DefaultConfig()["global_auth"] = true
-			notes = append(notes, "global_auth was unset and no rule existed, so every route needed a key; wrote global_auth: true so the other routes still do (a first rule would have let them be called without a key)")
-		}
-		disabled = rule.Disabled()
-		names, _ := keyauth.Allow(rule.Config())
-		for _, n := range o.Consumers {
-			if slices.Contains(names, n) {
-				present = append(present, n)
-				continue
-			}
-			names = append(names, n)
-			added = append(added, n)
-		}
-		keyauth.SetAllow(rule.EditConfig(), names)
-		return nil
-	})
-	if err != nil {
-		return explainMissing(err)
+	for _, n := range out.Notes {
+		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
 	}
-	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+	if out.Disabled {
+		fmt.Fprintf(o.IO.ErrOut, "warning: the key-auth rule for %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", out.Target)
 	}
-	if disabled {
-		fmt.Fprintf(f.IO.ErrOut, "warning: the key-auth rule for route %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", o.Route)
+	if len(out.Present) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "already bound to %s: %s\n", out.Target, cmdutil.Quote(out.Present))
 	}
-	if len(present) > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "already bound to route %s: %s\n", o.Route, cmdutil.Quote(present))
-	}
-	if !res.Changed {
-		fmt.Fprintln(f.IO.ErrOut, "nothing changed")
+	if !res.Changed && o.Output.Human() {
+		fmt.Fprintln(o.IO.ErrOut, "nothing changed")
 		return nil
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	return nil
+	return o.Output.Mutation(o.IO, res, kindOf(o.Scope), []string{targetName(o.Scope)}, out, nil)
 }
 
-// opensOtherRoutes reports a plugin where a first enabled rule would open every other route:
-// global_auth unset means auth everywhere only while no enabled rule exists.
-func opensOtherRoutes(p wasmplugin.Plugin, cfg *keyauth.Config) (bool, error) {
-	if cfg.GlobalAuth() != nil || p.GlobalDisabled() {
-		return false, nil
-	}
-	enabled, err := wasmplugin.Enabled(p)
-	return len(enabled) == 0, err
-}
-
-// lookUp finds the route among the Ingresses and match rules, for its hosts, and refuses one that
-// nothing names (most often a typo) unless --any-route.
-func lookUp(f *cmdutil.Factory, store k8s.Store, o *BindOptions) (k8s.Route, error) {
-	pol, err := loadPolicy(f, store, o.Plugin)
-	if err != nil {
-		return k8s.Route{}, err
-	}
-	return block.LookUpRoute(f, store, o.Route, o.AnyRoute, pol.keyAuth, pol.block)
-}
-
-func unbindRun(o *BindOptions) error {
-	f := o.F
-	store, err := f.Store()
+func unbindRun(ctx context.Context, o *BindOptions) error {
+	env, err := o.Env()
 	if err != nil {
 		return err
 	}
-	// The route's hosts only help say which rule governs it: an unknown route is no error here.
-	pol, err := loadPolicy(f, store, o.Plugin)
-	if err != nil {
-		return err
-	}
-	route, _ := block.LookUpRoute(f, store, o.Route, true, pol.keyAuth, pol.block)
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
-	// remaining is the allow list after the change; it runs before the write (to ask) and inside it.
-	remaining := func(p wasmplugin.Plugin) (wasmplugin.Rule, []string, error) {
-		rule, ok, err := scope.Rule(p)
-		if err != nil {
-			return rule, nil, err
-		}
-		if !ok {
-			msg := fmt.Sprintf("route %s has no key-auth rule of its own in wasmplugin %q", o.Route, p.Ref())
-			if shared, ok, _ := scope.Effective(p); ok {
-				msg += fmt.Sprintf("; it is governed by the rule for %s, which this command does not edit", shared.Targets())
-			}
-			return rule, nil, errors.New(msg)
-		}
-		names, _ := keyauth.Allow(rule.Config())
-		var missing []string
-		for _, n := range o.Consumers {
-			if !slices.Contains(names, n) {
-				missing = append(missing, n)
-			}
-		}
-		if len(missing) > 0 {
-			return rule, nil, fmt.Errorf("%s not bound to route %s", cmdutil.Quote(missing), o.Route)
-		}
-		return rule, slices.DeleteFunc(names, func(n string) bool { return slices.Contains(o.Consumers, n) }), nil
-	}
-
-	confirmed := o.Yes || o.DryRun != wasmplugin.DryRunNone
-	p, err := wasmplugin.Find(f.Context, store, consumer.Target(f, o.Plugin))
-	if err != nil {
-		return err
-	}
-	if p == nil {
-		return fmt.Errorf("no %s wasmplugin in namespace %q: nothing is bound", keyauth.Plugin, f.Namespace())
-	}
-	if _, left, err := remaining(*p); err != nil {
-		return err
-	} else if len(left) == 0 && !confirmed {
-		q := fmt.Sprintf("Route %s will allow nobody (allow: []): every request to it will be denied. Continue?", o.Route)
-		if !f.IO.StdinTTY || !f.IO.StderrTTY {
-			return fmt.Errorf("unbinding the last consumer leaves route %s with allow: [], which denies everyone: pass --yes to do it", o.Route)
-		}
-		ok, err := f.IO.Confirm(q)
+	req := action.Unbind{Plugin: o.Plugin, Scope: o.Scope, Consumers: o.Consumers, MayEmpty: o.Yes || o.DryRun.Active(), DryRun: o.DryRun}
+	if !req.MayEmpty {
+		plan, err := req.Plan(ctx, env)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return cmdutil.ErrCancel
+		if len(plan.Allow) == 0 {
+			q := fmt.Sprintf("%s will allow nobody (allow: []): every request to it will be denied. Continue?", capitalize(plan.Target))
+			if err := cmdutil.Confirm(o.IO, false, false, q, fmt.Sprintf("unbinding the last consumer leaves %s with allow: [], which denies everyone", plan.Target)); err != nil {
+				return err
+			}
+			req.MayEmpty = true
 		}
-		confirmed = true
 	}
-	var emptied bool
-	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		rule, left, err := remaining(p)
-		if err != nil {
-			return err
-		}
-		if emptied = len(left) == 0; emptied && !confirmed {
-			return fmt.Errorf("route %s changed meanwhile and would be left with nobody allowed: run again", o.Route)
-		}
-		keyauth.SetAllow(rule.EditConfig(), left)
-		return nil
-	})
-	if err != nil {
-		return explainMissing(err)
+	res, out, err := req.Run(ctx, env)
+	if errors.Is(err, action.ErrLeavesNobody) {
+		return fmt.Errorf("%s changed meanwhile and would be left with nobody allowed: run again", o.Scope)
+	} else if err != nil {
+		return err
 	}
-	if emptied {
-		fmt.Fprintf(f.IO.ErrOut, "warning: route %s now allows nobody (allow: []): every request to it is denied\n", o.Route)
+	if len(out.Allow) == 0 {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s %s nobody (allow: []): every request to it %s denied\n", out.Target,
+			cmdutil.Would(o.DryRun.Active(), "now allows", "would allow"), cmdutil.Would(o.DryRun.Active(), "is", "would be"))
 	}
-	cmdutil.ReportEdit(f.IO, res)
-	return nil
+	return o.Output.Mutation(o.IO, res, kindOf(o.Scope), []string{targetName(o.Scope)}, out, nil)
 }
 
-func explainMissing(err error) error {
-	if errors.Is(err, wasmplugin.ErrNotFound) {
-		return fmt.Errorf("%v: add a consumer first (higress-ai consumer add NAME)", err)
+// kindOf is "route" or "domain", for -o name.
+func kindOf(s wasmplugin.Scope) string {
+	if s.Route != "" {
+		return "route"
 	}
-	return err
+	return "domain"
 }
 
-func toAny(names []string) []any {
-	out := make([]any, len(names))
-	for i, n := range names {
-		out[i] = n
+// targetName is the route's name, or the domain's, for -o name.
+func targetName(s wasmplugin.Scope) string {
+	if s.Route != "" {
+		return s.Route
 	}
-	return out
+	return s.Domain
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

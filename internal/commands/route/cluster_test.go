@@ -10,8 +10,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/testenv"
 )
 
@@ -47,14 +48,14 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	}
 	const consumers = 12
 	for i := 0; i < consumers; i++ {
-		if err := cmdutil.NewClusterTestFactory(t, kc, higressNS).Run(consumer.NewCmdConsumer(cmdutil.NewClusterTestFactory(t, kc, higressNS).Factory), "add", fmt.Sprintf("user-%02d", i)); err != nil {
+		if err := cmdtest.NewCluster(t, kc, higressNS).Run(consumer.NewCmdConsumer(cmdtest.NewCluster(t, kc, higressNS).Factory), "add", fmt.Sprintf("user-%02d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	teamRoute := teamNS + "/deepseek"
 	var wg sync.WaitGroup
 	for i := 0; i < consumers; i++ {
-		tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
+		tf := cmdtest.NewCluster(t, kc, higressNS)
 		route := "gpt-4o"
 		if i%2 == 1 {
 			route = teamRoute
@@ -69,7 +70,7 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	}
 	wg.Wait()
 
-	tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
+	tf := cmdtest.NewCluster(t, kc, higressNS)
 	got := listJSON(t, tf)
 	even, odd := []string{}, []string{}
 	for _, n := range got["gpt-4o"].Consumers {
@@ -81,7 +82,7 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	if len(even) != consumers/2 || len(odd) != consumers/2 {
 		t.Fatalf("consumers kept: gpt-4o %v, %s %v", even, teamRoute, odd)
 	}
-	if in := got[teamRoute]; !in.Ingress || in.Namespace != teamNS || !reflect.DeepEqual(in.Hosts, []string{"deepseek.example.com"}) || in.Auth != AuthOn {
+	if in := got[teamRoute]; !in.Ingress || in.Namespace != teamNS || !reflect.DeepEqual(in.Hosts, []string{"deepseek.example.com"}) || in.Auth != gateway.AuthOn {
 		t.Fatalf("team route: %+v", in)
 	}
 	if in := got["gpt-4o"]; !in.Ingress || in.Namespace != higressNS {
@@ -94,7 +95,7 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 	// Concurrent unbinds of all but one consumer per route.
 	var wg2 sync.WaitGroup
 	for i := 2; i < consumers; i++ {
-		tf := cmdutil.NewClusterTestFactory(t, kc, higressNS)
+		tf := cmdtest.NewCluster(t, kc, higressNS)
 		route := "gpt-4o"
 		if i%2 == 1 {
 			route = teamRoute
@@ -108,12 +109,12 @@ func TestClusterRoutesAcrossNamespaces(t *testing.T) {
 		}(i)
 	}
 	wg2.Wait()
-	got = listJSON(t, cmdutil.NewClusterTestFactory(t, kc, higressNS))
+	got = listJSON(t, cmdtest.NewCluster(t, kc, higressNS))
 	if !reflect.DeepEqual(got["gpt-4o"].Consumers, []string{"user-00"}) || !reflect.DeepEqual(got[teamRoute].Consumers, []string{"user-01"}) {
 		t.Fatalf("after unbinds: %v / %v", got["gpt-4o"].Consumers, got[teamRoute].Consumers)
 	}
 	// The viewer may read WasmPlugins but not Ingresses: the list still shows the rules' routes.
-	viewer := cmdutil.NewClusterTestFactory(t, testenv.ViewerKubeconfig(t), higressNS)
+	viewer := cmdtest.NewCluster(t, testenv.ViewerKubeconfig(t), higressNS)
 	viewerList := listJSON(t, viewer)
 	if _, ok := viewerList["gpt-4o"]; !ok || len(viewerList) != 2 {
 		t.Fatalf("viewer list: %v", viewerList)

@@ -11,14 +11,16 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/gateway"
 )
 
-func run(tf *cmdutil.TestFactory, args ...string) error {
+func run(tf *cmdtest.Factory, args ...string) error {
 	return tf.Run(NewCmdRoute(tf.Factory), args...)
 }
 
-func mustRun(t *testing.T, tf *cmdutil.TestFactory, args ...string) {
+func mustRun(t *testing.T, tf *cmdtest.Factory, args ...string) {
 	t.Helper()
 	if err := run(tf, args...); err != nil {
 		t.Fatalf("route %s: %v\nstderr: %s", strings.Join(args, " "), err, tf.Stderr)
@@ -28,9 +30,9 @@ func mustRun(t *testing.T, tf *cmdutil.TestFactory, args ...string) {
 // withGitops copies the example folder: a console key-auth.internal (alice, legacy; rules for
 // gpt-4o, the domain ai.example.com and a disabled two-route rule) and Ingresses gpt-4o in
 // higress-system and deepseek in team-a on host ai.example.com.
-func withGitops(t *testing.T) *cmdutil.TestFactory {
+func withGitops(t *testing.T) *cmdtest.Factory {
 	t.Helper()
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	for _, name := range []string{"key-auth.yaml", "routes.yaml"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "gitops", name))
 		if err != nil {
@@ -43,7 +45,7 @@ func withGitops(t *testing.T) *cmdutil.TestFactory {
 	return tf
 }
 
-func rules(t *testing.T, tf *cmdutil.TestFactory) []any {
+func rules(t *testing.T, tf *cmdtest.Factory) []any {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(tf.Dir, "key-auth.yaml"))
 	if err != nil {
@@ -56,14 +58,14 @@ func rules(t *testing.T, tf *cmdutil.TestFactory) []any {
 	return m["spec"].(map[string]any)["matchRules"].([]any)
 }
 
-func listJSON(t *testing.T, tf *cmdutil.TestFactory) map[string]Info {
+func listJSON(t *testing.T, tf *cmdtest.Factory) map[string]gateway.RouteInfo {
 	t.Helper()
 	mustRun(t, tf, "list", "-o", "json")
-	var infos []Info
+	var infos []gateway.RouteInfo
 	if err := json.Unmarshal(tf.Stdout.Bytes(), &infos); err != nil {
 		t.Fatalf("%v: %s", err, tf.Stdout)
 	}
-	out := map[string]Info{}
+	out := map[string]gateway.RouteInfo{}
 	for _, in := range infos {
 		out[in.Route] = in
 	}
@@ -73,16 +75,16 @@ func listJSON(t *testing.T, tf *cmdutil.TestFactory) map[string]Info {
 func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
 	tf := withGitops(t)
 	got := listJSON(t, tf)
-	want := map[string]Info{
-		"gpt-4o": {Route: "gpt-4o", Namespace: "higress-system", Ingress: true, Auth: AuthOn, Consumers: []string{"alice"},
+	want := map[string]gateway.RouteInfo{
+		"gpt-4o": {Route: "gpt-4o", Namespace: "higress-system", Ingress: true, Auth: gateway.AuthOn, Consumers: []string{"alice"},
 			AuthRule: "route gpt-4o", BlockedWords: []string{}},
 		// deepseek's host has a domain rule: that rule governs it.
-		"team-a/deepseek": {Route: "team-a/deepseek", Namespace: "team-a", Ingress: true, Hosts: []string{"ai.example.com"}, Auth: AuthOn,
+		"team-a/deepseek": {Route: "team-a/deepseek", Namespace: "team-a", Ingress: true, Hosts: []string{"ai.example.com"}, Auth: gateway.AuthOn,
 			Consumers: []string{"alice", "legacy"}, AuthRule: "domain ai.example.com", BlockedWords: []string{}},
 		// Named only in a disabled rule: no Ingress, and Higress drops the rule, so the global config
 		// (global_auth: false) decides: no key needed.
-		"team-a/locked": {Route: "team-a/locked", Auth: AuthOff, BlockedWords: []string{}},
-		"team-b/locked": {Route: "team-b/locked", Auth: AuthOff, BlockedWords: []string{}},
+		"team-a/locked": {Route: "team-a/locked", Auth: gateway.AuthOff, BlockedWords: []string{}},
+		"team-b/locked": {Route: "team-b/locked", Auth: gateway.AuthOff, BlockedWords: []string{}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
@@ -96,7 +98,7 @@ func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
 		}
 	}
 	mustRun(t, tf, "list", "-o", "name")
-	if tf.Stdout.String() != "gpt-4o\nteam-a/deepseek\nteam-a/locked\nteam-b/locked\n" {
+	if tf.Stdout.String() != "route/gpt-4o\nroute/team-a/deepseek\nroute/team-a/locked\nroute/team-b/locked\n" {
 		t.Fatalf("names: %q", tf.Stdout)
 	}
 }
@@ -126,7 +128,7 @@ spec:
 	}
 	// Higress drops a disabled rule: its routes fall through to the global config, which under
 	// global_auth needs any consumer's key.
-	if in := got["team-a/locked"]; in.Auth != AuthGlobal || in.Consumers != nil || in.AuthRule != "" || in.BlockRule != "global" {
+	if in := got["team-a/locked"]; in.Auth != gateway.AuthGlobal || in.Consumers != nil || in.AuthRule != "" || in.BlockRule != "global" {
 		t.Fatalf("locked (rule disabled, global auth on): %+v", in)
 	}
 	// A route with no rule at all is open to any consumer under global_auth.
@@ -143,7 +145,7 @@ spec: {ingressClassName: nginx}
 		t.Fatal(err)
 	}
 	got = listJSON(t, tf)
-	if in := got["team-c/open"]; in.Auth != AuthGlobal || in.Consumers != nil || !in.Ingress {
+	if in := got["team-c/open"]; in.Auth != gateway.AuthGlobal || in.Consumers != nil || !in.Ingress {
 		t.Fatalf("open: %+v", in)
 	}
 	if _, ok := got["team-c/nginx-one"]; ok {
@@ -232,7 +234,7 @@ func TestUnbindLastConsumer(t *testing.T) {
 	tf.IO.SetTTY(true)
 	tf.Stdin.WriteString("n\n")
 	err := run(tf, "unbind", "gpt-4o", "-c", "alice")
-	if !errors.Is(err, cmdutil.ErrCancel) || cmdutil.ExitCode(err) != cmdutil.ExitCancel || !strings.Contains(tf.Stderr.String(), "will allow nobody") {
+	if !errors.Is(err, cmdutil.ErrCancel) || cmdutil.ExitCode(err, false) != cmdutil.ExitCancel || !strings.Contains(tf.Stderr.String(), "will allow nobody") {
 		t.Fatalf("err = %v, stderr %s", err, tf.Stderr)
 	}
 	tf.Stdin.WriteString("y\n")
@@ -246,7 +248,7 @@ func TestUnbindLastConsumer(t *testing.T) {
 	// Off a terminal, --yes does it without asking.
 	tf2 := withGitops(t)
 	mustRun(t, tf2, "unbind", "gpt-4o", "-c", "alice", "--yes")
-	if got := listJSON(t, tf2)["gpt-4o"]; got.Auth != AuthOn || got.Consumers == nil || len(got.Consumers) != 0 {
+	if got := listJSON(t, tf2)["gpt-4o"]; got.Auth != gateway.AuthOn || got.Consumers == nil || len(got.Consumers) != 0 {
 		t.Fatalf("after unbind: %+v", got)
 	}
 }
@@ -266,7 +268,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 
 // keyAuthWith writes a key-auth plugin with consumers alice and bob, the given global_auth line
 // (none when empty) and match rules, beside the example Ingresses.
-func keyAuthWith(t *testing.T, globalAuth, rules string) *cmdutil.TestFactory {
+func keyAuthWith(t *testing.T, globalAuth, rules string) *cmdtest.Factory {
 	t.Helper()
 	tf := withGitops(t)
 	doc := `apiVersion: extensions.higress.io/v1alpha1
@@ -294,19 +296,19 @@ func TestListFollowsGlobalAuthAsTheGatewayDoes(t *testing.T) {
 		name           string
 		globalAuth     string
 		rules          string
-		gpt, deepseek  Auth
+		gpt, deepseek  gateway.Auth
 		gptConsumers   []string
 		gptRuleInForce string
 	}{
 		// global_auth unset and no rule: every route needs a key, any consumer's (the global allow
 		// list [bob] is not read by the C++ key-auth).
-		{name: "unset, no rule", gpt: AuthGlobal, deepseek: AuthGlobal},
+		{name: "unset, no rule", gpt: gateway.AuthGlobal, deepseek: gateway.AuthGlobal},
 		// Only a disabled rule: Higress drops it, so still no rule.
-		{name: "unset, disabled rule only", rules: disabledRule, gpt: AuthGlobal, deepseek: AuthGlobal},
+		{name: "unset, disabled rule only", rules: disabledRule, gpt: gateway.AuthGlobal, deepseek: gateway.AuthGlobal},
 		// Once a rule exists, routes without one need no key.
-		{name: "unset, one rule", rules: gptRule, gpt: AuthOn, deepseek: AuthOff, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
-		{name: "true, one rule", globalAuth: "    global_auth: true\n", rules: gptRule, gpt: AuthOn, deepseek: AuthGlobal, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
-		{name: "false, no rule", globalAuth: "    global_auth: false\n", gpt: AuthOff, deepseek: AuthOff},
+		{name: "unset, one rule", rules: gptRule, gpt: gateway.AuthOn, deepseek: gateway.AuthOff, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
+		{name: "true, one rule", globalAuth: "    global_auth: true\n", rules: gptRule, gpt: gateway.AuthOn, deepseek: gateway.AuthGlobal, gptConsumers: []string{"alice"}, gptRuleInForce: "route gpt-4o"},
+		{name: "false, no rule", globalAuth: "    global_auth: false\n", gpt: gateway.AuthOff, deepseek: gateway.AuthOff},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -338,7 +340,7 @@ func TestFirstBindKeepsOtherRoutesBehindAKey(t *testing.T) {
 		t.Fatalf("global_auth not written:\n%s", b)
 	}
 	got := listJSON(t, tf)
-	if got["gpt-4o"].Auth != AuthOn || got["team-a/deepseek"].Auth != AuthGlobal {
+	if got["gpt-4o"].Auth != gateway.AuthOn || got["team-a/deepseek"].Auth != gateway.AuthGlobal {
 		t.Fatalf("after bind: %+v", got)
 	}
 	// A second bind leaves global_auth alone (it is set now).

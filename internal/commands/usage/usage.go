@@ -28,7 +28,7 @@ type Options struct {
 	Until      time.Time // zero: now
 	PricesFile string
 	Sort       string
-	Output     string
+	Output     *cmdutil.Output
 }
 
 // NewCmdUsage builds usage.
@@ -77,11 +77,8 @@ $ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml`
 			if len(o.LogFiles) > 0 && o.Prometheus != "" {
 				return cmdutil.FlagErrorf("--log-file and --prometheus cannot be used together")
 			}
-			if !slices.Contains([]string{"cost", "requests", "tokens", "name"}, o.Sort) {
+			if !slices.Contains(sortKeys, o.Sort) {
 				return cmdutil.FlagErrorf("invalid --sort %q: use cost, requests, tokens or name", o.Sort)
-			}
-			if o.Output, err = f.Flags.OutputFormat("table", "wide", "json", "csv"); err != nil {
-				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -99,7 +96,29 @@ $ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml`
 	fl.StringVar(&until, "until", "", "only requests before: a duration ago or a time (default now)")
 	fl.StringVar(&o.PricesFile, "prices", "", "price file overriding and extending the built-in prices (YAML or JSON)")
 	fl.StringVar(&o.Sort, "sort", "cost", "order rows by cost, requests, tokens or name")
+	_ = cmd.RegisterFlagCompletionFunc("sort", cmdutil.FixedValues(sortKeys...))
+	_ = cmd.RegisterFlagCompletionFunc("by", completeDims)
+	_ = cmd.MarkFlagFilename("log-file")
+	_ = cmd.MarkFlagFilename("prices", "yaml", "yml", "json")
+	o.Output = cmdutil.AddOutputFlag(cmd, cmdutil.FormatTable, cmdutil.FormatWide, cmdutil.FormatJSON, cmdutil.FormatYAML, cmdutil.FormatCSV, cmdutil.FormatJSONPath)
 	return cmd
+}
+
+var sortKeys = []string{"cost", "requests", "tokens", "name"}
+
+// completeDims completes --by, a comma-separated list of dimensions.
+func completeDims(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	prefix, given := "", []string(nil)
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		prefix, given = toComplete[:i+1], strings.Split(toComplete[:i], ",")
+	}
+	var out []string
+	for _, d := range []string{"consumer", "model", "route", "day", "status"} {
+		if !slices.Contains(given, d) {
+			out = append(out, prefix+d)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
 // parseTime reads a --since/--until value: empty, a duration back from now (with d for days), a
@@ -168,19 +187,23 @@ func usageRun(o *Options) error {
 	for i, g := range groups {
 		rows[i] = newRow(o.By, g)
 	}
-	if len(rows) == 0 && o.Output != "json" {
+	if len(rows) == 0 && o.Output.Human() {
 		fmt.Fprintln(f.IO.ErrOut, "no requests found")
 	}
-	switch o.Output {
-	case "json":
-		return cmdutil.PrintStructured(f.IO, "json", rows)
-	case "csv":
-		return csvTable(o.By, rows).RenderCSV(f.IO)
+	switch o.Output.Format() {
+	case cmdutil.FormatJSON, cmdutil.FormatYAML, cmdutil.FormatJSONPath:
+		return o.Output.Data(f.IO, rows)
+	case cmdutil.FormatCSV:
+		t := csvTable(o.By, rows)
+		t.NoHeaders = o.Output.NoHeaders
+		return t.RenderCSV(f.IO)
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := humanTable(o.By, rows, o.Output == "wide").Render(f.IO); err != nil {
+	t := humanTable(o.By, rows, o.Output.Format() == cmdutil.FormatWide)
+	t.NoHeaders = o.Output.NoHeaders
+	if err := t.Render(f.IO); err != nil {
 		return err
 	}
 	fmt.Fprintln(f.IO.ErrOut, pricesNote)

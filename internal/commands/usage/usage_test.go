@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 )
 
 const sampleLog = `{"ai_log":"{\"consumer\":\"alice\",\"model\":\"gpt-4o\",\"input_token\":1000000,\"output_token\":100000}","response_code":"200","duration":"900","start_time":"2026-11-24T10:00:00Z","route_name":"gpt-4o"}
@@ -22,7 +22,7 @@ this line is not JSON
 {"response_code":"401","duration":"1","start_time":"2026-11-25T09:30:00Z","route_name":"gpt-4o"}
 `
 
-func run(t *testing.T, tf *cmdutil.TestFactory, args ...string) error {
+func run(t *testing.T, tf *cmdtest.Factory, args ...string) error {
 	t.Helper()
 	return tf.Run(NewCmdUsage(tf.Factory, nil), args...)
 }
@@ -46,11 +46,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--since", "2026-11-25", "--until", "2026-11-24"}, "--since must be before --until"},
 		{[]string{"--log-file", "a", "--prometheus", "http://p:9090"}, "cannot be used together"},
 		{[]string{"--sort", "alpha"}, `invalid --sort "alpha"`},
-		{[]string{"-o", "yaml"}, `invalid --output "yaml"`},
+		{[]string{"-o", "name"}, `invalid argument "name" for "-o, --output" flag: use table, wide, json, yaml, csv, jsonpath=TEMPLATE`},
 		{[]string{"extra"}, `unknown command "extra"`},
 	}
 	for _, tc := range cases {
-		tf := cmdutil.NewTestFactory(t)
+		tf := cmdtest.New(t)
 		err := run(t, tf, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error = %v, want %q", tc.args, err, tc.want)
@@ -75,7 +75,7 @@ func TestParsesTimes(t *testing.T) {
 func TestTableOnAndOffATerminal(t *testing.T) {
 	p := writeLog(t)
 	for _, tty := range []bool{false, true} {
-		tf := cmdutil.NewTestFactory(t)
+		tf := cmdtest.New(t)
 		tf.IO.SetTTY(tty)
 		if err := run(t, tf, "--log-file", p); err != nil {
 			t.Fatal(err)
@@ -97,7 +97,7 @@ TOTAL                    4          2        1,000,050   100,005   $3.50 + 1 unp
 
 func TestJSONAndCSV(t *testing.T) {
 	p := writeLog(t)
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if err := run(t, tf, "--log-file", p, "-o", "json", "--by", "model,consumer", "--sort", "name"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestJSONAndCSV(t *testing.T) {
 		t.Fatalf("keys not first, in --by order:\n%s", tf.Stdout)
 	}
 
-	tf = cmdutil.NewTestFactory(t)
+	tf = cmdtest.New(t)
 	if err := run(t, tf, "--log-file", p, "-o", "csv", "--by", "day", "--sort", "name"); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestJSONAndCSV(t *testing.T) {
 }
 
 func TestStdinSincePricesAndErrors(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	tf.Stdin.WriteString(sampleLog)
 	prices := filepath.Join(t.TempDir(), "prices.json")
 	os.WriteFile(prices, []byte(`{"models": {"llama-local": {"input": 0, "output": 0}}}`), 0o644)
@@ -157,7 +157,7 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 		{[]string{"--prometheus", "http://127.0.0.1:1"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "prometheus:9090"}, `invalid --prometheus "prometheus:9090"`},
 	} {
-		tf := cmdutil.NewTestFactory(t)
+		tf := cmdtest.New(t)
 		err := run(t, tf, tc.args...)
 		// One line: the error's, with nothing before it on stderr.
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") || tf.Stderr.Len() != 0 {
@@ -167,7 +167,7 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 }
 
 func TestClusterSourceErrors(t *testing.T) {
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if err := run(t, tf); err == nil || !strings.Contains(err.Error(), "--dir has no gateway logs") {
 		t.Fatalf("folder mode: %v", err)
 	}
@@ -192,7 +192,7 @@ func TestUnknownIsNeverAZeroCost(t *testing.T) {
 	if err := os.WriteFile(p, []byte(log), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tf := cmdutil.NewTestFactory(t)
+	tf := cmdtest.New(t)
 	if err := run(t, tf, "--log-file", p, "--by", "consumer", "--sort", "name"); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ TOTAL      3          0        0       0        $0.00 + 2 unpriced
 	if got := tf.Stdout.String(); got != want {
 		t.Fatalf("table:\n%s\nwant:\n%s", got, want)
 	}
-	tf = cmdutil.NewTestFactory(t)
+	tf = cmdtest.New(t)
 	if err := run(t, tf, "--log-file", p, "--by", "consumer", "--sort", "name", "-o", "json"); err != nil {
 		t.Fatal(err)
 	}

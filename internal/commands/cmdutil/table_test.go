@@ -1,17 +1,19 @@
 package cmdutil
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestTableOnAColourTerminalAlignsAsWithout(t *testing.T) {
 	render := func(color bool) string {
 		t.Helper()
-		io, _, out, _ := Test()
+		io, out := &IOStreams{}, &bytes.Buffer{}
+		io.Out = out
 		io.Color = color
 		tb := NewTable("NAME", "KEY", "ALLOWED ON")
 		tb.Row("alice", "Bearer hai_****0000", "route gpt-4o")
@@ -31,7 +33,7 @@ func TestTableOnAColourTerminalAlignsAsWithout(t *testing.T) {
 	if !strings.Contains(coloured, "\x1b[1m") {
 		t.Fatalf("no bold header on a colour terminal: %q", coloured)
 	}
-	if got := ansi.ReplaceAllString(coloured, ""); got != plain {
+	if got := ansiEscape.ReplaceAllString(coloured, ""); got != plain {
 		t.Fatalf("coloured table, escapes removed:\n%q\nwant:\n%q", got, plain)
 	}
 }

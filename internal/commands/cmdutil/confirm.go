@@ -1,0 +1,38 @@
+package cmdutil
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+)
+
+// Confirm is the one rule for changes that revoke access or leave a route with nobody allowed:
+// with yes (--yes) it goes ahead; on a terminal it asks question and a "no" is ErrCancel (exit 2);
+// off a terminal it refuses with a CancelError (exit 2) that says what needs --yes. A dry run
+// never asks: it writes nothing.
+func Confirm(s *IOStreams, yes, dryRun bool, question, what string) error {
+	if yes || dryRun {
+		return nil
+	}
+	if !s.StdinTTY || !s.StderrTTY {
+		return &CancelError{Msg: what + ": pass --yes to do it"}
+	}
+	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return ErrCancel
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return ErrCancel
+}
+
+// Would is the wording of a change under --dry-run: "would remove" instead of "removed".
+func Would(dryRun bool, done, would string) string {
+	if dryRun {
+		return would
+	}
+	return done
+}
