@@ -251,3 +251,49 @@ func (g SetGlobalAuth) Run(ctx context.Context, env gateway.Env) (wasmplugin.Res
 		return out, nil
 	})
 }
+
+// DeleteRules deletes the rules of exactly one route or domain (those whose only target it is)
+// from the key-auth and request-block plugins: the way back from a rule made for a mistyped route.
+// Rules shared with other targets are left alone.
+type DeleteRules struct {
+	Scope  wasmplugin.Scope
+	DryRun wasmplugin.DryRun
+}
+
+// DeletedRule is one plugin's part of DeleteRules.
+type DeletedRule struct {
+	Result wasmplugin.Result `json:"-"`
+	Plugin string            `json:"plugin"`
+	Target string            `json:"target"`
+}
+
+// Run deletes the rules; a scope with no rule of its own in either plugin is an ErrNoOwnRule error.
+func (d DeleteRules) Run(ctx context.Context, env gateway.Env) ([]DeletedRule, error) {
+	out := []DeletedRule{}
+	for _, t := range []wasmplugin.Target{env.KeyAuth(""), env.Block("")} {
+		p, err := env.Find(ctx, t)
+		if err != nil {
+			return out, err
+		}
+		if p == nil {
+			continue
+		}
+		if _, ok, err := d.Scope.Rule(*p); err != nil {
+			return out, err
+		} else if !ok {
+			continue
+		}
+		opts := wasmplugin.EditOptions{Target: wasmplugin.Target{Namespace: t.Namespace, Plugin: t.Plugin, Resource: p.Name()}, DryRun: d.DryRun}
+		res, _, err := wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (struct{}, error) {
+			return struct{}{}, d.Scope.RemoveRule(p)
+		})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, DeletedRule{Result: res, Plugin: res.Plugin.Ref(), Target: d.Scope.String()})
+	}
+	if len(out) == 0 {
+		return out, gateway.Mark(ErrNoOwnRule, "%s has no key-auth or request-block rule of its own", d.Scope)
+	}
+	return out, nil
+}

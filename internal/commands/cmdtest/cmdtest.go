@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -92,4 +93,36 @@ func NewCluster(t testing.TB, kubeconfig, ns string) *Factory {
 	tf := New(t)
 	tf.UseCluster(kubeconfig, ns)
 	return tf
+}
+
+// CopyFiles copies the named files of dir into the factory's folder.
+func (tf *Factory) CopyFiles(t testing.TB, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tf.Dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// WriteFile writes a file into the factory's folder.
+func (tf *Factory) WriteFile(t testing.TB, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(tf.Dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ReadFile reads a file of the factory's folder.
+func (tf *Factory) ReadFile(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(tf.Dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

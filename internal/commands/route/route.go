@@ -23,7 +23,7 @@ Higress's namespace (-n), namespace/name elsewhere. Binding consumers to a route
 list of the key-auth match rule for exactly that route; once a route has such a rule, only the
 consumers it allows may call it.`,
 	}
-	cmd.AddCommand(NewCmdList(f, nil), NewCmdBind(f, nil), NewCmdUnbind(f, nil), NewCmdAuth(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdBind(f, nil), NewCmdUnbind(f, nil), NewCmdAuth(f, nil), NewCmdDeleteRule(f, nil))
 	return cmd
 }
 

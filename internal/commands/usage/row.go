@@ -20,15 +20,15 @@ type Row struct {
 	Values           []string    `json:"-"`
 	Requests         int64       `json:"requests"`
 	Errors           int64       `json:"errors"`
-	InputTokens      int64       `json:"input_tokens"`
-	OutputTokens     int64       `json:"output_tokens"`
-	CachedTokens     int64       `json:"cached_tokens"`
-	CostUSD          *float64    `json:"cost_usd"`
-	UnpricedRequests int64       `json:"unpriced_requests"`
-	LatencyP50       *float64    `json:"latency_p50_ms"`
-	LatencyP95       *float64    `json:"latency_p95_ms"`
-	FirstTokenP50    *float64    `json:"first_token_p50_ms"`
-	FirstTokenP95    *float64    `json:"first_token_p95_ms"`
+	InputTokens      int64       `json:"inputTokens"`
+	OutputTokens     int64       `json:"outputTokens"`
+	CachedTokens     int64       `json:"cachedTokens"`
+	CostUSD          *float64    `json:"costUSD"`
+	UnpricedRequests int64       `json:"unpricedRequests"`
+	LatencyP50       *float64    `json:"latencyP50Ms"`
+	LatencyP95       *float64    `json:"latencyP95Ms"`
+	FirstTokenP50    *float64    `json:"firstTokenP50Ms"`
+	FirstTokenP95    *float64    `json:"firstTokenP95Ms"`
 }
 
 func newRow(by []usage.Dim, g *usage.Group) Row {
@@ -130,8 +130,8 @@ func csvTable(by []usage.Dim, rows []Row) *cmdutil.Table {
 	for i, d := range by {
 		h[i] = string(d)
 	}
-	t := cmdutil.NewTable(append(h, "requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "cost_usd",
-		"unpriced_requests", "latency_p50_ms", "latency_p95_ms", "first_token_p50_ms", "first_token_p95_ms")...)
+	t := cmdutil.NewTable(append(h, "requests", "errors", "inputTokens", "outputTokens", "cachedTokens", "costUSD",
+		"unpricedRequests", "latencyP50Ms", "latencyP95Ms", "firstTokenP50Ms", "firstTokenP95Ms")...)
 	num := func(v *float64) string {
 		if v == nil {
 			return ""

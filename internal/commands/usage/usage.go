@@ -177,6 +177,10 @@ func usageRun(o *Options) error {
 		if err := usage.Collect(f.Context, sources, false, usage.Filter{Since: o.Since, Until: o.Until}, agg); err != nil {
 			return err
 		}
+		if agg.Skipped > 0 && agg.Requests == 0 && o.Since.IsZero() && o.Until.IsZero() {
+			// Nothing parsed: the wrong file, or not an access log; an empty report would hide it.
+			return fmt.Errorf("no line of the input is a gateway access log entry (%d skipped)", agg.Skipped)
+		}
 		if agg.Skipped > 0 {
 			fmt.Fprintf(f.IO.ErrOut, "skipped %d unparseable lines\n", agg.Skipped)
 		}

@@ -105,12 +105,12 @@ func TestJSONAndCSV(t *testing.T) {
 	if err := json.Unmarshal(tf.Stdout.Bytes(), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[0]["model"] != "gpt-4o" || rows[0]["consumer"] != "alice" || rows[0]["cost_usd"] != 3.5 ||
-		rows[0]["requests"] != float64(2) || rows[0]["errors"] != float64(1) || rows[0]["input_tokens"] != float64(1e6) || rows[0]["output_tokens"] != float64(1e5) {
+	if len(rows) != 3 || rows[0]["model"] != "gpt-4o" || rows[0]["consumer"] != "alice" || rows[0]["costUSD"] != 3.5 ||
+		rows[0]["requests"] != float64(2) || rows[0]["errors"] != float64(1) || rows[0]["inputTokens"] != float64(1e6) || rows[0]["outputTokens"] != float64(1e5) {
 		t.Fatalf("rows: %v", rows)
 	}
-	if rows[1]["model"] != "llama-local" || rows[1]["cost_usd"] != nil {
-		t.Fatalf("an unpriced model must have cost_usd null: %v", rows[1])
+	if rows[1]["model"] != "llama-local" || rows[1]["costUSD"] != nil {
+		t.Fatalf("an unpriced model must have costUSD null: %v", rows[1])
 	}
 	if !strings.HasPrefix(tf.Stdout.String(), "[\n  {\n    \"model\": \"gpt-4o\",\n    \"consumer\": \"alice\",") {
 		t.Fatalf("keys not first, in --by order:\n%s", tf.Stdout)
@@ -121,7 +121,7 @@ func TestJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(tf.Stdout.String()), "\n")
-	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
+	if len(lines) != 3 || lines[0] != "day,requests,errors,inputTokens,outputTokens,cachedTokens,costUSD,unpricedRequests,latencyP50Ms,latencyP95Ms,firstTokenP50Ms,firstTokenP95Ms" ||
 		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,,1,") {
 		t.Fatalf("csv:\n%s", tf.Stdout)
 	}
@@ -138,7 +138,7 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 	}
 	var rows []map[string]any
 	json.Unmarshal(tf.Stdout.Bytes(), &rows)
-	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != "none" {
+	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["costUSD"] != 0.0 || rows[1]["consumer"] != "none" {
 		t.Fatalf("rows %v", rows)
 	}
 
@@ -182,7 +182,7 @@ func TestClusterSourceErrors(t *testing.T) {
 	}
 }
 
-// Tokens unknown, or a model without a price, show UNPRICED and cost_usd null, never $0.
+// Tokens unknown, or a model without a price, show UNPRICED and costUSD null, never $0.
 func TestUnknownIsNeverAZeroCost(t *testing.T) {
 	log := `{"ai_log":"{\"consumer\":\"alice\",\"model\":\"gpt-4o\"}","response_code":"200","duration":"900"}
 {"ai_log":"{\"consumer\":\"bob\",\"model\":\"llama-local\",\"input_token\":0,\"output_token\":0}","response_code":"200","duration":"90"}
@@ -213,8 +213,29 @@ TOTAL      3          0        0       0        $0.00 + 2 unpriced
 	if err := json.Unmarshal(tf.Stdout.Bytes(), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[0]["cost_usd"] != nil || rows[0]["unpriced_requests"] != 1.0 || rows[1]["cost_usd"] != nil ||
-		rows[1]["unpriced_requests"] != 1.0 || rows[2]["cost_usd"] != 0.0 || rows[2]["unpriced_requests"] != 0.0 {
+	if len(rows) != 3 || rows[0]["costUSD"] != nil || rows[0]["unpricedRequests"] != 1.0 || rows[1]["costUSD"] != nil ||
+		rows[1]["unpricedRequests"] != 1.0 || rows[2]["costUSD"] != 0.0 || rows[2]["unpricedRequests"] != 0.0 {
 		t.Fatalf("rows %v", rows)
+	}
+}
+
+func TestNothingParsedIsAnError(t *testing.T) {
+	t.Parallel()
+	tf := cmdtest.New(t)
+	p := filepath.Join(t.TempDir(), "not-a-log.txt")
+	if err := os.WriteFile(p, []byte("hello\nworld\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(t, tf, "--log-file", p)
+	if err == nil || !strings.Contains(err.Error(), "no line of the input is a gateway access log entry (2 skipped)") {
+		t.Fatalf("err = %v", err)
+	}
+	// An empty input is no error: there is simply nothing to report.
+	empty := filepath.Join(t.TempDir(), "empty.log")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t, tf, "--log-file", empty, "-o", "json"); err != nil || strings.TrimSpace(tf.Stdout.String()) != "[]" {
+		t.Fatalf("err = %v, stdout %q", err, tf.Stdout)
 	}
 }
