@@ -73,7 +73,7 @@ func TestClusterLifecycle(t *testing.T) {
 	if err := run(tf, "list", "-o", "name"); err != nil {
 		t.Fatal(err)
 	}
-	if tf.Stdout.String() != "bob\n" {
+	if tf.Stdout.String() != "consumer/bob\n" {
 		t.Fatalf("after the lifecycle: %q", tf.Stdout)
 	}
 	bob, _, _ := unstructured.NestedSlice(getKeyAuth(t, dc, ns).Object, "spec", "defaultConfig", "consumers")
@@ -148,7 +148,7 @@ func TestClusterViewerForbiddenIsExplained(t *testing.T) {
 		t.Fatal(err)
 	}
 	tf := cmdtest.NewCluster(t, viewer, ns)
-	if err := run(tf, "list", "-o", "name"); err != nil || tf.Stdout.String() != "alice\n" {
+	if err := run(tf, "list", "-o", "name"); err != nil || tf.Stdout.String() != "consumer/alice\n" {
 		t.Fatalf("the viewer cannot list: %v %q", err, tf.Stdout)
 	}
 	err := run(tf, "add", "bob")
