@@ -58,7 +58,7 @@ func checkPlugins(g Gateway) []Finding {
 				out = append(out, finding("HAI0204", obj, "give the rule an ingress, domain or service, or remove it", "%v", err))
 			}
 			if slices.Contains(failClosed, kind) && failStrategy(p) != "FAIL_CLOSE" {
-				out = append(out, finding("HAI0205", obj, fmt.Sprintf("kubectl patch wasmplugin %s -n %s --type=merge -p '{\"spec\":{\"failStrategy\":\"FAIL_CLOSE\"}}'", p.Name(), p.Namespace()),
+				out = append(out, finding("HAI0205", obj, "set spec.failStrategy: FAIL_CLOSE",
 					"%s fails open: if it does not load, requests pass unchecked", kind))
 			}
 			if labels := p.Obj.GetLabels(); labels[wasmplugin.LabelDefiner] != "higress" {
@@ -212,7 +212,7 @@ func duplicateKeys(cfg *keyauth.Config, obj string) []Finding {
 		for _, cred := range c.Credentials() {
 			t := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(cred, "Bearer "), "bearer "))
 			if other, ok := holder[t]; ok && other != c.Name() {
-				out = append(out, finding("HAI0303", obj, "higress-ai consumer rotate "+c.Name()+" --finish after giving it a new key", "consumers %q and %q hold the same key", other, c.Name()))
+				out = append(out, finding("HAI0303", obj, "give one of them a new key: higress-ai consumer rotate "+c.Name()+", then rotate "+c.Name()+" --finish", "consumers %q and %q hold the same key", other, c.Name()))
 				continue
 			}
 			holder[t] = c.Name()
