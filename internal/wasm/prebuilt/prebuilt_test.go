@@ -1,0 +1,96 @@
+//go:build !noprebuilt
+
+package prebuilt
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/abi"
+	"github.com/higress-ai/higress-ai/internal/wasm/pluginbuild"
+)
+
+func TestEmbeddedModuleRuns(t *testing.T) {
+	module, info, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := abi.Check(module); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(info.Go, "go1.") {
+		t.Fatalf("plugin.json records toolchain %q", info.Go)
+	}
+}
+
+// The embedded copy is what the current source builds into: CI fails when someone changed the
+// plugin and forgot to regenerate it.
+func TestEmbeddedModuleIsAFreshBuild(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatal("go is not on PATH: this test rebuilds the plugin with the real toolchain")
+	}
+	_, info, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := pluginbuild.FindSource(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pluginbuild.Build(context.Background(), pluginbuild.Options{
+		Dir: src, Out: filepath.Join(t.TempDir(), "plugin.wasm"), Toolchain: info.Go,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SHA256 != info.SHA256 || res.Size != info.Size {
+		t.Fatalf("the embedded module (sha256 %s, %d bytes) is not a build of the current plugin source with %s (sha256 %s, %d bytes): run %s and commit internal/wasm/prebuilt",
+			info.SHA256, info.Size, info.Go, res.SHA256, res.Size, Regenerate)
+	}
+}
+
+func TestDecodeRefusesAMismatch(t *testing.T) {
+	gz, err := Gzip([]byte("\x00asm\x01\x00\x00\x00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, info, wantErr string
+		gz                  []byte
+	}{
+		{name: "matches", gz: gz, info: `{"go":"go1.26.0","size":8,"sha256":"` + sha("\x00asm\x01\x00\x00\x00") + `"}`},
+		{name: "other sha256", gz: gz, info: `{"go":"go1.26.0","size":8,"sha256":"00"}`, wantErr: "does not match plugin.json: run " + Regenerate},
+		{name: "not gzip", gz: []byte("plain"), info: `{}`, wantErr: "plugin.wasm.gz is broken"},
+		{name: "broken json", gz: gz, info: `{`, wantErr: "plugin.json is broken"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Decode(tc.gz, []byte(tc.info))
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("Decode = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestGzipIsDeterministic(t *testing.T) {
+	data, err := os.ReadFile("prebuilt.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Gzip(data)
+	b, _ := Gzip(data)
+	if string(a) != string(b) {
+		t.Fatal("two compressions of the same bytes differ")
+	}
+	back, err := Gunzip(a)
+	if err != nil || string(back) != string(data) {
+		t.Fatalf("Gunzip(Gzip(x)) != x (%v)", err)
+	}
+}
+
+func sha(s string) string { return pluginbuild.Describe("", []byte(s)).SHA256 }
