@@ -105,20 +105,15 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 
-	out, err := filepath.Abs(o.Out)
+	tmp, err := os.MkdirTemp("", "higress-ai-build-")
 	if err != nil {
 		return Result{}, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".plugin-*.wasm")
-	if err != nil {
-		return Result{}, fmt.Errorf("cannot write the module: %w", err)
-	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	defer os.Remove(tmpName) // a no-op once renamed
+	defer os.RemoveAll(tmp)
+	built := filepath.Join(tmp, "plugin.wasm")
 
 	args := append([]string{"build"}, Flags...)
-	args = append(args, "-o", tmpName, ".")
+	args = append(args, "-o", built, ".")
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(os.Environ(), buildEnv(toolchain)...)
@@ -130,21 +125,11 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		}
 		return Result{}, &Failure{Output: output.String(), Err: err}
 	}
-
-	module, err := os.ReadFile(tmpName)
+	module, err := os.ReadFile(built)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := abi.Check(module); err != nil {
-		return Result{}, err
-	}
-	if err := os.Chmod(tmpName, 0o644); err != nil {
-		return Result{}, err
-	}
-	if err := os.Rename(tmpName, out); err != nil {
-		return Result{}, fmt.Errorf("cannot write the module: %w", err)
-	}
-	return Describe(out, module), nil
+	return Write(o.Out, module)
 }
 
 // buildEnv overrides what would make the bytes depend on the builder's environment: the target,
@@ -227,4 +212,30 @@ func isPluginModule(dir string) bool {
 		return false
 	}
 	return modfile.ModulePath(data) == ModulePath
+}
+
+// Write stores a module at path (replacing it only once it is complete) after checking it
+// exports what a proxy-wasm host calls, and describes what it wrote.
+func Write(path string, module []byte) (Result, error) {
+	if err := abi.Check(module); err != nil {
+		return Result{}, err
+	}
+	out, err := filepath.Abs(path)
+	if err != nil {
+		return Result{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".plugin-*.wasm")
+	if err != nil {
+		return Result{}, fmt.Errorf("cannot write the module: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(module)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
+		return Result{}, fmt.Errorf("cannot write the module: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return Result{}, fmt.Errorf("cannot write the module: %w", err)
+	}
+	return Describe(out, module), nil
 }
