@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/aymanbagabas/go-udiff v0.3.1
 	github.com/charmbracelet/lipgloss v1.1.0
+	github.com/creack/pty v1.1.18
 	github.com/mattn/go-isatty v0.0.24
 	github.com/muesli/termenv v0.16.0
 	github.com/opencontainers/go-digest v1.0.0

@@ -16,7 +16,9 @@ import (
 )
 
 // notEmbedded is the Prebuilt of a binary built with -tags noprebuilt.
-func notEmbedded() ([]byte, prebuilt.Info, error) { return nil, prebuilt.Info{}, prebuilt.ErrNotEmbedded }
+func notEmbedded() ([]byte, prebuilt.Info, error) {
+	return nil, prebuilt.Info{}, prebuilt.ErrNotEmbedded
+}
 
 // repoDir is a folder inside this clone, from which the plugin's source is found.
 func repoDir(t *testing.T) string {

@@ -95,10 +95,11 @@ func Pack(module []byte, files Files) (Artifact, error) {
 	return Artifact{Manifest: newBlob(ocispec.MediaTypeImageManifest, raw, ""), Config: config, Layers: layers, Module: module}, nil
 }
 
-// tarGz is a one-file archive with a fixed header (mode 0644, root, epoch time).
+// tarGz is a one-file archive with a fixed header (mode 0644, root, epoch time). gzip's default
+// level: the best one takes three times as long for 0.7% less on the plugin.
 func tarGz(name string, data []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
