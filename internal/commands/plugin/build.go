@@ -33,13 +33,14 @@ type ModuleSource struct {
 	// Source is the plugin module's folder; empty means FindSource from WorkDir.
 	Source  string
 	WorkDir string
-	// Prebuilt is the embedded copy.
+	// Prebuilt is the embedded copy, and Archive the same as its image layer (plugin.tar.gz).
 	Prebuilt PrebuiltFunc
+	Archive  func() ([]byte, error)
 }
 
 // NewCmdBuild builds plugin build; runF replaces the run function in tests.
 func NewCmdBuild(f *cmdutil.Factory, runF func(*BuildOptions) error) *cobra.Command {
-	o := &BuildOptions{IO: f.IO, Module: ModuleSource{IO: f.IO, Prebuilt: prebuilt.Module}}
+	o := &BuildOptions{IO: f.IO, Module: ModuleSource{IO: f.IO, Prebuilt: prebuilt.Module, Archive: prebuilt.Archive}}
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Compile the bundled ai-proxy plugin to a Wasm module",

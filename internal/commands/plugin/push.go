@@ -45,7 +45,7 @@ type PushResult struct {
 
 // NewCmdPush builds plugin push; runF replaces the run function in tests.
 func NewCmdPush(f *cmdutil.Factory, runF func(*PushOptions) error) *cobra.Command {
-	o := &PushOptions{IO: f.IO, Module: ModuleSource{IO: f.IO, Prebuilt: prebuilt.Module}}
+	o := &PushOptions{IO: f.IO, Module: ModuleSource{IO: f.IO, Prebuilt: prebuilt.Module, Archive: prebuilt.Archive}}
 	cmd := &cobra.Command{
 		Use:   "push REF",
 		Short: "Push the plugin to an OCI registry in the layout Higress loads",
@@ -105,18 +105,15 @@ func pushRun(o *PushOptions) error {
 		}
 		target.Password = password
 	}
-	module, err := o.module()
-	if err != nil {
-		return err
-	}
 	var files ociplugin.Files
+	var err error
 	if files.Spec, err = readOptional(o.Spec); err != nil {
 		return err
 	}
 	if files.Readme, err = readOptional(o.Readme); err != nil {
 		return err
 	}
-	art, err := ociplugin.Pack(module, files)
+	art, err := o.artifact(files)
 	if err != nil {
 		return err
 	}
@@ -134,7 +131,7 @@ func pushRun(o *PushOptions) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "pushed %s: %d blobs sent (%s), %d already there; pulled back, it loads as Higress's %s variant\n",
 		res.Ref, res.Sent, humanBytes(res.Bytes), res.Reused, res.Variant)
-	sum := pluginbuild.Describe("", module)
+	sum := pluginbuild.Describe("", art.Module)
 	out := PushResult{URL: res.URL, Ref: res.Ref, Digest: res.Digest, Variant: res.Variant, Size: sum.Size, SHA256: sum.SHA256}
 	if o.Output != "table" {
 		return cmdutil.PrintStructured(o.IO, o.Output, out)
@@ -143,38 +140,43 @@ func pushRun(o *PushOptions) error {
 	return err
 }
 
-// module is what to push: --file, else the module this binary carries, else a fresh build.
-func (o *PushOptions) module() ([]byte, error) {
+// artifact packs what to push: --file, else the module this binary carries (its layer as
+// embedded, compressed once at generation), else a fresh build.
+func (o *PushOptions) artifact(files ociplugin.Files) (ociplugin.Artifact, error) {
 	if o.File != "" {
 		module, err := os.ReadFile(o.File)
 		if err != nil {
-			return nil, fmt.Errorf("reading the module: %w", err)
+			return ociplugin.Artifact{}, fmt.Errorf("reading the module: %w", err)
 		}
 		if err := abi.Check(module); err != nil {
-			return nil, fmt.Errorf("%s: %w", o.File, err)
+			return ociplugin.Artifact{}, fmt.Errorf("%s: %w", o.File, err)
 		}
-		return module, nil
+		return ociplugin.Pack(module, files)
 	}
 	if o.Module.Source == "" {
-		module, _, err := o.Module.Prebuilt()
+		archive, err := o.Module.Archive()
 		if err == nil {
-			return module, nil
+			return ociplugin.PackArchive(archive, files)
 		}
 		if !errors.Is(err, prebuilt.ErrNotEmbedded) {
-			return nil, err
+			return ociplugin.Artifact{}, err
 		}
 		fmt.Fprintf(o.IO.ErrOut, "warning: %v: building it from source\n", err)
 	}
 	dir, err := os.MkdirTemp("", "higress-ai-push-")
 	if err != nil {
-		return nil, err
+		return ociplugin.Artifact{}, err
 	}
 	defer os.RemoveAll(dir)
 	res, err := o.Module.Build(o.Context, filepath.Join(dir, "plugin.wasm"))
 	if err != nil {
-		return nil, err
+		return ociplugin.Artifact{}, err
 	}
-	return os.ReadFile(res.Path)
+	module, err := os.ReadFile(res.Path)
+	if err != nil {
+		return ociplugin.Artifact{}, err
+	}
+	return ociplugin.Pack(module, files)
 }
 
 // pushError adds the flag to reach for to a registry failure.

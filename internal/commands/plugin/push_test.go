@@ -18,6 +18,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/testenv"
 	"github.com/higress-ai/higress-ai/internal/wasm/ociplugin"
+	"github.com/higress-ai/higress-ai/internal/wasm/prebuilt"
 )
 
 func TestPushParsesFlags(t *testing.T) {
@@ -236,5 +237,28 @@ func TestPushDrawsAProgressBarOnATerminal(t *testing.T) {
 	}
 	if !strings.HasPrefix(tf.Stdout.String(), "oci://"+reg.Host+"/ai-proxy:tty@sha256:") {
 		t.Fatalf("stdout %q", tf.Stdout)
+	}
+}
+
+// A binary built with -tags noprebuilt says so and pushes a fresh build of the source.
+func TestPushWithoutAnEmbeddedCopyBuildsFromSource(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	reg := testenv.StartRegistry(t, nil)
+	tf := cmdutil.NewTestFactory(t)
+	cmd := NewCmdPush(tf.Factory, func(o *PushOptions) error {
+		o.Module.WorkDir = repoDir(t)
+		o.Module.Prebuilt = notEmbedded
+		o.Module.Archive = func() ([]byte, error) { return nil, prebuilt.ErrNotEmbedded }
+		return pushRun(o)
+	})
+	if err := tf.Run(cmd, reg.Host+"/ai-proxy:src", "--plain-http"); err != nil {
+		t.Fatalf("%v\n%s", err, tf.Stderr)
+	}
+	if !strings.Contains(tf.Stderr.String(), "carries no prebuilt plugin module (built with -tags noprebuilt): building it from source") {
+		t.Fatalf("stderr %q", tf.Stderr)
+	}
+	// The source is what the embedded copy was built from, so the same bytes come back.
+	if got := pulled(t, strings.TrimSpace(tf.Stdout.String()), ociplugin.Target{PlainHTTP: true}); !bytes.Equal(got, embeddedModule(t)) {
+		t.Fatal("the module pulled back is not a build of the source")
 	}
 }

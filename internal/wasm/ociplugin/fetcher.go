@@ -1,16 +1,15 @@
 package ociplugin
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"path"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/layer"
 )
 
 // Variant names the image format the fetcher recognised.
@@ -75,37 +74,7 @@ func lastLayerModule(ctx context.Context, layers []ocispec.Descriptor, mediaType
 		return nil, err
 	}
 	defer rc.Close()
-	return moduleFromTarGz(rc)
-}
-
-// moduleFromTarGz returns the first entry named plugin.wasm (in any folder) of a tar.gz whose
-// uncompressed stream, up to that file's end, stays within MaxModuleSize.
-func moduleFromTarGz(r io.Reader) ([]byte, error) {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("the layer is not a tar.gz: %w", err)
-	}
-	tr := tar.NewReader(io.LimitReader(zr, MaxModuleSize))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil, fmt.Errorf("no %s in the layer's archive", ModuleFileName)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the layer's archive: %w", err)
-		}
-		if path.Base(h.Name) != ModuleFileName {
-			continue
-		}
-		if h.Size > MaxModuleSize {
-			return nil, fmt.Errorf("%s is %d bytes, over the fetcher's %d", ModuleFileName, h.Size, MaxModuleSize)
-		}
-		module := make([]byte, h.Size)
-		if _, err := io.ReadFull(tr, module); err != nil {
-			return nil, fmt.Errorf("reading %s (the fetcher reads at most %d bytes of the archive): %w", ModuleFileName, MaxModuleSize, err)
-		}
-		return module, nil
-	}
+	return layer.Unpack(rc)
 }
 
 func rawWasmLayer(ctx context.Context, layers []ocispec.Descriptor, fetch FetchFunc) ([]byte, error) {

@@ -4,15 +4,14 @@
 package ociplugin
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"fmt"
 
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/layer"
 )
 
 // Media types of the layout Higress's own CI pushes (oras push of spec.yaml, README.md and
@@ -25,8 +24,8 @@ const (
 	MediaTypeDocker  = "application/vnd.docker.distribution.manifest.v2+json"
 	MediaTypeDLayer  = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 	MediaTypeConfig  = "application/vnd.unknown.config.v1+json" // oras 1.0's empty config, as Higress's CI pushes
-	ModuleFileName   = "plugin.wasm"
-	MaxModuleSize    = 256 << 20 // the fetcher's default limit (ISTIO_WASM_MAX_BINARY_SIZE_BYTES)
+	ModuleFileName   = layer.FileName
+	MaxModuleSize    = layer.MaxSize
 	layerArchiveName = "plugin.tar.gz"
 )
 
@@ -60,16 +59,27 @@ type Files struct {
 }
 
 // Pack builds the artifact: optional spec.yaml and README.md layers, then LAST a tar+gzip layer
-// holding plugin.wasm. Everything is reproducible (fixed tar header, no gzip timestamp, no
-// creation annotation), so the same module and files always give the same manifest digest.
+// holding plugin.wasm. Everything is reproducible (layer.Pack, no creation annotation), so the
+// same module and files always give the same manifest digest.
 func Pack(module []byte, files Files) (Artifact, error) {
-	if len(module) > MaxModuleSize {
-		return Artifact{}, fmt.Errorf("the module is %d bytes, over the %d the gateway's fetcher accepts", len(module), MaxModuleSize)
-	}
-	archive, err := tarGz(ModuleFileName, module)
+	archive, err := layer.Pack(module)
 	if err != nil {
 		return Artifact{}, err
 	}
+	return pack(module, archive, files)
+}
+
+// PackArchive is Pack with the module layer already made (the prebuilt plugin.tar.gz): nothing
+// is compressed again. The archive must hold a module as the fetcher reads it.
+func PackArchive(archive []byte, files Files) (Artifact, error) {
+	module, err := layer.Unpack(bytes.NewReader(archive))
+	if err != nil {
+		return Artifact{}, err
+	}
+	return pack(module, archive, files)
+}
+
+func pack(module, archive []byte, files Files) (Artifact, error) {
 	var layers []Blob
 	if files.Spec != nil {
 		layers = append(layers, newBlob(MediaTypeSpec, files.Spec, "spec.yaml"))
@@ -93,29 +103,4 @@ func Pack(module []byte, files Files) (Artifact, error) {
 		return Artifact{}, err
 	}
 	return Artifact{Manifest: newBlob(ocispec.MediaTypeImageManifest, raw, ""), Config: config, Layers: layers, Module: module}, nil
-}
-
-// tarGz is a one-file archive with a fixed header (mode 0644, root, epoch time). gzip's default
-// level: the best one takes three times as long for 0.7% less on the plugin.
-func tarGz(name string, data []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	if err != nil {
-		return nil, err
-	}
-	tw := tar.NewWriter(zw)
-	hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return nil, err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

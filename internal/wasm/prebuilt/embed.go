@@ -4,8 +4,8 @@ package prebuilt
 
 import _ "embed"
 
-//go:embed plugin.wasm.gz
-var moduleGz []byte
+//go:embed plugin.tar.gz
+var archive []byte
 
 //go:embed plugin.json
 var infoJSON []byte

@@ -3,4 +3,4 @@
 package prebuilt
 
 // Built with -tags noprebuilt: no module inside; commands build from source instead.
-var moduleGz, infoJSON []byte
+var archive, infoJSON []byte

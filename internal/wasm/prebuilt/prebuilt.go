@@ -2,7 +2,8 @@
 // binary, so `plugin build --embedded` and `plugin push` work with no Go toolchain and no source.
 //
 // go:embed cannot reach into the plugin's own module (internal/wasm/ai-proxy), so
-// scripts/gen-prebuilt.sh builds it and writes plugin.wasm.gz and plugin.json here. Both are
+// scripts/gen-prebuilt.sh builds it and writes plugin.tar.gz (the module as the image layer
+// carries it, so a push compresses nothing) and plugin.json here. Both are
 // committed, because a module zip (what `go install ...@version` downloads) leaves nested modules
 // out: a clean clone and a `go install`ed binary carry the module too. A test checks the copy
 // equals a fresh build of the current source with the toolchain recorded in plugin.json.
@@ -10,13 +11,13 @@ package prebuilt
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/layer"
 )
 
 // Regenerate is the one command that refreshes the embedded copy from the plugin's source.
@@ -34,56 +35,37 @@ type Info struct {
 }
 
 // Embedded reports whether this binary carries the module.
-func Embedded() bool { return len(moduleGz) > 0 }
+func Embedded() bool { return len(archive) > 0 }
 
 // Module returns the embedded module, checked against its recorded size and sha256.
 func Module() ([]byte, Info, error) {
 	if !Embedded() {
 		return nil, Info{}, ErrNotEmbedded
 	}
-	return Decode(moduleGz, infoJSON)
+	return Decode(archive, infoJSON)
 }
 
-// Decode unpacks plugin.wasm.gz and checks it against plugin.json.
-func Decode(gz, infoJSON []byte) ([]byte, Info, error) {
+// Archive returns the embedded plugin.tar.gz, the module's image layer as it is pushed.
+func Archive() ([]byte, error) {
+	if _, _, err := Module(); err != nil {
+		return nil, err
+	}
+	return archive, nil
+}
+
+// Decode unpacks plugin.tar.gz and checks it against plugin.json.
+func Decode(tarGz, infoJSON []byte) ([]byte, Info, error) {
 	var info Info
 	if err := json.Unmarshal(infoJSON, &info); err != nil {
 		return nil, Info{}, fmt.Errorf("the prebuilt plugin.json is broken: %w", err)
 	}
-	module, err := Gunzip(gz)
+	module, err := layer.Unpack(bytes.NewReader(tarGz))
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("the prebuilt plugin.wasm.gz is broken: %w", err)
+		return nil, Info{}, fmt.Errorf("the prebuilt plugin.tar.gz is broken: %w", err)
 	}
 	sum := sha256.Sum256(module)
 	if int64(len(module)) != info.Size || hex.EncodeToString(sum[:]) != info.SHA256 {
-		return nil, Info{}, fmt.Errorf("the prebuilt plugin.wasm.gz does not match plugin.json: run %s", Regenerate)
+		return nil, Info{}, fmt.Errorf("the prebuilt plugin.tar.gz does not match plugin.json: run %s", Regenerate)
 	}
 	return module, info, nil
-}
-
-// Gzip compresses a module the way plugin.wasm.gz is written: best compression, no name and no
-// timestamp in the header, so the same module always gives the same file.
-func Gzip(module []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(module); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// Gunzip reverses Gzip.
-func Gunzip(data []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	return io.ReadAll(zr)
 }

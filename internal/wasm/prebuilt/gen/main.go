@@ -1,4 +1,4 @@
-// Command gen writes the prebuilt plugin module (plugin.wasm.gz and plugin.json) into
+// Command gen writes the prebuilt plugin module (plugin.tar.gz and plugin.json) into
 // internal/wasm/prebuilt from the plugin's current source, with the go on PATH. Run it through
 // scripts/gen-prebuilt.sh; with -check it writes nothing and fails when the committed copy is not
 // a build of the current source. It reads the committed files from disk, not through go:embed, and
@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/higress-ai/higress-ai/internal/wasm/layer"
 	"github.com/higress-ai/higress-ai/internal/wasm/pluginbuild"
 	"github.com/higress-ai/higress-ai/internal/wasm/prebuilt"
 )
@@ -70,7 +71,7 @@ func run(ctx context.Context, check bool) error {
 	if err != nil {
 		return err
 	}
-	gz, err := prebuilt.Gzip(module)
+	gz, err := layer.Pack(module)
 	if err != nil {
 		return err
 	}
@@ -83,19 +84,19 @@ func run(ctx context.Context, check bool) error {
 		return err
 	}
 	info = append(info, '\n')
-	if err := writeIfChanged(filepath.Join(dir, "plugin.wasm.gz"), gz); err != nil {
+	if err := writeIfChanged(filepath.Join(dir, "plugin.tar.gz"), gz); err != nil {
 		return err
 	}
 	if err := writeIfChanged(filepath.Join(dir, "plugin.json"), info); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "gen-prebuilt: wrote %s (%d bytes, %d gzipped, sha256 %s, %s)\n",
-		filepath.Join(dir, "plugin.wasm.gz"), res.Size, len(gz), res.SHA256, goVersion)
+		filepath.Join(dir, "plugin.tar.gz"), res.Size, len(gz), res.SHA256, goVersion)
 	return nil
 }
 
 func readCommitted(dir string) (prebuilt.Info, error) {
-	gz, err := os.ReadFile(filepath.Join(dir, "plugin.wasm.gz"))
+	gz, err := os.ReadFile(filepath.Join(dir, "plugin.tar.gz"))
 	if err != nil {
 		return prebuilt.Info{}, fmt.Errorf("no prebuilt module: %w (run %s)", err, prebuilt.Regenerate)
 	}
