@@ -35,7 +35,7 @@ type ModuleSource struct {
 	WorkDir string
 	// Prebuilt is the embedded copy, and Archive the same as its image layer (plugin.tar.gz).
 	Prebuilt PrebuiltFunc
-	Archive  func() ([]byte, error)
+	Archive  func() (tarGz []byte, info prebuilt.Info, err error)
 }
 
 // NewCmdBuild builds plugin build; runF replaces the run function in tests.

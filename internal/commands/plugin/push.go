@@ -14,7 +14,6 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/wasm/abi"
 	"github.com/higress-ai/higress-ai/internal/wasm/ociplugin"
-	"github.com/higress-ai/higress-ai/internal/wasm/pluginbuild"
 	"github.com/higress-ai/higress-ai/internal/wasm/prebuilt"
 )
 
@@ -131,8 +130,7 @@ func pushRun(o *PushOptions) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "pushed %s: %d blobs sent (%s), %d already there; pulled back, it loads as Higress's %s variant\n",
 		res.Ref, res.Sent, humanBytes(res.Bytes), res.Reused, res.Variant)
-	sum := pluginbuild.Describe("", art.Module)
-	out := PushResult{URL: res.URL, Ref: res.Ref, Digest: res.Digest, Variant: res.Variant, Size: sum.Size, SHA256: sum.SHA256}
+	out := PushResult{URL: res.URL, Ref: res.Ref, Digest: res.Digest, Variant: res.Variant, Size: art.ModuleSize, SHA256: art.ModuleSHA256}
 	if o.Output != "table" {
 		return cmdutil.PrintStructured(o.IO, o.Output, out)
 	}
@@ -154,9 +152,9 @@ func (o *PushOptions) artifact(files ociplugin.Files) (ociplugin.Artifact, error
 		return ociplugin.Pack(module, files)
 	}
 	if o.Module.Source == "" {
-		archive, err := o.Module.Archive()
+		archive, info, err := o.Module.Archive()
 		if err == nil {
-			return ociplugin.PackArchive(archive, files)
+			return ociplugin.PackArchive(archive, info.SHA256, info.Size, files)
 		}
 		if !errors.Is(err, prebuilt.ErrNotEmbedded) {
 			return ociplugin.Artifact{}, err

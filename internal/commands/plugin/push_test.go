@@ -248,7 +248,7 @@ func TestPushWithoutAnEmbeddedCopyBuildsFromSource(t *testing.T) {
 	cmd := NewCmdPush(tf.Factory, func(o *PushOptions) error {
 		o.Module.WorkDir = repoDir(t)
 		o.Module.Prebuilt = notEmbedded
-		o.Module.Archive = func() ([]byte, error) { return nil, prebuilt.ErrNotEmbedded }
+		o.Module.Archive = func() ([]byte, prebuilt.Info, error) { return nil, prebuilt.Info{}, prebuilt.ErrNotEmbedded }
 		return pushRun(o)
 	})
 	if err := tf.Run(cmd, reg.Host+"/ai-proxy:src", "--plain-http"); err != nil {

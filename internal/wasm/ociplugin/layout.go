@@ -4,7 +4,8 @@
 package ociplugin
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 
 	"github.com/opencontainers/go-digest"
@@ -48,8 +49,10 @@ type Artifact struct {
 	Manifest Blob
 	Config   Blob
 	Layers   []Blob
-	// Module is the plugin the last layer holds, to compare with what is pulled back.
-	Module []byte
+	// ModuleSHA256 and ModuleSize are those of the plugin the last layer holds, to check what
+	// is pulled back against.
+	ModuleSHA256 string
+	ModuleSize   int64
 }
 
 // Files are the optional documents that go before the module, as in Higress's own images.
@@ -66,20 +69,14 @@ func Pack(module []byte, files Files) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
-	return pack(module, archive, files)
+	sum := sha256.Sum256(module)
+	return PackArchive(archive, hex.EncodeToString(sum[:]), int64(len(module)), files)
 }
 
-// PackArchive is Pack with the module layer already made (the prebuilt plugin.tar.gz): nothing
-// is compressed again. The archive must hold a module as the fetcher reads it.
-func PackArchive(archive []byte, files Files) (Artifact, error) {
-	module, err := layer.Unpack(bytes.NewReader(archive))
-	if err != nil {
-		return Artifact{}, err
-	}
-	return pack(module, archive, files)
-}
-
-func pack(module, archive []byte, files Files) (Artifact, error) {
+// PackArchive is Pack with the module's layer already made (the prebuilt plugin.tar.gz, holding
+// the module of that sha256 and size): nothing is compressed or even decompressed. Push unpacks
+// what it pulls back and checks it is that module.
+func PackArchive(archive []byte, moduleSHA256 string, moduleSize int64, files Files) (Artifact, error) {
 	var layers []Blob
 	if files.Spec != nil {
 		layers = append(layers, newBlob(MediaTypeSpec, files.Spec, "spec.yaml"))
@@ -102,5 +99,6 @@ func pack(module, archive []byte, files Files) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
-	return Artifact{Manifest: newBlob(ocispec.MediaTypeImageManifest, raw, ""), Config: config, Layers: layers, Module: module}, nil
+	return Artifact{Manifest: newBlob(ocispec.MediaTypeImageManifest, raw, ""), Config: config, Layers: layers,
+		ModuleSHA256: moduleSHA256, ModuleSize: moduleSize}, nil
 }

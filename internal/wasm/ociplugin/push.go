@@ -3,6 +3,8 @@ package ociplugin
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +128,8 @@ func Push(ctx context.Context, art Artifact, t Target, progress Progress) (Resul
 	if desc.Digest != art.Manifest.Desc.Digest {
 		return Result{}, fmt.Errorf("the registry answers %s for %s, not the manifest just pushed (%s): another push raced this one", desc.Digest, ref, art.Manifest.Desc.Digest)
 	}
-	if !bytes.Equal(module, art.Module) {
+	sum := sha256.Sum256(module)
+	if hex.EncodeToString(sum[:]) != art.ModuleSHA256 || int64(len(module)) != art.ModuleSize {
 		return Result{}, fmt.Errorf("the module pulled back from %s differs from the one pushed", ref)
 	}
 	res.Digest = desc.Digest.String()

@@ -244,3 +244,25 @@ func TestPushFailuresAreOneLine(t *testing.T) {
 		})
 	}
 }
+
+func TestPushRefusesALayerThatIsNotTheModuleMeant(t *testing.T) {
+	noDockerConfig(t)
+	reg := testenv.StartRegistry(t, nil)
+	good, err := Pack(wasm, Files{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Pack(append([]byte{}, append(wasm, 'x')...), Files{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A prebuilt layer whose plugin.json describes another module.
+	art, err := PackArchive(good.Layers[0].Data, other.ModuleSHA256, other.ModuleSize, Files{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Push(context.Background(), art, Target{Ref: reg.Host + "/p:1", PlainHTTP: true}, nil)
+	if err == nil || err.Error() != "the module pulled back from "+reg.Host+"/p:1 differs from the one pushed" {
+		t.Fatalf("Push = %v", err)
+	}
+}

@@ -45,12 +45,17 @@ func Module() ([]byte, Info, error) {
 	return Decode(archive, infoJSON)
 }
 
-// Archive returns the embedded plugin.tar.gz, the module's image layer as it is pushed.
-func Archive() ([]byte, error) {
-	if _, _, err := Module(); err != nil {
-		return nil, err
+// Archive returns the embedded plugin.tar.gz, the module's image layer as it is pushed, and
+// what plugin.json records of the module inside, without decompressing it: whoever pushes it
+// checks the module it pulls back against info.
+func Archive() (tarGz []byte, info Info, err error) {
+	if !Embedded() {
+		return nil, Info{}, ErrNotEmbedded
 	}
-	return archive, nil
+	if err := json.Unmarshal(infoJSON, &info); err != nil {
+		return nil, Info{}, fmt.Errorf("the prebuilt plugin.json is broken: %w", err)
+	}
+	return archive, info, nil
 }
 
 // Decode unpacks plugin.tar.gz and checks it against plugin.json.

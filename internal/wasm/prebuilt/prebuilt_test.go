@@ -6,6 +6,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -78,3 +79,26 @@ func TestDecodeRefusesAMismatch(t *testing.T) {
 }
 
 func sha(s string) string { return pluginbuild.Describe("", []byte(s)).SHA256 }
+
+func TestArchiveIsTheModulesLayer(t *testing.T) {
+	archive, info, err := Archive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	module, want, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info != want {
+		t.Fatalf("Archive's info %+v, Module's %+v", info, want)
+	}
+	// compress/flate's output may change between Go releases: with the release that generated
+	// it, pushing the carried module and pushing the same module from a file give one digest.
+	if runtime.Version() != info.Go {
+		return
+	}
+	again, err := layer.Pack(module)
+	if err != nil || string(again) != string(archive) {
+		t.Fatalf("the embedded layer is not layer.Pack of its module (%v): a push of the carried module and of the same file would differ", err)
+	}
+}
