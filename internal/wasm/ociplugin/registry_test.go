@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,6 +224,15 @@ func TestPushFailuresAreOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	unused := testenv.UnusedLoopbackAddr(t)
+	// A TLS server with a certificate nobody trusts, and registries answering 403 and 404.
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	defer untrusted.Close()
+	status := func(code int) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }))
+		t.Cleanup(srv.Close)
+		return strings.TrimPrefix(srv.URL, "http://")
+	}
+	forbidden, notFound := status(http.StatusForbidden), status(http.StatusNotFound)
 	tests := []struct {
 		name     string
 		target   Target
@@ -233,6 +243,12 @@ func TestPushFailuresAreOneLine(t *testing.T) {
 			wantMsg: "cannot reach registry " + unused + ": connection refused"},
 		{name: "https to a plain http registry", target: Target{Ref: reg.Host + "/p:1"}, wantKind: KindPlainHTTP,
 			wantMsg: "registry " + reg.Host + " answers plain HTTP, not HTTPS"},
+		{name: "untrusted certificate", target: Target{Ref: strings.TrimPrefix(untrusted.URL, "https://") + "/p:1"}, wantKind: KindTLS,
+			wantMsg: "TLS with registry " + strings.TrimPrefix(untrusted.URL, "https://") + " failed: its certificate is signed by an unknown authority"},
+		{name: "forbidden", target: Target{Ref: forbidden + "/team/p:1", PlainHTTP: true}, wantKind: KindForbidden,
+			wantMsg: "registry " + forbidden + " does not let these credentials push to team/p (403 forbidden)"},
+		{name: "not found", target: Target{Ref: notFound + "/team/p:1", PlainHTTP: true}, wantKind: KindNotFound,
+			wantMsg: "repository team/p not found on registry " + notFound + " (404)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
