@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -98,7 +96,7 @@ $ echo "$TOKEN" | higress-ai plugin push ghcr.io/acme/ai-proxy:1.0.0 --username 
 func pushRun(o *PushOptions) error {
 	target := ociplugin.Target{Ref: o.Ref, PlainHTTP: o.PlainHTTP, Username: o.Username}
 	if o.PasswordStdin {
-		password, err := readPassword(o.IO)
+		password, err := cmdutil.ReadSecretLine(o.IO, "--password-stdin", "password")
 		if err != nil {
 			return err
 		}
@@ -192,23 +190,6 @@ func pushError(err error) error {
 		return fmt.Errorf("%w: pass --plain-http for a registry without TLS", err)
 	}
 	return err
-}
-
-// readPassword reads the first line of standard input.
-func readPassword(s *cmdutil.IOStreams) (string, error) {
-	if s.StdinTTY {
-		fmt.Fprint(s.ErrOut, "Password (input is not hidden; prefer a pipe): ")
-	}
-	b, err := io.ReadAll(io.LimitReader(s.In, 64*1024))
-	if err != nil {
-		return "", fmt.Errorf("--password-stdin: %w", err)
-	}
-	password, _, _ := strings.Cut(string(b), "\n")
-	password = strings.TrimRight(password, "\r")
-	if password == "" {
-		return "", cmdutil.FlagErrorf("--password-stdin: no password on standard input")
-	}
-	return password, nil
 }
 
 func readOptional(path string) ([]byte, error) {
