@@ -188,6 +188,25 @@ func TestPushWithCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("docker credential helper", func(t *testing.T) {
+		// A helper speaking docker's credential-helper protocol: "get" with the server on stdin.
+		bin := t.TempDir()
+		helper := "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n" +
+			"printf '{\"ServerURL\":\"%s\",\"Username\":\"" + user + "\",\"Secret\":\"" + password + "\"}' \"$server\"\n"
+		if err := os.WriteFile(filepath.Join(bin, "docker-credential-hai-test"), []byte(helper), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		dir := t.TempDir()
+		config := `{"credHelpers":{"` + reg.Host + `":"hai-test"}}`
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("DOCKER_CONFIG", dir)
+		if _, err := Push(context.Background(), art, Target{Ref: ref, PlainHTTP: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
 
 	tests := []struct {
 		name     string
