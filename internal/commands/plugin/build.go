@@ -123,11 +123,15 @@ func (s ModuleSource) WriteEmbedded(ctx context.Context, out string) (pluginbuil
 
 // Build compiles the plugin's source to out, with hints for what the user can do instead.
 func (s ModuleSource) Build(ctx context.Context, out string) (pluginbuild.Result, error) {
+	orEmbedded := ""
+	if _, _, err := s.Archive(); err == nil {
+		orEmbedded = ", or use --embedded for the module this binary carries"
+	}
 	dir := s.Source
 	if dir == "" {
 		var err error
 		if dir, err = pluginbuild.FindSource(s.WorkDir); err != nil {
-			return pluginbuild.Result{}, fmt.Errorf("%w: run it inside a clone of higress-ai, point --source at the plugin's folder, or use --embedded", err)
+			return pluginbuild.Result{}, fmt.Errorf("%w: run it inside a clone of higress-ai or point --source at the plugin's folder%s", err, orEmbedded)
 		}
 	}
 	fmt.Fprintf(s.IO.ErrOut, "building %s (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared)\n", dir)
@@ -139,9 +143,9 @@ func (s ModuleSource) Build(ctx context.Context, out string) (pluginbuild.Result
 		fmt.Fprint(s.IO.ErrOut, failure.Output)
 		return pluginbuild.Result{}, err
 	case errors.Is(err, pluginbuild.ErrNoGo):
-		return pluginbuild.Result{}, fmt.Errorf("%w: install Go, or use --embedded for the module this binary carries", err)
+		return pluginbuild.Result{}, fmt.Errorf("%w: install Go%s", err, orEmbedded)
 	case errors.As(err, &tooOld):
-		return pluginbuild.Result{}, fmt.Errorf("%w, or use --embedded for the module this binary carries", err)
+		return pluginbuild.Result{}, fmt.Errorf("%w%s", err, orEmbedded)
 	case err != nil:
 		return pluginbuild.Result{}, err
 	}
