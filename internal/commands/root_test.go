@@ -25,7 +25,7 @@ func TestRunExitCodesAndOneLineErrors(t *testing.T) {
 		{"missing argument", []string{"consumer", "show"}, 1, "error: missing NAME: higress-ai consumer show takes NAME (see --help)\n"},
 		{"help on an unknown topic", []string{"help", "bogus"}, 1, "error: unknown command \"bogus\" for \"higress-ai\" (see --help)\n"},
 		{"completion for an unknown shell", []string{"completion", "tcsh"}, 1, "error: unknown command \"tcsh\" for \"higress-ai completion\" (did you mean \"bash\"?) (see --help)\n"},
-		{"unknown command before flags", []string{"plugin", "install", "--url", "X"}, 1, "error: unknown command \"plugin\" for \"higress-ai\" (see --help)\n"},
+		{"unknown command before flags", []string{"bogus", "install", "--url", "X"}, 1, "error: unknown command \"bogus\" for \"higress-ai\" (see --help)\n"},
 		{"unknown subcommand before flags", []string{"consumer", "ad", "--key-stdin"}, 1, "error: unknown command \"ad\" for \"higress-ai consumer\" (did you mean \"add\"?) (see --help)\n"},
 		{"domain error with its flag hint", []string{"block", "add", "x", "--route", "gpt4"}, 1, "error: unknown route \"gpt4\": no Ingress of class higress and no match rule names it: see higress-ai route list, or use --any-route\n"},
 		{"missing dir", []string{"consumer", "list", "--dir", "/nonexistent/higress"}, 1, "error: --dir \"/nonexistent/higress\": no such file or directory\n"},

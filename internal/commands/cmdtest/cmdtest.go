@@ -74,6 +74,7 @@ func (tf *Factory) Run(cmd *cobra.Command, args ...string) error {
 	cmd.SetOut(tf.Stdout)
 	cmd.SetErr(tf.Stderr)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	return cmd.Execute()
 }
 

@@ -33,14 +33,21 @@ type CancelError struct{ Msg string }
 func (e *CancelError) Error() string        { return e.Msg }
 func (e *CancelError) Is(target error) bool { return target == ErrCancel }
 
+// CheckError is an error of a check command (doctor, diff, block test --exit-code): they exit 1
+// when they found something, so when they could not run they exit ExitCheckError.
+type CheckError struct{ Err error }
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+func (e *CheckError) Unwrap() error { return e.Err }
+
 // The exit codes, the one table of them (the README has the same):
 //
 //	0  ok
 //	1  error, bad input included
 //	2  cancelled: declined at a prompt, or a confirmation needed off a terminal without --yes
 //
-// Check commands (block test --exit-code; diff and doctor later) follow kubectl diff instead:
-// 0 nothing found, 1 found, 2 (greater than 1) an error.
+// Check commands (doctor, block test --exit-code, diff) follow kubectl diff instead: 0 nothing
+// found, 1 found, greater than 1 (3, so it is never taken for a cancel) they could not run.
 const (
 	ExitOK     = 0
 	ExitError  = 1
@@ -48,7 +55,7 @@ const (
 
 	ExitNothingFound = 0
 	ExitFound        = 1
-	ExitCheckError   = 2
+	ExitCheckError   = 3
 )
 
 // CheckAnnotation marks a check command, whose exit codes follow kubectl diff.
@@ -62,7 +69,7 @@ func ExitCode(err error, check bool) int {
 		return ExitOK
 	case check && errors.Is(err, ErrFound):
 		return ExitFound
-	case check:
+	case check, errors.As(err, new(*CheckError)):
 		return ExitCheckError
 	case errors.Is(err, ErrCancel), errors.Is(err, context.Canceled):
 		return ExitCancel

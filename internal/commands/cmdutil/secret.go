@@ -62,14 +62,7 @@ func (s *SecretInput) Read(streams *IOStreams, getenv func(string) string) (stri
 	var text string
 	switch {
 	case s.stdin:
-		if streams.StdinTTY {
-			fmt.Fprint(streams.ErrOut, "Key (input is not hidden; prefer a pipe): ")
-		}
-		b, err := io.ReadAll(io.LimitReader(streams.In, maxSecret))
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", s.Flag(), err)
-		}
-		text = string(b)
+		return ReadSecretLine(streams, s.Flag(), s.name)
 	case s.file != "":
 		f, err := os.Open(s.file)
 		if err != nil {
@@ -90,9 +83,7 @@ func (s *SecretInput) Read(streams *IOStreams, getenv func(string) string) (stri
 	}
 	line, _, _ := strings.Cut(text, "\n")
 	line = strings.TrimRight(line, "\r")
-	if line == "" && s.stdin {
-		return "", FlagErrorf("%s: no %s on standard input", s.Flag(), s.name)
-	} else if line == "" {
+	if line == "" {
 		return "", FlagErrorf("%s: no %s in %s", s.Flag(), s.name, s.file)
 	}
 	return line, nil
