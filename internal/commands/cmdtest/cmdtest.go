@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
@@ -126,4 +127,61 @@ func (tf *Factory) ReadFile(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// FailingStore is a store whose named operations ("List", "Get", "Create", "Update") fail with
+// their error; the others go to the store it wraps. Commands' error paths run on it.
+type FailingStore struct {
+	k8s.Store
+	Fail map[string]error
+}
+
+func (s FailingStore) List(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
+	if err := s.Fail["List"]; err != nil {
+		return nil, err
+	}
+	return s.Store.List(ctx, ns)
+}
+
+func (s FailingStore) Get(ctx context.Context, ns, name string) (*unstructured.Unstructured, error) {
+	if err := s.Fail["Get"]; err != nil {
+		return nil, err
+	}
+	return s.Store.Get(ctx, ns, name)
+}
+
+func (s FailingStore) Create(ctx context.Context, obj *unstructured.Unstructured, o k8s.WriteOptions) (*unstructured.Unstructured, error) {
+	if err := s.Fail["Create"]; err != nil {
+		return nil, err
+	}
+	return s.Store.Create(ctx, obj, o)
+}
+
+func (s FailingStore) Update(ctx context.Context, obj *unstructured.Unstructured, o k8s.WriteOptions) (*unstructured.Unstructured, error) {
+	if err := s.Fail["Update"]; err != nil {
+		return nil, err
+	}
+	return s.Store.Update(ctx, obj, o)
+}
+
+// Routes are the wrapped folder's Ingress documents (a cluster store has none of its own).
+func (s FailingStore) Routes(ns string) ([]k8s.Route, error) {
+	if d, ok := s.Store.(interface {
+		Routes(string) ([]k8s.Route, error)
+	}); ok {
+		return d.Routes(ns)
+	}
+	return nil, nil
+}
+
+// FailStore makes the factory's store fail op with err (on top of any earlier failures).
+func (tf *Factory) FailStore(op string, err error) {
+	inner := tf.Store
+	tf.Store = func() (k8s.Store, error) {
+		s, e := inner()
+		if e != nil {
+			return nil, e
+		}
+		return FailingStore{Store: s, Fail: map[string]error{op: err}}, nil
+	}
 }

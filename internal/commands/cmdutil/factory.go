@@ -68,9 +68,9 @@ func (f *Factory) Env() (gateway.Env, error) {
 	}
 	ns := f.Namespace()
 	env := gateway.Env{Store: store, Namespace: ns}
-	if d, ok := store.(*k8s.DirStore); ok {
+	if d, ok := store.(folderRoutes); ok {
 		env.Ingresses = func(context.Context) ([]k8s.Route, error) { return d.Routes(ns) }
-	} else {
+	} else if f.Clientset != nil {
 		env.Ingresses = func(ctx context.Context) ([]k8s.Route, error) {
 			cs, err := f.Clientset()
 			if err != nil {
@@ -80,6 +80,11 @@ func (f *Factory) Env() (gateway.Env, error) {
 		}
 	}
 	return env, nil
+}
+
+// folderRoutes is a store that holds its routes itself: a folder's Ingress documents.
+type folderRoutes interface {
+	Routes(higressNamespace string) ([]k8s.Route, error)
 }
 
 // InDir reports folder mode (--dir).
