@@ -350,7 +350,7 @@ func (u UnblockWords) Run(ctx context.Context, env gateway.Env) (wasmplugin.Resu
 			if len(missing) > 1 {
 				verb = "are"
 			}
-			return out, gateway.Mark(ErrNotBlocked, "%s %s not blocked in %s (%s) in wasmplugin %q", quote(missing), verb, u.In, where, p.Ref())
+			return out, gateway.Mark(ErrNotBlocked, "%s %s not blocked in %s (%s) in wasmplugin %q", gateway.QuoteNames(missing), verb, u.In, where, p.Ref())
 		}
 		out.StillBlocked = stillBlocked(p, u.In, out.Changed, build)
 		return out, nil
@@ -413,13 +413,13 @@ func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.
 	}
 	if !cfg.Empty() {
 		if len(stranded) > 0 && build == requestblock.Go && len(build.Read(cfg, requestblock.InURL)) == 0 {
-			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, quote(stranded)), nil
+			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, gateway.QuoteNames(stranded)), nil
 		}
 		return "", nil
 	}
 	left := "no words left"
 	if len(stranded) > 0 {
-		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", quote(stranded))
+		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", gateway.QuoteNames(stranded))
 	}
 	if scope.Global() {
 		p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true

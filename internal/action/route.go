@@ -82,14 +82,15 @@ func (b Bind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Boun
 			if s, ok := suggest.Closest(unknown[0], gateway.ConsumerNames(cfg)); ok && len(unknown) == 1 {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			return out, gateway.Mark(gateway.ErrUnknownConsumer, "unknown consumer %s in wasmplugin %q%s", quote(unknown), p.Ref(), hint)
+			return out, gateway.Mark(gateway.ErrUnknownConsumer, "unknown consumer %s in wasmplugin %q%s", gateway.QuoteNames(unknown), p.Ref(), hint)
 		}
-		seed := []any{}
+		seed := map[string]any{}
+		keyauth.SetAllow(seed, nil)
 		if shared, ok, err := scope.Effective(p); err != nil {
 			return out, err
 		} else if ok && !owns(shared, scope) {
 			if names, has := keyauth.Allow(shared.Config()); has {
-				seed = toAny(names)
+				keyauth.SetAllow(seed, names)
 				out.Notes = append(out.Notes, fmt.Sprintf("%s was governed by the rule for %s: its new rule of its own starts with that allow list (%s)", scope, shared.Targets(), strings.Join(names, ",")))
 			}
 		}
@@ -97,7 +98,7 @@ func (b Bind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Boun
 		if err != nil {
 			return out, err
 		}
-		rule, created, err := scope.EnsureRule(p, map[string]any{"allow": seed})
+		rule, created, err := scope.EnsureRule(p, seed)
 		if err != nil {
 			return out, err
 		}
@@ -184,7 +185,7 @@ func (u Unbind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Bo
 			}
 		}
 		if len(missing) > 0 {
-			return out, fmt.Errorf("%s not bound to %s", quote(missing), scope)
+			return out, fmt.Errorf("%s not bound to %s", gateway.QuoteNames(missing), scope)
 		}
 		left := slices.DeleteFunc(names, func(n string) bool { return slices.Contains(u.Consumers, n) })
 		if len(left) == 0 && !u.MayEmpty {
@@ -197,22 +198,6 @@ func (u Unbind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Bo
 	})
 }
 
-func toAny(names []string) []any {
-	out := make([]any, len(names))
-	for i, n := range names {
-		out[i] = n
-	}
-	return out
-}
-
-// quote quotes each name for messages: "a", "b".
-func quote(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
-}
 
 // SetGlobalAuth writes key-auth's global_auth: on, every request no rule covers needs a key of
 // some consumer; off, only routes and domains with a rule ask for one. It creates key-auth.internal

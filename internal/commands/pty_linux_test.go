@@ -80,7 +80,8 @@ func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 	}
 	slave.Close()
 	var screen lockedBuffer
-	go func() { _, _ = screen.ReadFrom(master) }()
+	read := make(chan struct{})
+	go func() { _, _ = screen.ReadFrom(master); close(read) }()
 	if answer != "" {
 		deadline := time.Now().Add(time.Minute)
 		for !strings.Contains(screen.String(), "[y/N]") {
@@ -95,6 +96,7 @@ func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 		}
 	}
 	err := cmd.Wait()
+	<-read // the terminal is drained once the last holder of its slave side has exited
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

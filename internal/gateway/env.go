@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
@@ -131,6 +132,15 @@ func AllowedOn(p wasmplugin.Plugin, name string) ([]wasmplugin.Rule, error) {
 		}
 	}
 	return out, nil
+}
+
+// QuoteNames quotes each name for messages: "a", "b".
+func QuoteNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }
 
 func didYouMean(name string, candidates []string) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -78,13 +79,7 @@ func SplitList(values []string) []string {
 }
 
 // Quote quotes each name for messages: "a", "b".
-func Quote(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
-}
+func Quote(names []string) string { return gateway.QuoteNames(names) }
 
 // Exclusive refuses, before the command runs, any two of these flags given together:
 // "--header and --query cannot be used together".

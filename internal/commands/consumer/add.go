@@ -83,17 +83,9 @@ func addRun(ctx context.Context, o *AddOptions) error {
 		req.Source = keyauth.Source{Query: o.Query}
 	}
 	var err error
-	if o.Key.Given() {
-		if req.Key, err = o.Key.Read(o.IO, o.Getenv); err != nil {
-			return err
-		}
-		if err := keyauth.CheckKey(req.Key); err != nil {
-			return err
-		}
-	} else if req.Key, err = keyauth.GenerateKey(o.Rand); err != nil {
+	if req.Key, req.Generated, err = newKey(o.Key, o.IO, o.Getenv, o.Rand); err != nil {
 		return err
 	}
-	req.Generated = !o.Key.Given()
 	env, err := o.Env()
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@
 package consumer
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
@@ -23,6 +25,19 @@ Each holds one or more keys; routes name the consumers they allow.`,
 	cmd.AddCommand(NewCmdRotate(f, nil))
 	cmd.AddCommand(NewCmdShow(f, nil))
 	return cmd
+}
+
+// newKey is the key a command stores: from the secret flags when given (checked, not shown
+// again), else generated here (generated: it may be shown once).
+func newKey(in *cmdutil.SecretInput, s *cmdutil.IOStreams, getenv func(string) string, r io.Reader) (key string, generated bool, err error) {
+	if !in.Given() {
+		key, err = keyauth.GenerateKey(r)
+		return key, true, err
+	}
+	if key, err = in.Read(s, getenv); err != nil {
+		return "", false, err
+	}
+	return key, false, keyauth.CheckKey(key)
 }
 
 // pluginFlag binds --plugin, completed with the key-auth WasmPlugins.

@@ -10,7 +10,6 @@ import (
 	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
-	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -65,17 +64,9 @@ func rotateRun(ctx context.Context, o *RotateOptions) error {
 	req := action.RotateKey{Plugin: o.Plugin, Name: o.Name, Finish: o.Finish, DryRun: o.DryRun}
 	if !o.Finish {
 		var err error
-		if o.Key.Given() {
-			if req.Key, err = o.Key.Read(o.IO, o.Getenv); err != nil {
-				return err
-			}
-			if err := keyauth.CheckKey(req.Key); err != nil {
-				return err
-			}
-		} else if req.Key, err = keyauth.GenerateKey(o.Rand); err != nil {
+		if req.Key, req.Generated, err = newKey(o.Key, o.IO, o.Getenv, o.Rand); err != nil {
 			return err
 		}
-		req.Generated = !o.Key.Given()
 	}
 	env, err := o.Env()
 	if err != nil {

@@ -42,16 +42,8 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(c
 		Args:              cmdutil.MaximumArgs("ROUTE"),
 		ValidArgsFunction: f.CompleteArgs(1, cmdutil.RouteNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case len(args) == 1 && o.Scope.Domain != "":
-				return cmdutil.FlagErrorf("give ROUTE or --domain, not both")
-			case len(args) == 1:
-				o.Scope.Route = args[0]
-			case !cmd.Flags().Changed("domain"):
-				return cmdutil.FlagErrorf("missing ROUTE: name the route (or --domain DOMAIN)")
-			}
-			if o.Scope.Route == "" && o.Scope.Domain == "" {
-				return cmdutil.FlagErrorf("empty %s name", map[bool]string{true: "route", false: "domain"}[len(args) == 1])
+			if err := scopeArg(cmd, args, &o.Scope); err != nil {
+				return err
 			}
 			o.Consumers = cmdutil.SplitList(consumers)
 			if len(o.Consumers) == 0 {

@@ -40,13 +40,8 @@ otherwise.`,
 		Args:              cmdutil.MaximumArgs("ROUTE"),
 		ValidArgsFunction: f.CompleteArgs(1, cmdutil.RouteNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case len(args) == 1 && o.Scope.Domain != "":
-				return cmdutil.FlagErrorf("give ROUTE or --domain, not both")
-			case len(args) == 1:
-				o.Scope.Route = args[0]
-			case o.Scope.Domain == "":
-				return cmdutil.FlagErrorf("missing ROUTE: name the route (or --domain DOMAIN)")
+			if err := scopeArg(cmd, args, &o.Scope); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)

@@ -10,6 +10,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
 // NewCmdRoute groups the route verbs.
@@ -30,6 +31,23 @@ consumers it allows may call it.`,
 func pluginFlag(f *cmdutil.Factory, cmd *cobra.Command, name *string) {
 	cmd.Flags().StringVar(name, "plugin", "", "name of the key-auth WasmPlugin (default: found automatically)")
 	f.CompleteFlag(cmd, "plugin", cmdutil.PluginNames(keyauth.Plugin))
+}
+
+// scopeArg is the route (ROUTE) or the domain (--domain) a command edits, refusing both or neither.
+func scopeArg(cmd *cobra.Command, args []string, s *wasmplugin.Scope) error {
+	switch {
+	case len(args) == 1 && s.Domain != "":
+		return cmdutil.FlagErrorf("give ROUTE or --domain, not both")
+	case len(args) == 1 && strings.TrimSpace(args[0]) == "":
+		return cmdutil.FlagErrorf("empty route name")
+	case len(args) == 1:
+		s.Route = args[0]
+	case !cmd.Flags().Changed("domain"):
+		return cmdutil.FlagErrorf("missing ROUTE: name the route (or --domain DOMAIN)")
+	case strings.TrimSpace(s.Domain) == "":
+		return cmdutil.FlagErrorf("empty domain name")
+	}
+	return nil
 }
 
 func formatConsumers(auth gateway.Auth, names []string) string {
