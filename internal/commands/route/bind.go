@@ -122,7 +122,7 @@ func bindRun(o *BindOptions) error {
 	if err != nil {
 		return err
 	}
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts, Services: route.Services}
 	var added, present, notes []string
 	var disabled bool
 	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
@@ -227,7 +227,7 @@ func unbindRun(o *BindOptions) error {
 		return err
 	}
 	route, _ := block.LookUpRoute(f, store, o.Route, true, pol.keyAuth, pol.block)
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts, Services: route.Services}
 	// remaining is the allow list after the change; it runs before the write (to ask) and inside it.
 	remaining := func(p wasmplugin.Plugin) (wasmplugin.Rule, []string, error) {
 		rule, ok, err := scope.Rule(p)

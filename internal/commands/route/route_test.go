@@ -374,13 +374,14 @@ func TestBindIntoADisabledRuleWarns(t *testing.T) {
 
 func TestBlockedShowsWhatThePluginsBuildApplies(t *testing.T) {
 	tf := withGitops(t)
-	// The built-in image is the C++ build: it reads block_bodys, not block_bodies.
+	// The built-in image is the C++ build: since v2.0.5 it reads block_bodys and block_bodies
+	// (plugin.cc parsePluginConfig); words under block_bodys only would be C++-only.
 	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
 spec:
   url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0
-  defaultConfig: {block_bodys: [password], block_bodies: [password, go-only], case_sensitive: true}
+  defaultConfig: {block_bodys: [cpp-only], block_bodies: [password, both], case_sensitive: true}
   matchRules:
   - ingress: [gpt-4o]
     configDisable: true
@@ -389,7 +390,7 @@ spec:
 		t.Fatal(err)
 	}
 	in := listJSON(t, tf)["gpt-4o"]
-	if !reflect.DeepEqual(in.BlockedWords, []string{"password"}) || in.BlockRule != "global" {
+	if !reflect.DeepEqual(in.BlockedWords, []string{"password", "both", "cpp-only"}) || in.BlockRule != "global" {
 		t.Fatalf("gpt-4o: %+v", in)
 	}
 }
