@@ -158,7 +158,7 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 		}
 		reach = append(reach, s)
 	}
-	domains, err := wasmplugin.RuleDomains(*p, wasmplugin.MatcherCPP)
+	domains, err := wasmplugin.RuleDomains(*p, cfg.Build().Matcher())
 	if err != nil {
 		return nil, err
 	}

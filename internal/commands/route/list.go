@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 )
@@ -68,6 +69,13 @@ func listRun(o *ListOptions) error {
 	infos, err := describe(pol, ingresses)
 	if err != nil {
 		return err
+	}
+	effect, err := access.GlobalEffect(pol.keyAuth, pol.auth)
+	if err != nil {
+		return err
+	}
+	if effect != "" {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+effect)
 	}
 	switch o.Output {
 	case "json", "yaml":

@@ -394,3 +394,52 @@ spec:
 		t.Fatalf("gpt-4o: %+v", in)
 	}
 }
+
+// TestGlobalAuthWarningsAndEffect: the console's KeyAuthCredentialHandler writes global_auth:
+// false on every consumer save, so where this tool writes true it says so; route list says what
+// the value in force does to routes without a rule.
+func TestGlobalAuthWarningsAndEffect(t *testing.T) {
+	tf := keyAuthWith(t, "", "")
+	mustRun(t, tf, "list")
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth unset and no enabled key-auth rule: every route needs any consumer's key") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "alice")
+	if !strings.Contains(tf.Stderr.String(), "warning: the Higress console writes global_auth: false whenever it saves a consumer") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	mustRun(t, tf, "list")
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth true: routes without a key-auth rule need any consumer's key; the Higress console writes global_auth: false") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	// What a console consumer save leaves: team-a/deepseek, without a rule, needs no key.
+	tf = keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n")
+	if in := listJSON(t, tf)["team-a/deepseek"]; in.Auth != AuthOff {
+		t.Fatalf("deepseek: %+v", in)
+	}
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth false: routes without a key-auth rule need no key") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+}
+
+// TestKeyAuthNotOnTheCPPBuildIsReadNotEdited: only the built-in key-auth:2.0.0 is known to be the
+// C++ build, the one that loads the console's format this tool writes.
+func TestKeyAuthNotOnTheCPPBuildIsReadNotEdited(t *testing.T) {
+	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n")
+	p := filepath.Join(tf.Dir, "key-auth.yaml")
+	b, _ := os.ReadFile(p)
+	other := strings.Replace(string(b), "oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0", "oci://registry.example.com/plugins/key-auth:1.0.0", 1)
+	if err := os.WriteFile(p, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if in := listJSON(t, tf)["gpt-4o"]; in.Auth != AuthOn || !reflect.DeepEqual(in.Consumers, []string{"alice"}) {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+	err := run(tf, "bind", "gpt-4o", "-c", "bob")
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "not Higress's built-in key-auth:2.0.0 (the C++ build)") {
+		t.Fatalf("err = %v", err)
+	}
+	if after, _ := os.ReadFile(p); string(after) != other {
+		t.Fatal("the plugin was written")
+	}
+}
