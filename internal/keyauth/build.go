@@ -69,3 +69,12 @@ func (b Build) Matcher() wasmplugin.Matcher {
 
 // Build is the build the config is read as.
 func (c *Config) Build() Build { return c.build }
+
+// ReadNote is what to tell whoever reads a key-auth plugin this tool would not edit: "" for the
+// C++ build.
+func ReadNote(url, ref string) string {
+	if BuildOf(url) == CPP {
+		return ""
+	}
+	return fmt.Sprintf("wasmplugin %q runs %q, not Higress's built-in key-auth:2.0.0 (the C++ build): read with Higress's Go key-auth's rules where they differ (a rule with allow: [] or the console's consumer format stops it loading, and with failStrategy FAIL_OPEN every route is then open); higress-ai does not edit it", ref, url)
+}

@@ -2,6 +2,7 @@ package requestblock
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"unicode"
 
@@ -131,6 +132,25 @@ func (b Build) BadRegexes(c *Config) []string {
 		}
 	}
 	return out
+}
+
+// re2ProgramLimit is the largest RE2 program the C++ build compiles: common/regex.h
+// (CompiledGoogleReMatcher) reports "too complex regex" above it, and plugin.cc then refuses the
+// whole config.
+const re2ProgramLimit = 100
+
+// programSize estimates a regex's RE2 program size by the length of Go's compiled program (RE2
+// counts differently, most of all for Unicode classes); 0 when it does not compile.
+func programSize(pattern string) int {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0
+	}
+	return len(prog.Inst)
 }
 
 // matchRegex is how the build applies a regex URL rule: RE2::FullMatch in the C++ build

@@ -193,15 +193,27 @@ func configWarnings(c *Config, b Build) []string {
 				out = append(out, fmt.Sprintf("header word %q has upper-case letters and case_sensitive is true: Envoy lower-cases header names, so it can match a header value only", w))
 			}
 		}
-	} else {
-		for _, w := range b.Read(c, InURLRegex) {
-			if changes := LoweringChanges(w, b); len(changes) > 0 {
-				out = append(out, fmt.Sprintf("regex %q is lower-cased because case_sensitive is false, which changes what it means: %s", w, strings.Join(changes, ", ")))
-			}
-		}
+	}
+	for _, w := range b.Read(c, InURLRegex) {
+		out = append(out, b.RegexWarnings(c, w)...)
 	}
 	if n, ok := asInt(c.raw["blocked_code"]); ok && CPP.BlockedCode(c) != Go.BlockedCode(c) {
 		out = append(out, fmt.Sprintf("blocked_code %d: the C++ build answers it as it is, the Go build answers 403 (it takes 101 to 599 only)", n))
+	}
+	return out
+}
+
+// RegexWarnings say what build b makes of regex w in config c that its author may not expect:
+// meaning changed by lower-casing under case_sensitive false (both builds), a program the C++ build
+// may find too complex.
+func (b Build) RegexWarnings(c *Config, w string) []string {
+	var out []string
+	cs, _ := c.CaseSensitive(b)
+	if changes := LoweringChanges(w, b); !cs && len(changes) > 0 {
+		out = append(out, fmt.Sprintf("regex %q is lower-cased because case_sensitive is false, which changes what it means: %s", w, strings.Join(changes, ", ")))
+	}
+	if n := programSize(b.fold(cs)(w)); b == CPP && n > re2ProgramLimit {
+		out = append(out, fmt.Sprintf("regex %q may be too complex for the C++ build: it refuses a regex whose RE2 program is over %d instructions (\"too complex regex\"), and with it the whole config; Go's regexp compiles this one to %d, and RE2 counts differently, so check the gateway's log", w, re2ProgramLimit, n))
 	}
 	return out
 }

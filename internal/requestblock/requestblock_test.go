@@ -349,3 +349,17 @@ func TestMessageOfHeaderRule(t *testing.T) {
 		t.Fatalf("message %q", v.Message)
 	}
 }
+
+// TestComplexRegexWarning: common/regex.h CompiledGoogleReMatcher refuses a regex whose RE2
+// ProgramSize is over 100 ("too complex regex"), and plugin.cc parsePluginConfig the config.
+func TestComplexRegexWarning(t *testing.T) {
+	big := "/[a-z]{120}" // counted repetition is expanded by both RE2 and Go
+	c, _ := Parse(map[string]any{"block_urls": []any{"/never"}, "block_regexp_urls": []any{big, "/v1/.*/admin"}, "case_sensitive": true})
+	v := Evaluate(c, Request{Path: "/"}, CPP)
+	if n := strings.Count(strings.Join(v.Warnings, "\n"), "may be too complex for the C++ build"); n != 1 {
+		t.Fatalf("warnings %q", v.Warnings)
+	}
+	if v := Evaluate(c, Request{Path: "/"}, Go); len(v.Warnings) != 0 {
+		t.Fatalf("the Go build has no such limit: %q", v.Warnings)
+	}
+}

@@ -242,12 +242,8 @@ func (a *adder) checkURLRules(cfg *requestblock.Config, build requestblock.Build
 	if bad := build.BadRegexes(cfg); len(bad) > 0 {
 		return fmt.Errorf("regex %s does not compile once lower-cased (case_sensitive is false in the config for %s), so the %s would refuse to load the config: write it for lower-case text or use --case-sensitive", quoteWords(bad), a.scope, build)
 	}
-	if cs, _ := cfg.CaseSensitive(build); !cs {
-		for _, w := range a.added {
-			if changes := requestblock.LoweringChanges(w, build); len(changes) > 0 {
-				a.warnings = append(a.warnings, fmt.Sprintf("regex %q is lower-cased because case_sensitive is false, which changes what it means: %s", w, strings.Join(changes, ", ")))
-			}
-		}
+	for _, w := range a.added {
+		a.warnings = append(a.warnings, build.RegexWarnings(cfg, w)...)
 	}
 	if build == requestblock.CPP {
 		a.notes = append(a.notes, "the C++ build (Higress's built-in image) matches a regex against the whole path with its query (RE2 full match); the Go build matches it anywhere in it")

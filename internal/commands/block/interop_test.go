@@ -124,3 +124,29 @@ func TestRegexLoweredUnderCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestTestServiceRulesApplyByUpstream: a rule with `service:` matches a request's upstream cluster
+// (route_rule_matcher.h serviceMatch, rule_matcher.go serviceMatch), so it applies to the routes
+// whose Ingress sends to that service: gpt-4o's higress.io/destination is openai.dns. A rule
+// naming a route and a domain is a route rule only: its domain is not consulted.
+func TestTestServiceRulesApplyByUpstream(t *testing.T) {
+	config := `  defaultConfig: {block_bodies: [global-word], case_sensitive: false}
+  matchRules:
+  - ingress: [team-a/other]
+    domain: [ai.example.com]
+    config: {block_bodies: [route-domain-word], case_sensitive: false}
+  - service: [openai.dns]
+    config: {block_bodies: [service-word], case_sensitive: false}
+`
+	tf, _ := withPlugin(t, builtinURL, config)
+	if r := testJSON(t, tf, "service-word", "--route", "gpt-4o"); !r.Blocked || r.Scope != "service openai.dns" {
+		t.Fatalf("gpt-4o: %+v", r)
+	}
+	// team-a/deepseek is on ai.example.com and sends elsewhere: neither rule applies.
+	if r := testJSON(t, tf, "route-domain-word service-word", "--route", "team-a/deepseek"); r.Blocked || r.Scope != "global" {
+		t.Fatalf("team-a/deepseek: %+v", r)
+	}
+	if r := testJSON(t, tf, "route-domain-word", "--domain", "ai.example.com"); r.Blocked || r.Scope != "global" {
+		t.Fatalf("domain: %+v", r)
+	}
+}

@@ -112,6 +112,9 @@ func showRun(o *ShowOptions) error {
 	if !ok {
 		return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
 	}
+	if n := keyauth.ReadNote(p.URL(), p.Ref()); n != "" {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+n)
+	}
 	pol := Policy{Name: o.Name, Plugin: p.Ref(), PresentedAs: c.Where(), Credentials: []string{}}
 	for _, cr := range c.Credentials() {
 		pol.Credentials = append(pol.Credentials, secret.Mask(cr))

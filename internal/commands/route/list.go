@@ -9,6 +9,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
 )
 
 // ListOptions are route list's inputs.
@@ -76,6 +77,11 @@ func listRun(o *ListOptions) error {
 	}
 	if effect != "" {
 		fmt.Fprintln(f.IO.ErrOut, "note: "+effect)
+	}
+	if pol.keyAuth != nil {
+		if n := keyauth.ReadNote(pol.keyAuth.URL(), pol.keyAuth.Ref()); n != "" {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+n)
+		}
 	}
 	switch o.Output {
 	case "json", "yaml":

@@ -435,11 +435,40 @@ func TestKeyAuthNotOnTheCPPBuildIsReadNotEdited(t *testing.T) {
 	if in := listJSON(t, tf)["gpt-4o"]; in.Auth != AuthOn || !reflect.DeepEqual(in.Consumers, []string{"alice"}) {
 		t.Fatalf("gpt-4o: %+v", in)
 	}
+	if !strings.Contains(tf.Stderr.String(), "warning: wasmplugin \"higress-system/key-auth.internal\" runs \"oci://registry.example.com/plugins/key-auth:1.0.0\", not Higress's built-in key-auth:2.0.0") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
 	err := run(tf, "bind", "gpt-4o", "-c", "bob")
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "not Higress's built-in key-auth:2.0.0 (the C++ build)") {
 		t.Fatalf("err = %v", err)
 	}
 	if after, _ := os.ReadFile(p); string(after) != other {
 		t.Fatal("the plugin was written")
+	}
+}
+
+// TestListServiceRules: route list counts a request-block or key-auth rule with `service:` for
+// the routes whose Ingress sends to that service (gpt-4o's higress.io/destination: openai.dns),
+// as route_rule_matcher.h's serviceMatch does, and names it as the rule in force.
+func TestListServiceRules(t *testing.T) {
+	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {service: [openai.dns], config: {allow: [bob]}}\n")
+	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
+spec:
+  url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0
+  defaultConfigDisable: true
+  matchRules:
+  - service: [openai.dns]
+    config: {block_bodies: [secret], case_sensitive: true}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	infos := listJSON(t, tf)
+	if in := infos["gpt-4o"]; in.Auth != AuthOn || !reflect.DeepEqual(in.Consumers, []string{"bob"}) || in.AuthRule != "service openai.dns" || in.BlockRule != "service openai.dns" {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+	if in := infos["team-a/deepseek"]; in.Auth != AuthOff || in.BlockRule != "" {
+		t.Fatalf("team-a/deepseek: %+v", in)
 	}
 }
