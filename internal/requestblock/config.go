@@ -21,11 +21,12 @@ const (
 	InBody     In = "body"
 	InURL      In = "url"       // substring of the path with its query
 	InURLExact In = "url-exact" // the whole path with its query
-	InURLRegex In = "url-regex" // RE2, unanchored
+	InURLRegex In = "url-regex" // RE2: the whole path in the C++ build, anywhere in it in the Go build
 	InHeader   In = "header"    // substring of any header name or value
 )
 
-// field is where each kind of rule lives in the config; the order is the order of evaluation.
+// fields are where each kind of rule lives in the config, in the order Words lists them (each
+// build has its own order of evaluation: see Evaluate).
 var fields = []struct {
 	in    In
 	field string

@@ -121,8 +121,8 @@ func matchURL(c *Config, b Build, path string, fold func(string) string) (string
 func warnings(c *Config, r Request, b Build, caseSensitive bool) []string {
 	out := configWarnings(c, b)
 	words := b.Read(c, InBody)
-	if len(words) > 0 && len(r.Body) > 0 {
-		out = append(out, bodyWarnings(r, b, words)...)
+	if len(words) > 0 && len(r.Body) > 0 && b.Loads(c) {
+		out = append(out, bodyWarnings(r, b)...)
 	}
 	body := string(r.Body)
 	for _, w := range words {
@@ -150,7 +150,7 @@ func warnings(c *Config, r Request, b Build, caseSensitive bool) []string {
 }
 
 // bodyWarnings say where the build does not look at the body.
-func bodyWarnings(r Request, b Build, words []string) []string {
+func bodyWarnings(r Request, b Build) []string {
 	if why := b.UnreadBody(r.Headers); why != "" {
 		msg := fmt.Sprintf("the %s does not read a body sent with %s (wasm-go skips such bodies): no body word is checked", b, why)
 		if r.Guard != "" {
