@@ -150,3 +150,20 @@ func TestTestServiceRulesApplyByUpstream(t *testing.T) {
 		t.Fatalf("domain: %+v", r)
 	}
 }
+
+// TestTestBodyOver32MiB: plugin.cc onRequestBody lets a body over MAX_BODY_SIZE (32 MiB) pass
+// unchecked; the Go build (wasm-go's OnHttpRequestBody) hands it whole to main.go.
+func TestTestBodyOver32MiB(t *testing.T) {
+	body := strings.Repeat("x", 33<<20) + "password"
+	for _, tc := range []struct {
+		url     string
+		blocked bool
+	}{{builtinURL, false}, {goURL, true}} {
+		tf, _ := withPlugin(t, tc.url, "  defaultConfig: {block_bodies: [password], case_sensitive: false}\n")
+		tf.Stdin.WriteString(body)
+		r := testJSON(t, tf, "-")
+		if r.Blocked != tc.blocked || (!tc.blocked && !hasWarning(r, "over 32 MiB")) {
+			t.Fatalf("%s: %+v", tc.url, r)
+		}
+	}
+}
