@@ -4,8 +4,6 @@ package consumer
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +11,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/secret"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -58,19 +57,17 @@ func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
 	return keyauth.GenerateKey(f.Rand)
 }
 
-// readKey reads a key from standard input: the first line, without its line ending.
+// readKey reads a key from standard input: exactly what was given, less one line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
 	if s.StdinTTY {
 		fmt.Fprint(s.ErrOut, "Key (input is not hidden; prefer a pipe): ")
 	}
-	b, err := io.ReadAll(io.LimitReader(s.In, 64*1024))
+	key, err := secret.ReadKey(s.In)
+	if secret.IsEmpty(err) {
+		return "", cmdutil.FlagErrorf("--key-stdin: %w", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("--key-stdin: %w", err)
-	}
-	key, _, _ := strings.Cut(string(b), "\n")
-	key = strings.TrimRight(key, "\r")
-	if key == "" {
-		return "", cmdutil.FlagErrorf("--key-stdin: no key on standard input")
 	}
 	return key, keyauth.CheckKey(key)
 }
