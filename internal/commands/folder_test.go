@@ -352,3 +352,12 @@ func TestFolderWritersRemoveStaleTempFiles(t *testing.T) {
 		}
 	}
 }
+
+func readAll(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

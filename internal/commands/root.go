@@ -16,6 +16,7 @@ import (
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
 	"github.com/higress-ai/higress-ai/internal/interrupt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Main runs the command line and returns the process's exit code.
@@ -40,7 +41,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 		if errors.Is(err, cmdutil.ErrCancel) {
 			msg = "cancelled"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+		fmt.Fprintln(f.IO.ErrOut, "error: "+termsafe.Escape(msg))
 	}
 	return cmdutil.ExitCode(err)
 }

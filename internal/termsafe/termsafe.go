@@ -105,3 +105,12 @@ func escapeJSONFrom(js []byte, i int) []byte {
 	}
 	return out
 }
+
+// EscapeLines is Escape for text of several lines (a diff): each line escaped, newlines kept.
+func EscapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Escape(l)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -76,3 +76,9 @@ func TestEscapeJSONKeepsTheValue(t *testing.T) {
 		t.Fatalf("the value changed: %q %v", back, err)
 	}
 }
+
+func TestEscapeLinesKeepsNewlines(t *testing.T) {
+	if got, want := EscapeLines("- name: a\x1b[2J\n+ name: b\u202e\n"), "- name: a\\x1b[2J\n+ name: b\\u202e\n"; got != want {
+		t.Fatalf("EscapeLines = %q, want %q", got, want)
+	}
+}

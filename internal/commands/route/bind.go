@@ -13,6 +13,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -179,7 +180,7 @@ func bindRun(o *BindOptions) error {
 		return explainMissing(err)
 	}
 	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+		fmt.Fprintln(f.IO.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	if disabled {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the key-auth rule for route %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", o.Route)
