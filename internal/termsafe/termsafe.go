@@ -7,11 +7,14 @@
 package termsafe
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Escape returns s with every character a terminal would not simply show made visible: C0 and C1
@@ -81,25 +84,81 @@ func Check(what, s string) error {
 // the C0 controls; this adds C1, the format characters and the separators, which can only appear
 // inside strings (everything outside them is ASCII), and keeps everything else byte for byte.
 func EscapeJSON(js []byte) []byte {
-	for i := 0; i < len(js); i++ {
-		if js[i] >= 0x80 {
-			return escapeJSONFrom(js, i)
+	return rewriteUnsafe(js, func(b []byte, r rune) []byte {
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			return fmt.Appendf(b, `\u%04x\u%04x`, r1, r2)
 		}
-	}
-	return js
+		return fmt.Appendf(b, `\u%04x`, r)
+	})
 }
 
-func escapeJSONFrom(js []byte, i int) []byte {
-	out := make([]byte, 0, len(js)+16)
-	out = append(out, js[:i]...)
-	for i < len(js) {
-		r, size := utf8.DecodeRune(js[i:])
-		if r < 0x80 || !unsafeRune(r) {
-			out = append(out, js[i:i+size]...)
-		} else if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
-			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+// EscapeYAML does for encoded YAML what EscapeJSON does for JSON. A YAML escape only works in a
+// double-quoted scalar, so when there is anything to escape the document is re-encoded with the
+// scalars holding it double-quoted (and otherwise the same data); else it is returned as it was.
+// The YAML encoder already escapes C0 and C1 controls itself, not the format characters.
+func EscapeYAML(y []byte) ([]byte, error) {
+	if !hasUnsafeNonASCII(y) {
+		return y, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(y, &doc); err != nil {
+		return nil, err
+	}
+	quoteUnsafe(&doc)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return rewriteUnsafe(b.Bytes(), func(b []byte, r rune) []byte {
+		if r > 0xffff {
+			return fmt.Appendf(b, `\U%08x`, r)
+		}
+		return fmt.Appendf(b, `\u%04x`, r)
+	}), nil
+}
+
+func quoteUnsafe(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && hasUnsafeNonASCII([]byte(n.Value)) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteUnsafe(c)
+	}
+}
+
+func hasUnsafeNonASCII(b []byte) bool {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x80 && unsafeRune(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+// rewriteUnsafe replaces each non-ASCII character Escape makes visible by what esc appends.
+func rewriteUnsafe(text []byte, esc func([]byte, rune) []byte) []byte {
+	i := 0
+	for i < len(text) && text[i] < 0x80 {
+		i++
+	}
+	if i == len(text) {
+		return text
+	}
+	out := make([]byte, 0, len(text)+16)
+	out = append(out, text[:i]...)
+	for i < len(text) {
+		r, size := utf8.DecodeRune(text[i:])
+		if r >= 0x80 && unsafeRune(r) {
+			out = esc(out, r)
 		} else {
-			out = fmt.Appendf(out, `\u%04x`, r)
+			out = append(out, text[i:i+size]...)
 		}
 		i += size
 	}

@@ -2,8 +2,11 @@ package termsafe
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestEscape(t *testing.T) {
@@ -80,5 +83,31 @@ func TestEscapeJSONKeepsTheValue(t *testing.T) {
 func TestEscapeLinesKeepsNewlines(t *testing.T) {
 	if got, want := EscapeLines("- name: a\x1b[2J\n+ name: b\u202e\n"), "- name: a\\x1b[2J\n+ name: b\\u202e\n"; got != want {
 		t.Fatalf("EscapeLines = %q, want %q", got, want)
+	}
+}
+
+func TestEscapeYAMLKeepsTheValue(t *testing.T) {
+	in := map[string]any{"name": "a\u202eb\U000e0001", "list": []any{"x\u200by", "plain"}, "n": 3, "k\u2066": "v"}
+	y, err := yaml.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := EscapeYAML(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasUnsafeNonASCII(got) {
+		t.Fatalf("EscapeYAML left a format character:\n%s", got)
+	}
+	var back map[string]any
+	if err := yaml.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, in) {
+		t.Fatalf("the value changed: %#v\n%s", back, got)
+	}
+	plain := []byte("name: alice\nlist:\n- a\n")
+	if got, _ := EscapeYAML(plain); string(got) != string(plain) {
+		t.Fatalf("YAML with nothing to escape was rewritten: %q", got)
 	}
 }

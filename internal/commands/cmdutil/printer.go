@@ -91,7 +91,16 @@ func PrintStructured(s *IOStreams, format string, data any) error {
 		_, err := s.Out.Write(termsafe.EscapeJSON(buf.Bytes()))
 		return err
 	case "yaml":
-		b, err := yaml.Marshal(data)
+		// yaml.Marshal's own way (JSON, then YAML), with the JSON escaped: its YAML parser
+		// refuses a raw C1 control, which a name from a file or a log may hold.
+		js, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		b, err := yaml.JSONToYAML(termsafe.EscapeJSON(js))
+		if err == nil {
+			b, err = termsafe.EscapeYAML(b)
+		}
 		if err != nil {
 			return err
 		}
