@@ -102,7 +102,7 @@ func readFile(file string) (string, error) {
 	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if st, serr := os.Stat(file); serr == nil && !st.Mode().IsRegular() {
-			return "", fmt.Errorf("%s is %s, not a regular file: the folder store reads regular files only", file, fileType(st.Mode()))
+			return "", notRegular(file, st.Mode()) // a socket cannot even be opened
 		}
 		return "", fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
 	}
@@ -112,7 +112,7 @@ func readFile(file string) (string, error) {
 		return "", fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is %s, not a regular file: the folder store reads regular files only", file, fileType(st.Mode()))
+		return "", notRegular(file, st.Mode())
 	}
 	tooBig := fmt.Errorf("%s is larger than %d MiB, the most the folder store reads of a file", file, MaxFileSize>>20)
 	if st.Size() > MaxFileSize {
@@ -126,6 +126,10 @@ func readFile(file string) (string, error) {
 		return "", tooBig // it grew while being read
 	}
 	return string(b), nil
+}
+
+func notRegular(file string, m fs.FileMode) error {
+	return fmt.Errorf("%s is %s, not a regular file: the folder store reads regular files only", file, fileType(m))
 }
 
 func fileType(m fs.FileMode) string {
