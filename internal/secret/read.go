@@ -9,54 +9,64 @@ import (
 	"unicode/utf8"
 )
 
-// MaxKeyBytes is the longest key ReadKey accepts: far above any provider's or gateway key (JWT-style
-// tokens included), far below what a request header can carry through Envoy (60 KiB for all).
-const MaxKeyBytes = 8 << 10
+// MaxBytes is the longest secret ReadLine accepts: far above any provider's or gateway key and
+// registry password (JWT-style tokens included), far below what a request header can carry
+// through Envoy (60 KiB for all of them).
+const MaxBytes = 8 << 10
 
-// ReadKey reads one key from r (standard input, a file): everything r holds, less one trailing
-// line ending (\n or \r\n). It stores exactly what it was given or refuses it with one line that
-// never holds the key: longer than MaxKeyBytes, not UTF-8, several lines, a control character
-// (C0, DEL, C1), a space of any kind (ASCII, no-break, the Unicode spaces) or an invisible format
-// character (zero-width spaces, bidi controls, byte-order mark). Nothing is cut or rewritten.
-func ReadKey(r io.Reader) (string, error) {
+// ReadLine reads one secret (a key, a password) from r, standard input: everything r holds, less
+// one trailing line ending (\n or \r\n). It returns exactly what it was given or refuses it with
+// one line that never holds the secret: longer than MaxBytes, several lines, or what
+// CheckPrintable refuses. Nothing is cut or rewritten. what names the secret ("key").
+func ReadLine(r io.Reader, what string) (string, error) {
 	// Room for \r\n, and one byte more to tell "too long".
-	b, err := io.ReadAll(io.LimitReader(r, MaxKeyBytes+3))
+	b, err := io.ReadAll(io.LimitReader(r, MaxBytes+3))
 	if err != nil {
 		return "", err
 	}
-	key := string(b)
-	if k, ok := strings.CutSuffix(key, "\n"); ok {
-		key = strings.TrimSuffix(k, "\r")
+	s := string(b)
+	if k, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(k, "\r")
 	}
 	switch {
-	case len(key) > MaxKeyBytes:
-		return "", fmt.Errorf("the key is longer than %d bytes", MaxKeyBytes)
-	case key == "":
-		return "", errNoKey
+	case len(s) > MaxBytes:
+		return "", fmt.Errorf("the %s is longer than %d bytes", what, MaxBytes)
+	case s == "":
+		return "", &emptyError{what}
+	case strings.ContainsAny(s, "\r\n"):
+		return "", fmt.Errorf("the %s holds more than one line", what)
 	}
-	return key, checkChars(key)
+	return s, CheckPrintable(s, what)
 }
 
-var errNoKey = errors.New("no key on standard input")
+type emptyError struct{ what string }
 
-// IsEmpty reports the error ReadKey gives for empty input.
-func IsEmpty(err error) bool { return errors.Is(err, errNoKey) }
+func (e *emptyError) Error() string { return "no " + e.what + " on standard input" }
 
-func checkChars(key string) error {
-	if !utf8.ValidString(key) {
-		return errors.New("the key is not valid UTF-8")
+// IsEmpty reports the error ReadLine gives for empty input.
+func IsEmpty(err error) bool {
+	var e *emptyError
+	return errors.As(err, &e)
+}
+
+// CheckPrintable refuses a secret that is not UTF-8 or holds a control character (C0, DEL, C1)
+// or an invisible format character (zero-width spaces, bidi controls, a byte-order mark): none
+// belongs in a secret, and each is invisible where it was copied from. The message names the
+// character's code point, never the secret.
+func CheckPrintable(s, what string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("the %s is not valid UTF-8", what)
 	}
-	for _, r := range key {
+	for _, r := range s {
 		switch {
-		case r == '\n' || r == '\r':
-			return errors.New("the key holds more than one line")
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			return fmt.Errorf("the key holds a control character (%U)", r)
-		case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r):
-			return fmt.Errorf("the key holds a space (%U)", r)
+			return fmt.Errorf("the %s holds a control character (%U)", what, r)
 		case unicode.Is(unicode.Cf, r):
-			return fmt.Errorf("the key holds an invisible format character (%U)", r)
+			return fmt.Errorf("the %s holds an invisible format character (%U)", what, r)
 		}
 	}
 	return nil
 }
+
+// IsSpace reports a space of any kind: ASCII, no-break and the other Unicode spaces.
+func IsSpace(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) }

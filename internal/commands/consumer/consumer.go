@@ -11,7 +11,6 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
-	"github.com/higress-ai/higress-ai/internal/secret"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -59,17 +58,14 @@ func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
 
 // readKey reads a key from standard input: exactly what was given, less one line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
-	if s.StdinTTY {
-		fmt.Fprint(s.ErrOut, "Key (input is not hidden; prefer a pipe): ")
-	}
-	key, err := secret.ReadKey(s.In)
-	if secret.IsEmpty(err) {
-		return "", cmdutil.FlagErrorf("--key-stdin: %w", err)
-	}
+	key, err := cmdutil.ReadSecretLine(s, "--key-stdin", "key")
 	if err != nil {
+		return "", err
+	}
+	if err := keyauth.CheckKey(key); err != nil {
 		return "", fmt.Errorf("--key-stdin: %w", err)
 	}
-	return key, keyauth.CheckKey(key)
+	return key, nil
 }
 
 // AllowedOn lists the match rules of the plugin whose allow list names the consumer.
