@@ -29,6 +29,7 @@ func hostileFolder(t *testing.T) *cmdutil.TestFactory {
 	put(t, tf.Dir, "someone-else.yaml", plainHead+`metadata:
   name: key-auth.internal
   namespace: higress-system
+  labels: {higress.io/wasm-plugin-name: key-auth}
 spec:
   defaultConfig:
     global_auth: false
@@ -85,6 +86,7 @@ func TestForeignNamesAreEscapedOnTheTerminal(t *testing.T) {
 		{[]string{"route", "list", "-o", "name"}, `ing\x1b[31m`},
 		{[]string{"route", "list", "-o", "json"}, `h\u202e.example.com`},
 		{[]string{"block", "list"}, `secret\u009b31m`},
+		{[]string{"doctor"}, `(route team-a/r\x1b]0;pwned\x07)`},
 		{[]string{"block", "list", "-o", "json"}, `api.\u202eexample.com`},
 		{[]string{"usage", "--by", "consumer,model,route", "--log-file", "LOG"}, `\x1b[2J\x1b[Hmallory\u202e`},
 		{[]string{"usage", "--by", "model", "--log-file", "LOG", "-o", "csv"}, `gpt\u202e-4o`},
