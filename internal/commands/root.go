@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -19,11 +17,13 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
+	"github.com/higress-ai/higress-ai/internal/interrupt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Main runs the command line and returns the process's exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	f := cmdutil.New(ctx, cmdutil.System())
 	return RunAs(f, displayName(os.Args[0]), os.Args[1:])
@@ -48,7 +48,7 @@ func RunAs(f *cmdutil.Factory, name string, args []string) int {
 		if errors.Is(err, cmdutil.ErrCancel) {
 			msg = "cancelled"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+		fmt.Fprintln(f.IO.ErrOut, "error: "+termsafe.Escape(msg))
 	}
 	return cmdutil.ExitCode(err)
 }

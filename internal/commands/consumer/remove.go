@@ -9,6 +9,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -96,10 +97,10 @@ func removeRun(o *RemoveOptions) error {
 		return err
 	}
 	for _, u := range unbound {
-		fmt.Fprintf(f.IO.ErrOut, "removed %q from the allow list of %s\n", o.Name, u)
+		fmt.Fprintf(f.IO.ErrOut, "removed %q from the allow list of %s\n", o.Name, termsafe.Escape(u))
 	}
 	for _, e := range emptied {
-		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", e)
+		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", termsafe.Escape(e))
 	}
 	cmdutil.ReportEdit(f.IO, res)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/secret"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -125,7 +126,7 @@ func showRun(o *ShowOptions) error {
 	}
 	ingresses, err := f.Routes(store)
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %s\n", termsafe.Escape(err.Error()))
 	}
 	reach, err := pol.Access.gather(p, cfg, o.Name, wasmplugin.KnownRoutes(ingresses, p, bp))
 	if err != nil {
@@ -218,10 +219,10 @@ func printPolicy(w io.Writer, pol Policy) {
 		if len(list) == 0 {
 			return "none"
 		}
-		return strings.Join(list, ", ")
+		return termsafe.Escape(strings.Join(list, ", "))
 	}
-	fmt.Fprintf(w, "Consumer:     %s (%s)\n", pol.Name, pol.Plugin)
-	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), pol.PresentedAs)
+	fmt.Fprintf(w, "Consumer:     %s (%s)\n", termsafe.Escape(pol.Name), termsafe.Escape(pol.Plugin))
+	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), termsafe.Escape(pol.PresentedAs))
 	fmt.Fprintf(w, "Routes:       %s\n", orNone(pol.Access.Routes))
 	fmt.Fprintf(w, "Open routes:  %s\n", orNone(pol.Access.OpenRoutes))
 	fmt.Fprintf(w, "Domains:      %s\n", orNone(pol.Access.Domains))
@@ -240,6 +241,6 @@ func printPolicy(w io.Writer, pol Policy) {
 		if len(e.On) != 1 || e.On[0] != e.Scope {
 			where += " (on " + strings.Join(e.On, "; ") + ")"
 		}
-		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, where)
+		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, termsafe.Escape(where))
 	}
 }

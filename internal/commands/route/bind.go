@@ -13,6 +13,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -180,7 +181,7 @@ func bindRun(o *BindOptions) error {
 		return explainMissing(err)
 	}
 	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+		fmt.Fprintln(f.IO.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	if wroteGlobal {
 		fmt.Fprintln(f.IO.ErrOut, "warning: "+keyauth.ConsoleResetsGlobalAuth)
