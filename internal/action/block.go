@@ -91,7 +91,10 @@ func (b BlockWords) scope(ctx context.Context, env gateway.Env) (wasmplugin.Scop
 	}
 	r, err := env.LookUpRoute(ctx, ps, b.Scope.Route, b.AnyRoute)
 	s := b.Scope
-	s.Hosts = r.Hosts
+	s.Hosts, s.Services = r.Hosts, r.Services
+	if ps.Block != nil {
+		s.Matcher = requestblock.BuildOf(ps.Block.URL()).Matcher()
+	}
 	return s, err
 }
 
@@ -104,15 +107,13 @@ type adder struct {
 
 func (a *adder) apply(p wasmplugin.Plugin) error {
 	build := requestblock.BuildOf(p.URL())
-	if (a.In == requestblock.InURLExact || a.In == requestblock.InURLRegex) && build == requestblock.CPP {
-		return fmt.Errorf("wasmplugin %q runs request-block's C++ build (Higress's built-in image), which has only keyword URL rules: exact and regex URL rules need the Go build", p.Ref())
-	}
+	a.scope.Matcher = build.Matcher()
 	isNew := p.Obj.GetResourceVersion() == ""
 	pl, cfg, err := a.open(p)
 	if err != nil {
 		return err
 	}
-	before, wasEmpty := len(cfg.Words()), cfg.Empty()
+	before, loaded := len(cfg.Words()), build.Loads(cfg)
 	current, set := cfg.CaseSensitive(build)
 	want := a.caseWanted(current, before)
 	if err := a.addWords(cfg, build, want); err != nil {
@@ -135,7 +136,7 @@ func (a *adder) apply(p wasmplugin.Plugin) error {
 			a.out.Notes = append(a.out.Notes, fmt.Sprintf("the new rule for %s starts from the words of the config in force there (%s): Higress applies a route's or domain's rule instead of the global config", a.scope, pl.from))
 		}
 	}
-	a.global(p, isNew, wasEmpty && !cfg.Empty())
+	a.global(p, isNew, !loaded && build.Loads(cfg))
 	return nil
 }
 
@@ -228,7 +229,19 @@ func (a *adder) checkURLRules(cfg *requestblock.Config, build requestblock.Build
 		return nil
 	}
 	if len(build.Read(cfg, requestblock.InURL)) == 0 {
-		return fmt.Errorf("exact and regex URL rules are checked only beside a keyword URL rule, and the config for %s has none: block a keyword in the URL first", a.scope)
+		return fmt.Errorf("exact and regex URL rules are checked only when block_urls has an entry, and the config for %s has none: block a keyword in the URL first", a.scope)
+	}
+	if a.In != requestblock.InURLRegex {
+		return nil
+	}
+	if bad := build.BadRegexes(cfg); len(bad) > 0 {
+		return fmt.Errorf("regex %s does not compile once lower-cased (case_sensitive is false in the config for %s), so the %s would refuse to load the config: write it for lower-case text or match case-sensitively", gateway.QuoteNames(bad), a.scope, build)
+	}
+	for _, w := range a.out.Changed {
+		a.out.Warnings = append(a.out.Warnings, build.RegexWarnings(cfg, w)...)
+	}
+	if build == requestblock.CPP {
+		a.out.Notes = append(a.out.Notes, "the C++ build (Higress's built-in image) matches a regex against the whole path with its query (RE2 full match); the Go build matches it anywhere in it")
 	}
 	return nil
 }
@@ -411,15 +424,15 @@ func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.
 			stranded = append(stranded, w.Text)
 		}
 	}
-	if !cfg.Empty() {
-		if len(stranded) > 0 && build == requestblock.Go && len(build.Read(cfg, requestblock.InURL)) == 0 {
-			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, gateway.QuoteNames(stranded)), nil
+	if build.Loads(cfg) {
+		if len(stranded) > 0 && len(build.Read(cfg, requestblock.InURL)) == 0 {
+			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only when block_urls has an entry, and none is left", scope, gateway.QuoteNames(stranded)), nil
 		}
 		return "", nil
 	}
 	left := "no words left"
 	if len(stranded) > 0 {
-		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", gateway.QuoteNames(stranded))
+		left = fmt.Sprintf("only exact or regex URL rules left (%s), which the %s does not load without a keyword, header or body rule", gateway.QuoteNames(stranded), build)
 	}
 	if scope.Global() {
 		p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true

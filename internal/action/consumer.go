@@ -58,7 +58,7 @@ func (a AddConsumer) Run(ctx context.Context, env gateway.Env) (wasmplugin.Resul
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(a.Plugin), DryRun: a.DryRun, Create: wasmplugin.NewBuiltin}
 	res, out, err := wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (ConsumerKey, error) {
 		out := ConsumerKey{Name: a.Name, Plugin: p.Ref(), Key: a.shownKey()}
-		cfg, err := gateway.KeyAuthConfig(p)
+		cfg, err := gateway.KeyAuthEditConfig(p)
 		if err != nil {
 			return out, err
 		}
@@ -142,7 +142,7 @@ func (r RemoveConsumer) Run(ctx context.Context, env gateway.Env) (wasmplugin.Re
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(r.Plugin), DryRun: r.DryRun}
 	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (RemovedConsumer, error) {
 		out := RemovedConsumer{Name: r.Name, Plugin: p.Ref(), Unbound: []string{}, Emptied: []string{}}
-		cfg, err := gateway.KeyAuthConfig(p)
+		cfg, err := gateway.KeyAuthEditConfig(p)
 		if err != nil {
 			return out, err
 		}
@@ -199,7 +199,7 @@ func (r RotateKey) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result,
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(r.Plugin), DryRun: r.DryRun}
 	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (RotatedKey, error) {
 		out := RotatedKey{ConsumerKey: ConsumerKey{Name: r.Name, Plugin: p.Ref()}}
-		cfg, err := gateway.KeyAuthConfig(p)
+		cfg, err := gateway.KeyAuthEditConfig(p)
 		if err != nil {
 			return out, err
 		}

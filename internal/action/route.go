@@ -42,6 +42,8 @@ type Bound struct {
 	// Notes explain what the change did beyond the allow list; Disabled: the rule is switched off.
 	Notes    []string `json:"notes"`
 	Disabled bool     `json:"disabled"`
+	// WroteGlobalAuth: the change wrote global_auth: true (which the console resets on its saves).
+	WroteGlobalAuth bool `json:"wroteGlobalAuth"`
 }
 
 // scoped fills in a route's hosts, so the domain rules on them count.
@@ -54,7 +56,10 @@ func scoped(ctx context.Context, env gateway.Env, plugin string, s wasmplugin.Sc
 		return s, err
 	}
 	r, err := env.LookUpRoute(ctx, ps, s.Route, anyRoute)
-	s.Hosts = r.Hosts
+	s.Hosts, s.Services = r.Hosts, r.Services
+	if ps.Auth != nil {
+		s.Matcher = ps.Auth.Build().Matcher()
+	}
 	return s, err
 }
 
@@ -67,7 +72,7 @@ func (b Bind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Boun
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(b.Plugin), DryRun: b.DryRun}
 	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (Bound, error) {
 		out := Bound{Target: scope.String(), Plugin: p.Ref(), Changed: []string{}, Present: []string{}, Notes: []string{}}
-		cfg, err := gateway.KeyAuthConfig(p)
+		cfg, err := gateway.KeyAuthEditConfig(p)
 		if err != nil {
 			return out, err
 		}
@@ -105,6 +110,7 @@ func (b Bind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Boun
 		if created && firstRule {
 			// With global_auth unset, the first rule would switch key-auth off on every other route.
 			p.DefaultConfig()["global_auth"] = true
+			out.WroteGlobalAuth = true
 			out.Notes = append(out.Notes, "global_auth was unset and no rule existed, so every route needed a key; wrote global_auth: true so the other routes still do (a first rule would have let them be called without a key)")
 		}
 		out.Disabled = rule.Disabled()
@@ -166,6 +172,9 @@ func (u Unbind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Bo
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(u.Plugin), DryRun: u.DryRun}
 	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (Bound, error) {
 		out := Bound{Target: scope.String(), Plugin: p.Ref(), Changed: []string{}, Present: []string{}, Notes: []string{}}
+		if err := keyauth.CheckWritable(p.URL(), p.Ref()); err != nil {
+			return out, err
+		}
 		rule, ok, err := scope.Rule(p)
 		if err != nil {
 			return out, err
@@ -221,7 +230,7 @@ func (g SetGlobalAuth) Run(ctx context.Context, env gateway.Env) (wasmplugin.Res
 	opts := wasmplugin.EditOptions{Target: env.KeyAuth(g.Plugin), DryRun: g.DryRun, Create: wasmplugin.NewBuiltin}
 	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) (GlobalAuth, error) {
 		out := GlobalAuth{Plugin: p.Ref(), GlobalAuth: g.On}
-		cfg, err := gateway.KeyAuthConfig(p)
+		cfg, err := gateway.KeyAuthEditConfig(p)
 		if err != nil {
 			return out, err
 		}

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -21,19 +19,26 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
+	"github.com/higress-ai/higress-ai/internal/interrupt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Main runs the command line and returns the process's exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	f := cmdutil.New(ctx, cmdutil.System())
-	return Run(f, os.Args[1:])
+	return RunAs(f, displayName(os.Args[0]), os.Args[1:])
 }
 
 // Run executes args against a factory and returns the exit code; errors are printed to stderr.
-func Run(f *cmdutil.Factory, args []string) int {
+func Run(f *cmdutil.Factory, args []string) int { return RunAs(f, "higress-ai", args) }
+
+// RunAs is Run for a binary that calls itself name in help and examples ("kubectl higress-ai"
+// when krew installed it as a kubectl plugin).
+func RunAs(f *cmdutil.Factory, name string, args []string) int {
 	root := NewCmdRoot(f)
+	renameTree(root, name)
 	root.SetArgs(args)
 	cmd, err := (*cobra.Command)(nil), unknownBeforeFlags(root, args)
 	if err == nil {
@@ -51,7 +56,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 		if errors.Is(err, cmdutil.ErrCancel) && !errors.As(err, new(*cmdutil.CancelError)) {
 			msg = "cancelled"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+		fmt.Fprintln(f.IO.ErrOut, "error: "+termsafe.Escape(msg))
 	}
 	return cmdutil.ExitCode(err, cmd != nil && cmd.Annotations[cmdutil.CheckAnnotation] != "")
 }

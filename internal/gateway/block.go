@@ -35,25 +35,19 @@ func BlockConfigAt(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.C
 // covering the route (or one of its hosts) or domain, else the global config. A nil config means
 // none applies; where then says why, otherwise it names the config ("global" or the rule's targets).
 func BlockConfigFor(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.Config, where string, err error) {
-	if err := p.CheckReadable(); err != nil {
-		return nil, "", err
+	s.Matcher = requestblock.BuildOf(p.URL()).Matcher()
+	raw, where, index, err := s.ConfigOf(p)
+	if err != nil || raw == nil {
+		return nil, where, err
 	}
-	r, ok, err := s.Effective(p)
-	switch {
-	case err != nil:
-		return nil, "", err
-	case ok:
-		if cfg, err = requestblock.Parse(r.Config()); err != nil {
-			return nil, "", blockReadError(p, fmt.Sprintf("spec.matchRules[%d].config", r.Index), err)
+	if cfg, err = requestblock.Parse(raw); err != nil {
+		at := "spec.defaultConfig"
+		if index >= 0 {
+			at = fmt.Sprintf("spec.matchRules[%d].config", index)
 		}
-		return cfg, r.Targets(), nil
-	case p.GlobalDisabled():
-		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
+		return nil, "", blockReadError(p, at, err)
 	}
-	if cfg, err = requestblock.Parse(p.DefaultConfig()); err != nil {
-		return nil, "", blockReadError(p, "spec.defaultConfig", err)
-	}
-	return cfg, "global", nil
+	return cfg, where, nil
 }
 
 func blockReadError(p wasmplugin.Plugin, where string, err error) error {
@@ -132,7 +126,7 @@ func Evaluate(p *wasmplugin.Plugin, scope wasmplugin.Scope, req requestblock.Req
 	if err != nil {
 		return res, err
 	}
-	var warnings []string
+	warnings := []string{}
 	if r, ok, _ := scope.Rule(*p); ok && r.Disabled() {
 		inForce := "no request-block config"
 		if cfg != nil {

@@ -81,7 +81,8 @@ func (e Env) Load(ctx context.Context, sel Select) (Plugins, error) {
 	return ps, nil
 }
 
-// KeyAuthConfig reads a key-auth plugin's config, saying where it cannot be read.
+// KeyAuthConfig reads a key-auth plugin's config as its build reads it, saying where it cannot
+// be read.
 func KeyAuthConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err := p.CheckReadable(); err != nil {
 		return nil, err
@@ -90,7 +91,17 @@ func KeyAuthConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the key-auth config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
 	}
-	return cfg, nil
+	return cfg.ReadAs(keyauth.BuildOf(p.URL())), nil
+}
+
+// KeyAuthEditConfig is KeyAuthConfig for an edit: it refuses a plugin whose build would not load
+// what this tool writes.
+func KeyAuthEditConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
+	cfg, err := KeyAuthConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, keyauth.CheckWritable(p.URL(), p.Ref())
 }
 
 // ErrUnknownConsumer marks an error about a consumer the key-auth plugin does not hold.

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"slices"
 
 	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/k8s"
@@ -74,7 +73,7 @@ func (a *Access) gather(ps Plugins, name string, routes []k8s.Route) ([]wasmplug
 	a.Routes, a.OpenRoutes, a.Domains = []string{}, []string{}, []string{}
 	var reach []wasmplugin.Scope
 	for _, r := range routes {
-		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
+		s := wasmplugin.RouteScope(r)
 		g, err := access.GateOn(ps.KeyAuth, ps.Auth, s)
 		switch {
 		case err != nil:
@@ -88,7 +87,7 @@ func (a *Access) gather(ps Plugins, name string, routes []k8s.Route) ([]wasmplug
 		}
 		reach = append(reach, s)
 	}
-	domains, err := RuleDomains(*ps.KeyAuth)
+	domains, err := wasmplugin.RuleDomains(*ps.KeyAuth, ps.Auth.Build().Matcher())
 	if err != nil {
 		return nil, err
 	}
@@ -104,17 +103,6 @@ func (a *Access) gather(ps Plugins, name string, routes []k8s.Route) ([]wasmplug
 	g, err := access.GateOn(ps.KeyAuth, ps.Auth, wasmplugin.Scope{})
 	a.GlobalAuth = g.Key
 	return reach, err
-}
-
-// RuleDomains lists the domains named in the plugin's enabled rules, sorted, each once.
-func RuleDomains(p wasmplugin.Plugin) ([]string, error) {
-	rules, err := wasmplugin.Enabled(p)
-	var out []string
-	for _, r := range rules {
-		out = append(out, r.Domain()...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), err
 }
 
 // blockedWordsOn are the words of the request-block config each scope gets (bp nil: none

@@ -122,7 +122,7 @@ func RouteTable(ps Plugins, routes []k8s.Route) ([]RouteInfo, error) {
 	out := make([]RouteInfo, 0, len(routes))
 	for _, r := range routes {
 		in := RouteInfo{Route: r.Name, Namespace: r.Namespace, Ingress: r.Ingress != "", Hosts: r.Hosts}
-		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
+		s := wasmplugin.RouteScope(r)
 		var err error
 		if in.Auth, in.Consumers, in.AuthRule, err = ps.AuthOn(s); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -45,9 +46,9 @@ route without a rule of its own a word the config governing it already blocks.
 
 Matching is on the raw request: a body word is a substring of the JSON the client sent, so a word
 the client wrote with JSON escapes (\u0070assword) is not matched; "block test" shows such cases.
-Body words are written under both block_bodys (read by Higress's built-in C++ plugin) and
-block_bodies (read by the Go build). --exact and --regex need the Go build and a keyword URL rule
-beside them.
+Body words are written under block_bodies, which both builds and the console read (words found
+under the older block_bodys are moved there). --exact and --regex need a keyword URL rule beside
+them: neither build checks them otherwise.
 
 case_sensitive applies to every word of a config and is always written: without --case-sensitive
 the config keeps how it matches today (a config with no words yet is case-insensitive); with it,
@@ -118,13 +119,13 @@ func addRun(cmd *cobra.Command, o *AddOptions) error {
 		return err
 	}
 	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+		cmdutil.Note(o.IO, n)
 	}
 	for _, w := range out.Warnings {
-		fmt.Fprintln(o.IO.ErrOut, "warning: "+w)
+		cmdutil.Warn(o.IO, w)
 	}
 	if len(out.Present) > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "already blocked in %s (%s): %s\n", in, out.PresentWhere, quoteWords(out.Present))
+		fmt.Fprintf(o.IO.ErrOut, "already blocked in %s (%s): %s\n", in, termsafe.Escape(out.PresentWhere), quoteWords(out.Present))
 	}
 	if !res.Changed && o.Output.Human() {
 		fmt.Fprintln(o.IO.ErrOut, "nothing changed")

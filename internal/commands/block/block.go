@@ -9,6 +9,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -38,8 +39,8 @@ type matchFlags struct {
 func (m *matchFlags) bind(f *cmdutil.Factory, cmd *cobra.Command) {
 	cmd.Flags().StringVar(&m.In, "in", "body", "where to match: body, url or header")
 	_ = cmd.RegisterFlagCompletionFunc("in", cmdutil.FixedValues("body", "url", "header"))
-	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (Go build only)")
-	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression, unanchored (Go build only)")
+	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (needs a keyword URL rule beside it)")
+	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression (the C++ build matches it against the whole path, the Go build anywhere in it)")
 	cmdutil.Exclusive(cmd, "exact", "regex")
 	scopeFlags(f, cmd, &m.Route, &m.Domain, &m.Plugin)
 }
@@ -84,6 +85,9 @@ func scopeOf(cmd *cobra.Command, route, domain string) (wasmplugin.Scope, error)
 	for _, n := range []struct{ flag, value string }{{"route", route}, {"domain", domain}} {
 		if cmd.Flags().Changed(n.flag) && strings.TrimSpace(n.value) == "" {
 			return wasmplugin.Scope{}, cmdutil.FlagErrorf("empty %s name", n.flag)
+		}
+		if err := termsafe.Check(n.flag+" name", n.value); err != nil {
+			return wasmplugin.Scope{}, err
 		}
 	}
 	return wasmplugin.Scope{Route: route, Domain: domain}, nil

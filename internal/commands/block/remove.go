@@ -83,7 +83,7 @@ func removeRun(cmd *cobra.Command, o *RemoveOptions) error {
 		return err
 	}
 	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+		cmdutil.Note(o.IO, n)
 	}
 	words := make([]string, 0, len(out.StillBlocked))
 	for w := range out.StillBlocked {
@@ -91,7 +91,7 @@ func removeRun(cmd *cobra.Command, o *RemoveOptions) error {
 	}
 	sort.Strings(words)
 	for _, w := range words {
-		fmt.Fprintf(o.IO.ErrOut, "note: %q %s blocked in %s by %s\n", w, cmdutil.Would(o.DryRun.Active(), "is still", "would still be"), in, strings.Join(out.StillBlocked[w], "; "))
+		cmdutil.Note(o.IO, fmt.Sprintf("%q %s blocked in %s by %s", w, cmdutil.Would(o.DryRun.Active(), "is still", "would still be"), in, strings.Join(out.StillBlocked[w], "; ")))
 	}
 	return o.Output.Mutation(o.IO, res, "word", out.Changed, out, nil)
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Confirm is the one rule for changes that revoke access or leave a route with nobody allowed:
@@ -36,3 +38,9 @@ func Would(dryRun bool, done, would string) string {
 	}
 	return done
 }
+
+// Note prints "note: TEXT" on stderr, terminal-safe (it may quote names from files or the cluster).
+func Note(s *IOStreams, text string) { fmt.Fprintln(s.ErrOut, "note: "+termsafe.Escape(text)) }
+
+// Warn prints "warning: TEXT" on stderr, terminal-safe.
+func Warn(s *IOStreams, text string) { fmt.Fprintln(s.ErrOut, "warning: "+termsafe.Escape(text)) }

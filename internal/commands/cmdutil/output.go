@@ -15,6 +15,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/secret"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -141,11 +142,25 @@ func (o *Output) Human() bool {
 func (o *Output) Data(s *IOStreams, v any) error {
 	switch o.Format() {
 	case FormatJSON:
-		enc := json.NewEncoder(s.Out)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := s.Out.Write(termsafe.EscapeJSON(buf.Bytes()))
+		return err
 	case FormatYAML:
-		b, err := yaml.Marshal(v)
+		// yaml.Marshal's own way (JSON, then YAML), with the JSON escaped: its YAML parser
+		// refuses a raw C1 control, which a name from a file or a log may hold.
+		js, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b, err := yaml.JSONToYAML(termsafe.EscapeJSON(js))
+		if err == nil {
+			b, err = termsafe.EscapeYAML(b)
+		}
 		if err != nil {
 			return err
 		}
@@ -182,7 +197,7 @@ func (o *Output) jsonPath(w io.Writer, v any) error {
 	if buf.Len() > 0 && !bytes.HasSuffix(buf.Bytes(), []byte("\n")) {
 		buf.WriteByte('\n')
 	}
-	_, err = w.Write(buf.Bytes())
+	_, err = io.WriteString(w, termsafe.EscapeLines(buf.String()))
 	return err
 }
 
@@ -202,7 +217,7 @@ func (o *Output) List(s *IOStreams, items any, kind string, names []string, tabl
 
 func printNames(s *IOStreams, kind string, names []string) error {
 	for _, n := range names {
-		if _, err := fmt.Fprintln(s.Out, kind+"/"+n); err != nil {
+		if _, err := fmt.Fprintln(s.Out, termsafe.Escape(kind+"/"+n)); err != nil {
 			return err
 		}
 	}
@@ -229,7 +244,7 @@ func (o *Output) Mutation(s *IOStreams, res wasmplugin.Result, kind string, name
 		}
 	default:
 		if res.DryRun.Active() && res.Changed {
-			fmt.Fprint(s.Out, wasmplugin.Diff(res.Before, res.Plugin.Obj))
+			fmt.Fprint(s.Out, termsafe.EscapeLines(wasmplugin.Diff(res.Before, res.Plugin.Obj)))
 		} else if human != nil {
 			if err := human(); err != nil {
 				return err
@@ -247,7 +262,7 @@ func Status(s *IOStreams, res wasmplugin.Result) {
 	if res.DryRun.Active() {
 		line += " (" + string(res.DryRun) + " dry run)"
 	}
-	fmt.Fprintln(s.ErrOut, line)
+	fmt.Fprintln(s.ErrOut, termsafe.Escape(line))
 }
 
 // objectOf is a WasmPlugin as a GitOps folder would hold it: no server bookkeeping, keys masked

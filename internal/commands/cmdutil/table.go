@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Table collects rows and prints them aligned. On a terminal the columns are fitted to its width
@@ -20,8 +22,15 @@ type Table struct {
 // NewTable starts a table with these column headers.
 func NewTable(headers ...string) *Table { return &Table{headers: headers} }
 
-// Row adds a row; missing cells print empty.
-func (t *Table) Row(cells ...string) { t.rows = append(t.rows, cells) }
+// Row adds a row; missing cells print empty. Cells are made terminal-safe (termsafe.Escape):
+// names and words come from files, the cluster and logs.
+func (t *Table) Row(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = termsafe.Escape(c)
+	}
+	t.rows = append(t.rows, row)
+}
 
 // Len is the number of rows.
 func (t *Table) Len() int { return len(t.rows) }

@@ -2,6 +2,7 @@
 package consumer
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,10 @@ func newKey(in *cmdutil.SecretInput, s *cmdutil.IOStreams, getenv func(string) s
 	if key, err = in.Read(s, getenv); err != nil {
 		return "", false, err
 	}
-	return key, false, keyauth.CheckKey(key)
+	if err := keyauth.CheckKey(key); err != nil {
+		return "", false, fmt.Errorf("%s: %w", in.Flag(), err)
+	}
+	return key, false, nil
 }
 
 // pluginFlag binds --plugin, completed with the key-auth WasmPlugins.

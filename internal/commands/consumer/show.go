@@ -10,6 +10,8 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // ShowOptions are consumer show's inputs.
@@ -62,8 +64,11 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	if n := keyauth.ReadNote(ps.KeyAuth.URL(), ps.KeyAuth.Ref()); n != "" {
+		cmdutil.Warn(o.IO, n)
+	}
 	if warn != nil {
-		fmt.Fprintf(o.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", warn)
+		cmdutil.Warn(o.IO, "showing routes named in match rules only: "+warn.Error())
 	}
 	if !o.Output.Human() {
 		return o.Output.Data(o.IO, pol)
@@ -77,10 +82,10 @@ func printPolicy(w io.Writer, pol gateway.Policy) {
 		if len(list) == 0 {
 			return "none"
 		}
-		return strings.Join(list, ", ")
+		return termsafe.Escape(strings.Join(list, ", "))
 	}
-	fmt.Fprintf(w, "Consumer:     %s (%s)\n", pol.Name, pol.Plugin)
-	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), pol.PresentedAs)
+	fmt.Fprintf(w, "Consumer:     %s (%s)\n", termsafe.Escape(pol.Name), termsafe.Escape(pol.Plugin))
+	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), termsafe.Escape(pol.PresentedAs))
 	fmt.Fprintf(w, "Routes:       %s\n", orNone(pol.Access.Routes))
 	fmt.Fprintf(w, "Open routes:  %s\n", orNone(pol.Access.OpenRoutes))
 	fmt.Fprintf(w, "Domains:      %s\n", orNone(pol.Access.Domains))
@@ -99,6 +104,6 @@ func printPolicy(w io.Writer, pol gateway.Policy) {
 		if len(e.On) != 1 || e.On[0] != e.Scope {
 			where += " (on " + strings.Join(e.On, "; ") + ")"
 		}
-		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, where)
+		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, termsafe.Escape(where))
 	}
 }

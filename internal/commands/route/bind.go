@@ -11,6 +11,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -126,13 +127,16 @@ func bindRun(ctx context.Context, o *BindOptions) error {
 		return err
 	}
 	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+		cmdutil.Note(o.IO, n)
+	}
+	if out.WroteGlobalAuth {
+		cmdutil.Warn(o.IO, keyauth.ConsoleResetsGlobalAuth)
 	}
 	if out.Disabled {
-		fmt.Fprintf(o.IO.ErrOut, "warning: the key-auth rule for %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", out.Target)
+		cmdutil.Warn(o.IO, fmt.Sprintf("the key-auth rule for %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled", out.Target))
 	}
 	if len(out.Present) > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "already bound to %s: %s\n", out.Target, cmdutil.Quote(out.Present))
+		fmt.Fprintf(o.IO.ErrOut, "already bound to %s: %s\n", termsafe.Escape(out.Target), cmdutil.Quote(out.Present))
 	}
 	if !res.Changed && o.Output.Human() {
 		fmt.Fprintln(o.IO.ErrOut, "nothing changed")
@@ -167,8 +171,8 @@ func unbindRun(ctx context.Context, o *BindOptions) error {
 		return err
 	}
 	if len(out.Allow) == 0 {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s %s nobody (allow: []): every request to it %s denied\n", out.Target,
-			cmdutil.Would(o.DryRun.Active(), "now allows", "would allow"), cmdutil.Would(o.DryRun.Active(), "is", "would be"))
+		cmdutil.Warn(o.IO, fmt.Sprintf("%s %s nobody (allow: []): every request to it %s denied", out.Target,
+			cmdutil.Would(o.DryRun.Active(), "now allows", "would allow"), cmdutil.Would(o.DryRun.Active(), "is", "would be")))
 	}
 	return o.Output.Mutation(o.IO, res, kindOf(o.Scope), []string{targetName(o.Scope)}, out, nil)
 }

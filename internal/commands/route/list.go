@@ -7,9 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
 )
 
 // ListOptions are route list's inputs.
@@ -60,11 +62,23 @@ func listRun(ctx context.Context, o *ListOptions) error {
 	routes, err := env.KnownRoutes(ctx, ps)
 	if err != nil {
 		// Someone allowed to edit WasmPlugins may not list Ingresses: the rules still say a lot.
-		fmt.Fprintf(o.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
+		cmdutil.Warn(o.IO, "showing routes named in match rules only: "+err.Error())
 	}
 	infos, err := gateway.RouteTable(ps, routes)
 	if err != nil {
 		return err
+	}
+	effect, err := access.GlobalEffect(ps.KeyAuth, ps.Auth)
+	if err != nil {
+		return err
+	}
+	if effect != "" {
+		cmdutil.Note(o.IO, effect)
+	}
+	if ps.KeyAuth != nil {
+		if n := keyauth.ReadNote(ps.KeyAuth.URL(), ps.KeyAuth.Ref()); n != "" {
+			cmdutil.Warn(o.IO, n)
+		}
 	}
 	if len(infos) == 0 && o.Output.Human() {
 		fmt.Fprintf(o.IO.ErrOut, "no routes: no Ingress of class %s and no match rule names a route\n", k8s.IngressClass)

@@ -10,6 +10,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -42,12 +43,13 @@ func scopeArg(cmd *cobra.Command, args []string, s *wasmplugin.Scope) error {
 		return cmdutil.FlagErrorf("empty route name")
 	case len(args) == 1:
 		s.Route = args[0]
+		return termsafe.Check("route name", s.Route)
 	case !cmd.Flags().Changed("domain"):
 		return cmdutil.FlagErrorf("missing ROUTE: name the route (or --domain DOMAIN)")
 	case strings.TrimSpace(s.Domain) == "":
 		return cmdutil.FlagErrorf("empty domain name")
 	}
-	return nil
+	return termsafe.Check("domain name", s.Domain)
 }
 
 func formatConsumers(auth gateway.Auth, names []string) string {

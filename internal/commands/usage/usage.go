@@ -242,7 +242,7 @@ func (o *Options) sources() ([]usage.Source, error) {
 		return nil, err
 	}
 	src := usage.PodSource{Client: cs, Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since,
-		Warn: func(s string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+s) }}
+		Warn: func(s string) { cmdutil.Warn(f.IO, s) }}
 	return []usage.Source{src}, nil
 }
 
