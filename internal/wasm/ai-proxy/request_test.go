@@ -58,6 +58,12 @@ func testPluginErrorsInOpenAIShape(t *testing.T) {
 		{"model twice", "intern", `{"model":"gpt-4o-mini","model":"gpt-4o"}`, 400, "invalid_body"},
 		{"model twice, escaped", "intern", `{"model":"gpt-4o-mini","mod\u0065l":"gpt-4o"}`, 400, "invalid_body"},
 		{"no model", "alice", `{"messages":[]}`, 400, "invalid_body"},
+		// Go's encoding/json reads Model (and ſtream, the Kelvin sign for k...) as model, the last
+		// one winning: the allow list would check one model and the server run the other.
+		{"model twice, folded", "intern", `{"model":"gpt-4o-mini","Model":"gpt-4o"}`, 400, "invalid_body"},
+		{"stream twice, folded", "intern", `{"model":"gpt-4o-mini","stream":false,"ſtream":true}`, 400, "invalid_body"},
+		{"max_tokens twice, folded", "intern", `{"model":"gpt-4o-mini","max_tokens":1,"max_to\u212aens":9}`, 400, "invalid_body"},
+		{"folded model is checked", "intern", `{"MODEL":"gpt-4o"}`, 403, "model_not_allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

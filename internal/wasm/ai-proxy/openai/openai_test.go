@@ -3,6 +3,7 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,11 +44,73 @@ func TestRequestKeysGivenTwiceAreRefused(t *testing.T) {
 		`{"model":"m","stream":false,"stream":true}`,
 		`{"model":"m","stream":true,"stream_options":{"include_usage":true,"include_usage":false}}`,
 		`{"model":"m","stream_options":{},"stream_options":{}}`,
+		// Go's encoding/json takes any key that folds to a field's name, the last one winning:
+		// the plugin would check gpt-4o-mini and the server run gpt-4o.
+		`{"model":"gpt-4o-mini","Model":"gpt-4o"}`,
+		`{"model":"gpt-4o-mini","MODEL":"gpt-4o"}`,
+		`{"model":"gpt-4o-mini","M\u004fdel":"gpt-4o"}`,
+		// ſ (U+017F) folds to s, the Kelvin sign (U+212A) to k.
+		`{"model":"m","stream":false,"ſtream":true}`,
+		`{"model":"m","stream":false,"\u017ftream":true}`,
+		`{"model":"m","stream":true,"Stream_Options":{"include_usage":false},"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":{"include_usage":true,"INCLUDE_USAGE":false}}`,
+		`{"model":"m","stream":true,"stream_options":{"include_uſage":false,"include_usage":true}}`,
+		`{"model":"m","stream_options":{"x":1,"X":2}}`,
+		`{"model":"m","max_tokens":10,"max_to` + "\u212a" + `ens":100000}`,
+		`{"model":"m","max_tokens":10,"MAX_TOKENS":100000}`,
+		`{"model":"m","max_completion_tokens":1,"Max_Completion_Tokens":2}`,
+		`{"model":"m","n":1,"N":50}`,
 	} {
 		_, err := ParseRequest([]byte(body), true)
 		if err == nil || !strings.Contains(err.Error(), "twice") {
 			t.Errorf("%s: %v", body, err)
 		}
+	}
+}
+
+func TestRequestKeysReadAsServersFoldThem(t *testing.T) {
+	// One key that folds to a field's name is that field: checked (and rewritten) as the server
+	// will read it.
+	cases := []struct {
+		body                   string
+		model                  string
+		stream, usage          bool
+		maxTokens, maxCompl, n int64
+	}{
+		{`{"Model":"gpt-4o"}`, "gpt-4o", false, false, -1, -1, -1},
+		{`{"MODEL":"gpt-4o","STREAM":true}`, "gpt-4o", true, false, -1, -1, -1},
+		{`{"model":"m","ſtream":true,"ſtream_options":{"Include_Uſage":true}}`, "m", true, true, -1, -1, -1},
+		{`{"model":"m","max_to\u212aens":7,"Max_Completion_Tokens":8,"N":2}`, "m", false, false, 7, 8, 2},
+		{`{"model":"m","max_tokens":"7","n":1.5}`, "m", false, false, -1, -1, -1},
+		// Not a field the plugin reads: other keys, even when they look alike.
+		{`{"model":"m","models":"x","streams":true,"nn":3}`, "m", false, false, -1, -1, -1},
+	}
+	for _, tc := range cases {
+		r, err := ParseRequest([]byte(tc.body), true)
+		if err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if r.Model != tc.model || r.Stream != tc.stream || r.IncludeUsage != tc.usage || r.MaxTokens != tc.maxTokens ||
+			r.MaxCompletionTokens != tc.maxCompl || r.N != tc.n {
+			t.Errorf("%s: %+v", tc.body, r)
+		}
+	}
+	// The model is replaced where the server reads it, whatever the key's case.
+	body := []byte(`{"Model":"gpt-4","stream":true}`)
+	r, _ := ParseRequest(body, true)
+	out, err := RewriteRequest(body, r, "gpt-4o", true)
+	if want := `{"Model":"gpt-4o","stream":true,"stream_options":{"include_usage":true}}`; err != nil || string(out) != want {
+		t.Errorf("rewritten %s %v, want %s", out, err, want)
+	}
+	// stream_options with too many members to compare is refused.
+	many := `{"model":"m","stream_options":{`
+	for i := 0; i <= maxOptions; i++ {
+		many += `"o` + strconv.Itoa(i) + `":1,`
+	}
+	many = strings.TrimSuffix(many, ",") + "}}"
+	if _, err := ParseRequest([]byte(many), true); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Error("accepted stream_options with too many members")
 	}
 }
 
