@@ -16,7 +16,8 @@ import (
 const e2eConfig = `{
   "provider": {"type": "openai", "apiTokens": ["` + key1 + `", "` + key2 + `"],
                "modelMapping": {"gpt-4": "gpt-4o"}},
-  "consumers": [{"name": "alice", "models": ["*"]}, {"name": "intern", "models": ["gpt-4o-mini"]}]
+  "consumers": [{"name": "alice", "models": ["*"]}, {"name": "intern", "models": ["gpt-4o-mini"]}],
+  "keyAuth": {"global": true}
 }`
 
 // post sends what an OpenAI SDK sends: the gateway key as a bearer token, the consumer as

@@ -18,6 +18,11 @@ func testInvalidConfigFailsToStart(t *testing.T) {
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"a","_rules_":[{"_match_route_":["r"],"activeProviderId":"b"}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"]},"_rules_":[{"_match_route_":["r"],"models":["a*b"]}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":"soon"}}`,
+		// Per-consumer lists without knowing where key-auth runs would trust any client's header.
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*"]}]}`,
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{"routes":"r"}}`,
+		`{"provider":{"type":"vllm","apiTokens":["k"],"passThroughPaths":["/v1/responses"]}}`,
+		`{"provider":{"type":"vllm","passThroughPaths":["v1/responses"]}}`,
 	} {
 		t.Run(cfg, func(t *testing.T) {
 			host, status := test.NewTestHost(json.RawMessage(cfg))

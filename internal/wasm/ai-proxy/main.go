@@ -87,15 +87,21 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 type exchange struct {
 	provider  *config.Provider
 	api       string // the OpenAI API path without /v1
-	consumer  string // X-Mse-Consumer
+	consumer  string // X-Mse-Consumer, where key-auth ran
 	token     string // the upstream key used
 	model     string // the model sent upstream
 	startMs   int64
 	firstMs   int64 // when the first token passed (streams)
 	first     bool
-	dropUsage bool           // the client did not ask for the usage chunk the plugin asked for
-	stream    *openai.Stream // set when the answer is an event stream
-	logged    bool
+	dropUsage bool // the client did not ask for the usage chunk the plugin asked for
+	// acceptEncoding: the request has accept-encoding, removed upstream (answers must come
+	// uncompressed for their usage to be read).
+	acceptEncoding bool
+	// passThrough: a pass-through path of a provider without a key, whose body's model is
+	// checked and nothing more.
+	passThrough bool
+	stream      *openai.Stream // set when the answer is an event stream
+	logged      bool
 }
 
 const exchangeKey = "ai-proxy"

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/ai-proxy/apipath"
 )
 
 // Config is the plugin's configuration for one scope (the global config or a match rule's).
@@ -26,6 +28,9 @@ type Config struct {
 	Consumers map[string][]string
 	// Models limits the models of requests from other callers; nil means any.
 	Models []string
+	// KeyAuth says where X-Mse-Consumer can be trusted and which names carry gateway keys; nil
+	// without a keyAuth block (no consumer header is trusted then).
+	KeyAuth *KeyAuth
 	// PromptParam turns GET /?PARAM=text into a chat completion answered with the model's text.
 	PromptParam  string
 	DefaultModel string
@@ -48,6 +53,9 @@ type Provider struct {
 	// Azure: API version query and whether the deployment is already in PathPrefix.
 	AzureAPIVersion string
 	AzureDeployment bool
+	// PassThroughPaths are the paths (normalized, exact or ending in /*) a provider without a
+	// key lets through besides the API paths and /v1/models; every other path is refused.
+	PassThroughPaths []string
 	// Cluster is the Envoy cluster prompt mode calls the provider through: from serviceName and
 	// servicePort, empty without them.
 	Cluster string
@@ -58,6 +66,21 @@ type Provider struct {
 	// tokens is the key rotation state: made with the provider at each config parse (each plugin
 	// start), shared by the rules that use this provider.
 	tokens *Tokens
+}
+
+// Keyless reports whether the provider has no upstream key (a model server of one's own:
+// vllm, ollama, generic): it then checks the model of every JSON body and refuses every path
+// it does not know.
+func (p *Provider) Keyless() bool { return len(p.APITokens) == 0 }
+
+// PassesThrough reports whether a keyless provider lets a path (normalized) through.
+func (p *Provider) PassesThrough(path string) bool {
+	for _, pattern := range p.PassThroughPaths {
+		if apipath.Match(pattern, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // PickToken returns the key for the next request at time nowMs ("" when the provider has none).
@@ -127,11 +150,12 @@ type rawProvider struct {
 	AzureServiceURL *string           `json:"azureServiceUrl"`
 	ServiceName     *string           `json:"serviceName"`
 	ServicePort     *json.Number      `json:"servicePort"`
+	PassThrough     []string          `json:"passThroughPaths"`
 }
 
-var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort"}
+var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort", "passThroughPaths"}
 
-var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel"}
+var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel", "keyAuth"}
 
 // Parse reads a config object (the JSON of defaultConfig, or of a match rule's config: keys
 // starting with _ are Higress's and ignored). A rule's config inherits from the global config
@@ -177,6 +201,17 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 			}
 			cfg.Consumers[c.Name] = nonNil(c.Models)
 		}
+	}
+	if raw, ok := top["keyAuth"]; ok {
+		k, err := parseKeyAuth(raw)
+		if err != nil {
+			return nil, err
+		}
+		cfg.KeyAuth = k
+	}
+	if cfg.Consumers != nil && cfg.KeyAuth == nil {
+		return nil, fieldErr("consumers", "given without keyAuth: the plugin trusts X-Mse-Consumer only where key-auth runs, "+
+			"which keyAuth says (higress-ai plugin install writes it)")
 	}
 	if raw, ok := top["models"]; ok {
 		if err := json.Unmarshal(raw, &cfg.Models); err != nil {
@@ -339,6 +374,15 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		}
 	}
 	p.APITokens = r.APITokens
+	if len(r.PassThrough) > 0 && len(p.APITokens) > 0 {
+		return nil, nil, fieldErr(field+".passThroughPaths", "only for a provider without apiTokens: with a key, every path but the API paths passes through without it")
+	}
+	for i, path := range r.PassThrough {
+		if !strings.HasPrefix(path, "/") || strings.Contains(strings.TrimSuffix(path, "/*"), "*") {
+			return nil, nil, fieldErr(fmt.Sprintf("%s.passThroughPaths[%d]", field, i), "%q is not a path (/v1/responses) or a path ending in /* (/v1/files/*)", path)
+		}
+		p.PassThroughPaths = append(p.PassThroughPaths, apipath.Normalize(path))
+	}
 	for pattern, target := range r.ModelMapping {
 		if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
 			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix* or *", pattern)

@@ -26,13 +26,13 @@ func TestParseNamesTheWrongField(t *testing.T) {
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"a"}`:       "providers[1].id",
 		`{"activeProviderId":"a"}`: "activeProviderId",
 		`{"providers":{"id":"a"}}`: "providers",
-		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:            "activeProviderId",
-		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:         "activeProviderId",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                             "provider",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                         "models[1]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                       "defaultModel",
+		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:                         "activeProviderId",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                      "activeProviderId",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                          "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                      "models[1]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                    "defaultModel",
 	}
 	for cfg, field := range cases {
 		_, err := Parse([]byte(cfg), nil)
@@ -83,7 +83,7 @@ func TestProviderDefaultsAndUpstreams(t *testing.T) {
 func TestModelMappingAndAllowLists(t *testing.T) {
 	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"],
 		"modelMapping":{"*":"gpt-4o-mini","gpt-4*":"gpt-4o","gpt-4-turbo":"","gpt-4o*":"gpt-4o"}},
-		"consumers":[{"name":"alice","models":["*"]},{"name":"bob","models":[]}],"models":["gpt-4o-mini","gpt-3.5*"],
+		"consumers":[{"name":"alice","models":["*"]},{"name":"bob","models":[]}],"keyAuth":{"global":true},"models":["gpt-4o-mini","gpt-3.5*"],
 		"unknownField":1,"failover":{}}`), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +192,53 @@ func TestTokensRotateAndRest(t *testing.T) {
 	// After its rest, b is used again.
 	if k := tk.Pick([]string{"b"}, 1000+CooldownRateLimitedMs+1); k != "b" {
 		t.Fatalf("after rest: %q", k)
+	}
+}
+
+func TestKeyAuthSaysWhereConsumersAreTrusted(t *testing.T) {
+	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"]},
+		"keyAuth":{"routes":["r1"],"domains":["*example.com","api.*","exact.io"],"keys":["X-Team-Key"],"queryKeys":["apikey"]}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.KeyAuth
+	if !reflect.DeepEqual(k.Keys, []string{"x-team-key"}) || !reflect.DeepEqual(k.QueryKeys, []string{"apikey"}) {
+		t.Errorf("keys %v, query keys %v", k.Keys, k.QueryKeys)
+	}
+	routeCalls := 0
+	route := func(name string) func() string { return func() string { routeCalls++; return name } }
+	for _, tc := range []struct {
+		host, route string
+		want        bool
+	}{
+		{"example.com", "x", true}, {"a.example.com:443", "x", true}, {"api.other", "x", true}, {"exact.io", "x", true},
+		{"Exact.io", "x", false}, {"exact.io.evil", "x", false}, {"gw", "r1", true}, {"gw", "r2", false}, {"[::1]:80", "x", false},
+	} {
+		if got := k.Runs(tc.host, route(tc.route)); got != tc.want {
+			t.Errorf("Runs(%q, %q) = %v", tc.host, tc.route, got)
+		}
+	}
+	var none *KeyAuth
+	if none.Runs("example.com", route("r1")) {
+		t.Error("no keyAuth block trusts a consumer")
+	}
+	global := &KeyAuth{Global: true}
+	before := routeCalls
+	if !global.Runs("x", route("y")) || routeCalls != before {
+		t.Error("global key-auth: trusted without reading the route")
+	}
+	for cfg, field := range map[string]string{
+		`{"keyAuth":{"routes":[""]}}`:       "keyAuth.routes[0]",
+		`{"keyAuth":{"domains":["*"]}}`:     "keyAuth.domains[0]",
+		`{"keyAuth":{"keys":["bad name"]}}`: "keyAuth.keys[0]",
+		`{"keyAuth":{"queryKeys":[""]}}`:    "keyAuth.queryKeys[0]",
+		`{"keyAuth":{"global":true,"x":1}}`: "keyAuth",
+		`{"consumers":[]}`:                  "consumers",
+	} {
+		_, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"]},`+cfg[1:]), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
 	}
 }

@@ -25,7 +25,8 @@ const AIProxyConfig = `{
   "provider": {"type": "openai", "apiTokens": ["sk-bench-fake-key-1", "sk-bench-fake-key-2"],
                "modelMapping": {"gpt-4": "gpt-4o"}},
   "consumers": [{"name": "alice", "models": ["gpt-4o", "gpt-4"]}],
-  "models": []
+  "models": [],
+  "keyAuth": {"global": true}
 }`
 
 // NoopConfig is the no-op plugin's config.
