@@ -85,15 +85,14 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 // exchange is what the plugin keeps of one request that goes to a model, from its headers to
 // its access log: one context value, so each callback reads it once.
 type exchange struct {
-	provider  *config.Provider
-	api       string // the OpenAI API path without /v1
-	consumer  string // X-Mse-Consumer, where key-auth ran
-	token     string // the upstream key used
-	model     string // the model sent upstream
-	startMs   int64
-	firstMs   int64 // when the first token passed (streams)
-	first     bool
-	dropUsage bool // the client did not ask for the usage chunk the plugin asked for
+	provider *config.Provider
+	api      string // the OpenAI API path without /v1
+	consumer string // X-Mse-Consumer, where key-auth ran
+	token    string // the upstream key used
+	model    string // the model sent upstream
+	startMs  int64
+	firstMs  int64 // when the first token passed (streams)
+	first    bool
 	// acceptEncoding: the request has accept-encoding, removed upstream (answers must come
 	// uncompressed for their usage to be read).
 	acceptEncoding bool

@@ -34,6 +34,7 @@ var behaviours = []struct {
 	{"RefusedKeyRests", testRefusedKeyRests},
 	{"Completions", testCompletions},
 	{"AzureWithoutDeployment", testAzureWithoutDeployment},
+	{"UsageAsReported", testUsageAsReported},
 	// security_test.go
 	{"APIPathSpellingsAreChecked", testAPIPathSpellingsAreChecked},
 	{"KeylessProviderRefusesUnknownPaths", testKeylessProviderRefusesUnknownPaths},
@@ -41,7 +42,7 @@ var behaviours = []struct {
 	{"ConsumerTrustedOnlyWhereKeyAuthRuns", testConsumerTrustedOnlyWhereKeyAuthRuns},
 	{"GatewayKeysNeverForwarded", testGatewayKeysNeverForwarded},
 	// stream_test.go
-	{"StreamingAddsUsageAndHidesTheExtraChunk", testStreamingAddsUsageAndHidesTheExtraChunk},
+	{"StreamingAddsUsageAndKeepsTheUsageChunk", testStreamingAddsUsageAndKeepsTheUsageChunk},
 	{"StreamingKeepsTheUsageChunkTheClientAskedFor", testStreamingKeepsTheUsageChunkTheClientAskedFor},
 	{"StreamEndingEarly", testStreamEndingEarly},
 	{"StreamErrorStatus", testStreamErrorStatus},

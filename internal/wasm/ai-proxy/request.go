@@ -247,7 +247,6 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 	x.model = p.MapModel(req.Model)
 	// Only chat and completions streams take stream_options.
 	askUsage := req.Stream && !req.IncludeUsage && x.api != "/embeddings"
-	x.dropUsage = askUsage
 	newBody, err := openai.RewriteRequest(body, req, x.model, askUsage)
 	if err == nil && &newBody[0] != &body[0] {
 		err = proxywasm.ReplaceHttpRequestBody(newBody)

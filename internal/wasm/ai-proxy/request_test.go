@@ -38,6 +38,8 @@ func testChatCompletion(t *testing.T) {
 	require.Equal(t, float64(5), l["output_token"])
 	require.Equal(t, float64(17), l["total_token"])
 	require.Equal(t, float64(4), l["cached_tokens"])
+	require.Equal(t, map[string]any{"cached_tokens": float64(4)}, l["input_token_details"], "as ai-statistics writes it")
+	require.NotContains(t, l, "reasoning_tokens", "none reported")
 	require.Equal(t, "normal", l["response_type"])
 	require.Contains(t, l, "llm_service_duration")
 	require.NotContains(t, l, "llm_first_token_duration")
@@ -115,7 +117,7 @@ func testUpstreamErrorsPassAndKeysRotate(t *testing.T) {
 	host.CallOnHttpResponseBody([]byte(errBody))
 	require.Equal(t, errBody, string(host.GetResponseBody()), "upstream errors reach the client unchanged")
 	l := aiLog(t, host)
-	require.Equal(t, float64(0), l["input_token"])
+	require.NotContains(t, l, "input_token", "an error reports no usage: no tokens written, not 0")
 	host.CompleteHttp()
 
 	// The key that got 429 rests: the next three requests all use the other one.
@@ -323,6 +325,42 @@ func testAILogReplacesOneItCannotRead(t *testing.T) {
 			l := aiLog(t, host)
 			require.Equal(t, float64(7), l["input_token"])
 			require.Equal(t, "alice", l["consumer"])
+			host.CompleteHttp()
+		})
+	}
+}
+
+// testUsageAsReported: ai_log holds what the provider reported, and nothing it did not: an
+// answer without usage is written without tokens (usage shows it unpriced, never $0), and
+// reasoning and cached tokens are written in ai-statistics' keys.
+func testUsageAsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       map[string]any
+		absent     []string
+	}{
+		{"no usage", `{"model":"llama","choices":[{"message":{"content":"hi"}}]}`, nil,
+			[]string{"input_token", "output_token", "total_token", "cached_tokens", "reasoning_tokens"}},
+		{"usage without counts", `{"model":"llama","usage":{}}`, nil, []string{"input_token", "total_token"}},
+		{"reasoning and cached", `{"model":"o3","usage":{"prompt_tokens":100,"completion_tokens":50,` +
+			`"prompt_tokens_details":{"cached_tokens":80},"completion_tokens_details":{"reasoning_tokens":25}}}`,
+			map[string]any{"input_token": 100.0, "output_token": 50.0, "total_token": 150.0, "cached_tokens": 80.0, "reasoning_tokens": 25.0,
+				"input_token_details": map[string]any{"cached_tokens": 80.0}, "output_token_details": map[string]any{"reasoning_tokens": 25.0}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host := start(t, openaiConfig)
+			request(host, "/v1/chat/completions", "alice")
+			host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+			host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "application/json"}})
+			host.CallOnHttpResponseBody([]byte(tc.body))
+			l := aiLog(t, host)
+			for k, v := range tc.want {
+				require.Equal(t, v, l[k], k)
+			}
+			for _, k := range tc.absent {
+				require.NotContains(t, l, k)
+			}
+			require.Contains(t, l, "model")
 			host.CompleteHttp()
 		})
 	}

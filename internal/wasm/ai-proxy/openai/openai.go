@@ -312,11 +312,17 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// Usage is what a response reports it cost.
+// Usage is what a response reports it cost. Input includes Cached, Output includes Reasoning,
+// as OpenAI counts them.
 type Usage struct {
-	Model                 string
-	Input, Output, Cached int64
-	Found                 bool
+	Model                            string
+	Input, Output, Cached, Reasoning int64
+	// Found: the response reported prompt_tokens or completion_tokens. Without, it reported no
+	// usage (which is not 0 tokens).
+	Found bool
+	// HasCached, HasReasoning: prompt_tokens_details.cached_tokens and
+	// completion_tokens_details.reasoning_tokens were given.
+	HasCached, HasReasoning bool
 }
 
 // Total is input plus output tokens.
@@ -331,8 +337,8 @@ func first(dst *gjson.Result, v gjson.Result) {
 
 // readUsage reads a usage object: with the scanner when it can, else with gjson.
 func readUsage(obj []byte) Usage {
-	u := Usage{Found: true}
-	var in, out, details bool
+	var u Usage
+	var in, out, cached, reasoning bool
 	ok := members(obj, func(key, value []byte, _ int) bool {
 		var dst *int64
 		switch {
@@ -340,49 +346,58 @@ func readUsage(obj []byte) Usage {
 			dst, in = &u.Input, true
 		case !out && string(key) == "completion_tokens":
 			dst, out = &u.Output, true
-		case !details && string(key) == "prompt_tokens_details":
-			details = true
-			u.Cached = cachedTokens(value)
+		case !cached && string(key) == "prompt_tokens_details":
+			cached = true
+			u.Cached, u.HasCached = detail(value, "cached_tokens")
+			return true
+		case !reasoning && string(key) == "completion_tokens_details":
+			reasoning = true
+			u.Reasoning, u.HasReasoning = detail(value, "reasoning_tokens")
 			return true
 		default:
 			return true
 		}
-		n, plain := plainInt(value)
-		if !plain {
-			n = gjson.Parse(str(value)).Int()
-		}
-		*dst = n
+		*dst = number(value)
 		return true
 	})
 	if !ok {
 		return readUsageSlow(gjson.Parse(str(obj)))
 	}
+	u.Found = in || out
 	return u
 }
 
-func cachedTokens(details []byte) int64 {
-	var n int64
-	found := false
-	ok := members(details, func(key, value []byte, _ int) bool {
-		if string(key) != "cached_tokens" {
-			return true
-		}
-		found = true
-		var plain bool
-		if n, plain = plainInt(value); !plain {
-			n = gjson.Parse(str(value)).Int()
-		}
-		return false
-	})
-	if !ok && !found {
-		return gjson.Parse(str(details)).Get("cached_tokens").Int()
+// number reads a token count: plainly written, or whatever gjson makes of it.
+func number(value []byte) int64 {
+	n, plain := plainInt(value)
+	if !plain {
+		n = gjson.Parse(str(value)).Int()
 	}
 	return n
 }
 
+// detail reads the member key of a details object (prompt_tokens_details...).
+func detail(details []byte, key string) (int64, bool) {
+	var n int64
+	found := false
+	ok := members(details, func(k, value []byte, _ int) bool {
+		if string(k) != key {
+			return true
+		}
+		found = true
+		n = number(value)
+		return false
+	})
+	if !ok && !found {
+		v := gjson.Parse(str(details)).Get(key)
+		return v.Int(), v.Exists()
+	}
+	return n, found
+}
+
 // readUsageSlow reads a usage object with gjson.
 func readUsageSlow(u gjson.Result) Usage {
-	var in, out, details gjson.Result
+	var in, out, cached, reasoning gjson.Result
 	u.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "prompt_tokens":
@@ -390,11 +405,15 @@ func readUsageSlow(u gjson.Result) Usage {
 		case "completion_tokens":
 			first(&out, v)
 		case "prompt_tokens_details":
-			first(&details, v)
+			first(&cached, v)
+		case "completion_tokens_details":
+			first(&reasoning, v)
 		}
 		return true
 	})
-	return Usage{Input: in.Int(), Output: out.Int(), Cached: details.Get("cached_tokens").Int(), Found: true}
+	c, r := cached.Get("cached_tokens"), reasoning.Get("reasoning_tokens")
+	return Usage{Input: in.Int(), Output: out.Int(), Cached: c.Int(), Reasoning: r.Int(),
+		Found: in.Exists() || out.Exists(), HasCached: c.Exists(), HasReasoning: r.Exists()}
 }
 
 // UsageFromBody reads the usage of a whole (non-streamed) response. OpenAI puts usage near the
