@@ -96,6 +96,7 @@ type exchange struct {
 	// acceptEncoding: the request has accept-encoding, removed upstream (answers must come
 	// uncompressed for their usage to be read).
 	acceptEncoding bool
+	streaming      bool // the request asks for a stream
 	// passThrough: a pass-through path of a provider without a key, whose body's model is
 	// checked and nothing more.
 	passThrough bool

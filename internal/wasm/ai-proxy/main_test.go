@@ -53,6 +53,7 @@ var behaviours = []struct {
 	{"KeyRotationStartsOverOnEachStart", testKeyRotationStartsOverOnEachStart},
 	{"HigressMultiProviderLayout", testHigressMultiProviderLayout},
 	{"NoProviderAnswers503", testNoProviderAnswers503},
+	{"HigressSettingsCarryOver", testHigressSettingsCarryOver},
 	// prompt_test.go
 	{"PromptParam", testPromptParam},
 	{"PromptParamNeedsTheService", testPromptParamNeedsTheService},

@@ -247,6 +247,7 @@ func onRequestBody(ctx wrapper.HttpContext, pc PluginConfig, body []byte) types.
 	x.model = p.MapModel(req.Model)
 	// Only chat and completions streams take stream_options.
 	askUsage := req.Stream && !req.IncludeUsage && x.api != "/embeddings"
+	x.streaming = req.Stream
 	newBody, err := openai.RewriteRequest(body, req, x.model, askUsage)
 	if err == nil && &newBody[0] != &body[0] {
 		err = proxywasm.ReplaceHttpRequestBody(newBody)
@@ -292,6 +293,9 @@ func toUpstream(x *exchange) {
 	_ = proxywasm.ReplaceHttpRequestHeader(":authority", p.Host)
 	_ = proxywasm.ReplaceHttpRequestHeader(":path", path)
 	_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-upstream-rq-timeout-ms", p.TimeoutHeader)
+	if x.streaming && p.FirstByteTimeoutHeader != "" {
+		_ = proxywasm.ReplaceHttpRequestHeader("x-envoy-upstream-rq-first-byte-timeout-ms", p.FirstByteTimeoutHeader)
+	}
 	if auth[0] != "" {
 		// The upstream key replaces the client's where they share a header.
 		_ = proxywasm.ReplaceHttpRequestHeader(auth[0], auth[1])

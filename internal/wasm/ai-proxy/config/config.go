@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,6 +48,9 @@ type Provider struct {
 	TimeoutMs    uint32
 	// TimeoutHeader is TimeoutMs as the x-envoy-upstream-rq-timeout-ms header value.
 	TimeoutHeader string
+	// FirstByteTimeoutHeader is firstByteTimeout (ms) as the
+	// x-envoy-upstream-rq-first-byte-timeout-ms header value of streaming requests; "" for none.
+	FirstByteTimeoutHeader string
 	// Base is the upstream's OpenAI-compatible base: scheme, host and the path prefix the API
 	// paths (/chat/completions...) are appended to.
 	Scheme, Host, PathPrefix string
@@ -92,9 +96,11 @@ func (p *Provider) ReportToken(key string, status int, nowMs func() int64) {
 	p.tokens.Report(key, status, nowMs)
 }
 
-// Mapping is one modelMapping entry: Pattern (exact, prefix-*, or *) to Target ("" keeps the model).
+// Mapping is one modelMapping entry: Pattern (exact, prefix-*, ~regex or *) to Target ("" keeps
+// the model; for a ~regex, a replacement: $1 is the first group).
 type Mapping struct {
 	Pattern, Target string
+	re              *regexp.Regexp
 }
 
 // defaultBases are the providers' OpenAI-compatible endpoints.
@@ -151,9 +157,18 @@ type rawProvider struct {
 	ServiceName     *string           `json:"serviceName"`
 	ServicePort     *json.Number      `json:"servicePort"`
 	PassThrough     []string          `json:"passThroughPaths"`
+	// Higress ai-proxy's other ways to give the upstream, and its first-byte timeout.
+	OllamaServerHost *string      `json:"ollamaServerHost"`
+	OllamaServerPort *json.Number `json:"ollamaServerPort"`
+	VllmServerHost   *string      `json:"vllmServerHost"`
+	VllmCustomURL    *string      `json:"vllmCustomUrl"`
+	QwenDomain       *string      `json:"qwenDomain"`
+	FirstByteTimeout *json.Number `json:"firstByteTimeout"`
 }
 
-var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort", "passThroughPaths"}
+var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort",
+	"passThroughPaths", "ollamaServerHost", "ollamaServerPort", "vllmServerHost", "vllmCustomUrl", "qwenDomain", "qwenEnableCompatible",
+	"firstByteTimeout", "protocol"}
 
 var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel", "keyAuth"}
 
@@ -341,9 +356,12 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, nil, fieldErr(field, "must be an object")
 	}
+	if err := checkHigressFields(fields, field); err != nil {
+		return nil, nil, err
+	}
 	var unknown []string
 	for k := range fields {
-		if !slices.Contains(knownProviderFields, k) {
+		if _, higress := unsupportedHigressFields[k]; !slices.Contains(knownProviderFields, k) && !higress {
 			unknown = append(unknown, field+"."+k)
 		}
 	}
@@ -384,10 +402,17 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		p.PassThroughPaths = append(p.PassThroughPaths, apipath.Normalize(path))
 	}
 	for pattern, target := range r.ModelMapping {
-		if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
-			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix* or *", pattern)
+		m := Mapping{Pattern: pattern, Target: target}
+		if expr, ok := strings.CutPrefix(pattern, "~"); ok {
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, nil, fieldErr(field+".modelMapping", "key %q is not a regular expression: %v", pattern, err)
+			}
+			m.re = re
+		} else if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
+			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix*, ~regex or *", pattern)
 		}
-		p.ModelMapping = append(p.ModelMapping, Mapping{Pattern: pattern, Target: target})
+		p.ModelMapping = append(p.ModelMapping, m)
 	}
 	sortPatterns(p.ModelMapping)
 	if r.Timeout != nil {
@@ -398,6 +423,19 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		p.TimeoutMs = uint32(ms)
 	}
 	p.TimeoutHeader = strconv.FormatUint(uint64(p.TimeoutMs), 10)
+	if r.FirstByteTimeout != nil {
+		ms, err := strconv.ParseUint(r.FirstByteTimeout.String(), 10, 32)
+		if err != nil {
+			return nil, nil, fieldErr(field+".firstByteTimeout", "must be a number of milliseconds")
+		}
+		if ms > 0 {
+			p.FirstByteTimeoutHeader = strconv.FormatUint(ms, 10)
+		}
+	}
+	custom, err := customBase(r, p.Type, field)
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case p.Type == "azure":
 		if r.AzureServiceURL == nil || *r.AzureServiceURL == "" {
@@ -406,9 +444,9 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		if err := p.setAzure(*r.AzureServiceURL); err != nil {
 			return nil, nil, fieldErr(field+".azureServiceUrl", "%v", err)
 		}
-	case r.OpenAICustomURL != nil && *r.OpenAICustomURL != "":
-		if err := p.setBase(*r.OpenAICustomURL); err != nil {
-			return nil, nil, fieldErr(field+".openaiCustomUrl", "%v", err)
+	case custom.url != "":
+		if err := p.setBase(custom.url); err != nil {
+			return nil, nil, fieldErr(field+"."+custom.field, "%v", err)
 		}
 	case base == "":
 		return nil, nil, fieldErr(field+".openaiCustomUrl", "required for %s: the OpenAI-compatible base URL, e.g. https://llm.internal/v1", p.Type)
@@ -420,6 +458,76 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	}
 	p.precompute()
 	return p, unknown, nil
+}
+
+// customBase is the upstream base URL a provider's fields give besides its type's default:
+// openaiCustomUrl, or Higress ai-proxy's vllmCustomUrl (a URL, its scheme optional),
+// vllmServerHost (a host), ollamaServerHost with ollamaServerPort, qwenDomain. At most one.
+func customBase(r rawProvider, typ, field string) (struct{ url, field string }, error) {
+	var out struct{ url, field string }
+	given := func(v *string) bool { return v != nil && *v != "" }
+	set := func(name, url string) error {
+		if out.field != "" {
+			return fieldErr(field+"."+name, "given with %s: give one of them", out.field)
+		}
+		out.url, out.field = url, name
+		return nil
+	}
+	only := func(name, want string) error {
+		if typ != want {
+			return fieldErr(field+"."+name, "only for type %s, not %s", want, typ)
+		}
+		return nil
+	}
+	if given(r.OpenAICustomURL) {
+		_ = set("openaiCustomUrl", *r.OpenAICustomURL)
+	}
+	if given(r.VllmCustomURL) {
+		if err := only("vllmCustomUrl", "vllm"); err != nil {
+			return out, err
+		}
+		u := *r.VllmCustomURL
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			u = "http://" + u
+		}
+		if err := set("vllmCustomUrl", u); err != nil {
+			return out, err
+		}
+	}
+	if given(r.VllmServerHost) {
+		if err := only("vllmServerHost", "vllm"); err != nil {
+			return out, err
+		}
+		if err := set("vllmServerHost", "http://"+*r.VllmServerHost+"/v1"); err != nil {
+			return out, err
+		}
+	}
+	if given(r.OllamaServerHost) || r.OllamaServerPort != nil {
+		if err := only("ollamaServerHost", "ollama"); err != nil {
+			return out, err
+		}
+		if !given(r.OllamaServerHost) {
+			return out, fieldErr(field+".ollamaServerHost", "required with ollamaServerPort")
+		}
+		if r.OllamaServerPort == nil {
+			return out, fieldErr(field+".ollamaServerPort", "required with ollamaServerHost")
+		}
+		if n, err := strconv.ParseUint(r.OllamaServerPort.String(), 10, 16); err != nil || n == 0 {
+			return out, fieldErr(field+".ollamaServerPort", "must be a port number")
+		}
+		if err := set("ollamaServerHost", "http://"+*r.OllamaServerHost+":"+r.OllamaServerPort.String()+"/v1"); err != nil {
+			return out, err
+		}
+	}
+	if given(r.QwenDomain) {
+		if err := only("qwenDomain", "qwen"); err != nil {
+			return out, err
+		}
+		if err := set("qwenDomain", "https://"+*r.QwenDomain+"/compatible-mode/v1"); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // setCluster sets the cluster prompt mode calls the provider through. An Envoy cluster exists
@@ -511,11 +619,14 @@ func (p *Provider) setAzure(raw string) error {
 	return nil
 }
 
-// sortPatterns orders mappings as they are tried: exact names, then longer prefixes first, then *.
+// sortPatterns orders mappings as they are tried: exact names, then longer prefixes first, then
+// ~regexes in the order of their keys, then *.
 func sortPatterns(m []Mapping) {
 	rank := func(p string) (int, int) {
 		switch {
 		case p == "*":
+			return 3, 0
+		case strings.HasPrefix(p, "~"):
 			return 2, 0
 		case strings.HasSuffix(p, "*"):
 			return 1, -len(p)
@@ -546,11 +657,19 @@ func Matches(pattern, model string) bool {
 // MapModel returns the model to send upstream for a requested model.
 func (p *Provider) MapModel(model string) string {
 	for _, m := range p.ModelMapping {
-		if Matches(m.Pattern, model) {
-			if m.Target == "" {
+		target, ok := m.Target, false
+		if m.re != nil {
+			if ok = m.re.MatchString(model); ok {
+				target = m.re.ReplaceAllString(model, m.Target)
+			}
+		} else {
+			ok = Matches(m.Pattern, model)
+		}
+		if ok {
+			if target == "" {
 				return model
 			}
-			return m.Target
+			return target
 		}
 	}
 	return model
@@ -589,7 +708,9 @@ func (c *Config) ListModels(consumer string) []string {
 		names = exact(patterns)
 	} else {
 		for _, m := range c.Provider.ModelMapping {
-			names = append(names, m.Pattern)
+			if m.re == nil {
+				names = append(names, m.Pattern)
+			}
 		}
 		names = append(exact(names), c.DefaultModel)
 	}

@@ -242,3 +242,87 @@ func TestKeyAuthSaysWhereConsumersAreTrusted(t *testing.T) {
 		}
 	}
 }
+
+func TestHigressSettingsSupportedOrRefused(t *testing.T) {
+	// Higress ai-proxy's ways of naming the upstream, carried over as they are.
+	for _, tc := range []struct{ cfg, host, path string }{
+		{`{"type":"ollama","ollamaServerHost":"ollama.svc","ollamaServerPort":11434}`, "ollama.svc:11434", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmServerHost":"vllm.svc:8000"}`, "vllm.svc:8000", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmCustomUrl":"vllm.svc:8000/v1"}`, "vllm.svc:8000", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmCustomUrl":"https://vllm.example/api/v1/chat/completions"}`, "vllm.example", "/api/v1/chat/completions"},
+		{`{"type":"qwen","apiTokens":["k"],"qwenDomain":"dashscope-intl.aliyuncs.com","qwenEnableCompatible":true}`, "dashscope-intl.aliyuncs.com", "/compatible-mode/v1/chat/completions"},
+		// Set to what changes nothing in Higress either: accepted.
+		{`{"type":"openai","apiTokens":["k"],"failover":{"enabled":false,"failureThreshold":3},"retryOnFailure":{},"protocol":"openai",` +
+			`"qwenEnableSearch":false,"qwenFileIds":[],"context":null,"firstByteTimeout":0}`, "api.openai.com", "/v1/chat/completions"},
+	} {
+		cfg, err := Parse([]byte(`{"provider":`+tc.cfg+`}`), nil)
+		if err != nil {
+			t.Errorf("%s: %v", tc.cfg, err)
+			continue
+		}
+		path, _ := cfg.Provider.Upstream("/chat/completions", "m", "")
+		if cfg.Provider.Host != tc.host || path != tc.path || len(cfg.Unknown) != 0 {
+			t.Errorf("%s: host %q path %q unknown %v", tc.cfg, cfg.Provider.Host, path, cfg.Unknown)
+		}
+	}
+	// Set to what would change behaviour here and is not implemented: refused, naming the field.
+	for cfg, field := range map[string]string{
+		`"failover":{"enabled":true}`:                                           "provider.failover",
+		`"retryOnFailure":{"enabled":true,"maxRetries":1}`:                      "provider.retryOnFailure",
+		`"protocol":"original"`:                                                 "provider.protocol",
+		`"qwenEnableCompatible":false`:                                          "provider.qwenEnableCompatible",
+		`"qwenEnableSearch":true`:                                               "provider.qwenEnableSearch",
+		`"context":{"fileUrl":"http://x/f","serviceName":"s","servicePort":80}`: "provider.context",
+		`"capabilities":{"openai/v1/chatcompletions":"/x"}`:                     "provider.capabilities",
+		`"providerDomain":"x.example"`:                                          "provider.providerDomain",
+		`"providerBasePath":"/x"`:                                               "provider.providerBasePath",
+		`"basePath":"/x"`:                                                       "provider.basePath",
+		`"customSettings":[{"name":"max_tokens","value":10}]`:                   "provider.customSettings",
+		`"reasoningContentMode":"ignore"`:                                       "provider.reasoningContentMode",
+		`"awsRegion":"us-east-1"`:                                               "provider.awsRegion",
+		`"firstByteTimeout":-1`:                                                 "provider.firstByteTimeout",
+		`"modelMapping":{"~(":"x"}`:                                             "provider.modelMapping",
+		`"ollamaServerHost":"o"`:                                                "provider.ollamaServerHost",
+		`"vllmServerHost":"v"`:                                                  "provider.vllmServerHost",
+		`"openaiCustomUrl":"https://a/v1","qwenDomain":"b"`:                     "provider.qwenDomain",
+	} {
+		_, err := Parse([]byte(`{"provider":{"type":"qwen","apiTokens":["k"],`+cfg+`}}`), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
+	}
+	for cfg, field := range map[string]string{
+		`{"type":"ollama","ollamaServerHost":"o"}`:                                      "provider.ollamaServerPort",
+		`{"type":"ollama","ollamaServerPort":11434}`:                                    "provider.ollamaServerHost",
+		`{"type":"vllm","vllmServerHost":"a","vllmCustomUrl":"b"}`:                      "provider.vllmServerHost",
+		`{"type":"vllm","openaiCustomUrl":"http://a/v1","vllmCustomUrl":"http://b/v1"}`: "provider.vllmCustomUrl",
+	} {
+		_, err := Parse([]byte(`{"provider":`+cfg+`}`), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
+	}
+}
+
+func TestRegexModelMapping(t *testing.T) {
+	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"],"modelMapping":{
+		"gpt-4":"gpt-4o","gpt-4o*":"","~^claude-(.*)$":"gpt-$1","~^llama-.*$":"","~^mis":"x","*":"gpt-4o-mini"}}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"gpt-4": "gpt-4o", "gpt-4o-2024": "gpt-4o-2024", "claude-4o": "gpt-4o", "llama-3": "llama-3", "other": "gpt-4o-mini",
+		// As in Higress, a ~regex's target replaces what matched, $1 its first group, the rest
+		// of the name kept; a result "" keeps the model.
+		"mistral": "xtral",
+	} {
+		if got := cfg.Provider.MapModel(in); got != want {
+			t.Errorf("MapModel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := cfg.ListModels(""); !reflect.DeepEqual(got, []string{"gpt-4"}) {
+		t.Errorf("/v1/models lists %v: a ~regex is no model name", got)
+	}
+}
