@@ -734,6 +734,17 @@ func exact(patterns []string) []string {
 	return out
 }
 
+// KeyHeader is the header Upstream puts the provider's key in ("" for a provider without one).
+func (p *Provider) KeyHeader() string {
+	switch {
+	case p.Type == "azure":
+		return "api-key"
+	case p.Keyless():
+		return ""
+	}
+	return "authorization"
+}
+
 // Upstream is where a request goes: the path to use (with the query) and the auth header.
 func (p *Provider) Upstream(api, model, token string) (path string, header [2]string) {
 	path, ok := p.paths[api]
