@@ -465,67 +465,54 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 // vllmServerHost (a host), ollamaServerHost with ollamaServerPort, qwenDomain. At most one.
 func customBase(r rawProvider, typ, field string) (struct{ url, field string }, error) {
 	var out struct{ url, field string }
-	given := func(v *string) bool { return v != nil && *v != "" }
-	set := func(name, url string) error {
-		if out.field != "" {
-			return fieldErr(field+"."+name, "given with %s: give one of them", out.field)
+	value := func(v *string) string {
+		if v == nil {
+			return ""
 		}
-		out.url, out.field = url, name
-		return nil
+		return *v
 	}
-	only := func(name, want string) error {
-		if typ != want {
-			return fieldErr(field+"."+name, "only for type %s, not %s", want, typ)
-		}
-		return nil
+	vllmURL := value(r.VllmCustomURL)
+	if vllmURL != "" && !strings.HasPrefix(vllmURL, "http://") && !strings.HasPrefix(vllmURL, "https://") {
+		vllmURL = "http://" + vllmURL
 	}
-	if given(r.OpenAICustomURL) {
-		_ = set("openaiCustomUrl", *r.OpenAICustomURL)
+	vllmHost, qwen := value(r.VllmServerHost), value(r.QwenDomain)
+	if vllmHost != "" {
+		vllmHost = "http://" + vllmHost + "/v1"
 	}
-	if given(r.VllmCustomURL) {
-		if err := only("vllmCustomUrl", "vllm"); err != nil {
-			return out, err
-		}
-		u := *r.VllmCustomURL
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			u = "http://" + u
-		}
-		if err := set("vllmCustomUrl", u); err != nil {
-			return out, err
-		}
+	if qwen != "" {
+		qwen = "https://" + qwen + "/compatible-mode/v1"
 	}
-	if given(r.VllmServerHost) {
-		if err := only("vllmServerHost", "vllm"); err != nil {
-			return out, err
-		}
-		if err := set("vllmServerHost", "http://"+*r.VllmServerHost+"/v1"); err != nil {
-			return out, err
-		}
-	}
-	if given(r.OllamaServerHost) || r.OllamaServerPort != nil {
-		if err := only("ollamaServerHost", "ollama"); err != nil {
-			return out, err
-		}
-		if !given(r.OllamaServerHost) {
+	ollama := value(r.OllamaServerHost)
+	if typ == "ollama" && (ollama != "" || r.OllamaServerPort != nil) {
+		switch {
+		case ollama == "":
 			return out, fieldErr(field+".ollamaServerHost", "required with ollamaServerPort")
-		}
-		if r.OllamaServerPort == nil {
+		case r.OllamaServerPort == nil:
 			return out, fieldErr(field+".ollamaServerPort", "required with ollamaServerHost")
 		}
 		if n, err := strconv.ParseUint(r.OllamaServerPort.String(), 10, 16); err != nil || n == 0 {
 			return out, fieldErr(field+".ollamaServerPort", "must be a port number")
 		}
-		if err := set("ollamaServerHost", "http://"+*r.OllamaServerHost+":"+r.OllamaServerPort.String()+"/v1"); err != nil {
-			return out, err
-		}
+		ollama = "http://" + ollama + ":" + r.OllamaServerPort.String() + "/v1"
+	} else if r.OllamaServerPort != nil {
+		ollama = "given"
 	}
-	if given(r.QwenDomain) {
-		if err := only("qwenDomain", "qwen"); err != nil {
-			return out, err
+	for _, c := range []struct{ name, only, url string }{
+		{"openaiCustomUrl", "", value(r.OpenAICustomURL)},
+		{"vllmCustomUrl", "vllm", vllmURL},
+		{"vllmServerHost", "vllm", vllmHost},
+		{"ollamaServerHost", "ollama", ollama},
+		{"qwenDomain", "qwen", qwen},
+	} {
+		switch {
+		case c.url == "":
+			continue
+		case c.only != "" && typ != c.only:
+			return out, fieldErr(field+"."+c.name, "only for type %s, not %s", c.only, typ)
+		case out.field != "":
+			return out, fieldErr(field+"."+c.name, "given with %s: give one of them", out.field)
 		}
-		if err := set("qwenDomain", "https://"+*r.QwenDomain+"/compatible-mode/v1"); err != nil {
-			return out, err
-		}
+		out.url, out.field = c.url, c.name
 	}
 	return out, nil
 }
