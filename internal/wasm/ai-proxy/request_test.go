@@ -11,10 +11,18 @@ import (
 
 func testChatCompletion(t *testing.T) {
 	host := start(t, openaiConfig)
-	require.Equal(t, types.HeaderStopIteration, request(host, "/v1/chat/completions", "alice"))
+	require.Equal(t, types.HeaderStopIteration, request(host, "/v1/chat/completions", "alice",
+		[2]string{"accept-encoding", "gzip, br"}, [2]string{"content-length", "84"}, [2]string{"x-request-id", "r-1"}))
 	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"hi"}],"temperature":0.2}`)))
 
 	headers := host.GetRequestHeaders()
+	_, hasEncoding := header(headers, "accept-encoding")
+	require.False(t, hasEncoding, "the answer must come uncompressed for its usage to be read")
+	for name, want := range map[string]string{":method": "POST", "x-request-id": "r-1", "x-mse-consumer": "alice",
+		"content-type": "application/json", "x-envoy-upstream-rq-timeout-ms": "120000"} {
+		got, _ := header(headers, name)
+		require.Equal(t, want, got, "%s: the other headers go upstream as they came", name)
+	}
 	auth, _ := header(headers, "authorization")
 	require.Equal(t, "Bearer "+key1, auth, "the upstream key replaces the client's")
 	authority, _ := header(headers, ":authority")
