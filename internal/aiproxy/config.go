@@ -229,3 +229,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// CheckModels validates a model list (exact names, prefix*, *).
+func CheckModels(models []string) error { return checkPatterns(models, "models") }

@@ -14,6 +14,8 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/commands/plugin"
+	"github.com/higress-ai/higress-ai/internal/commands/provider"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
@@ -73,6 +75,8 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(consumer.NewCmdConsumer(f))
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
+	root.AddCommand(plugin.NewCmdPlugin(f))
+	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	guardGroup(root)

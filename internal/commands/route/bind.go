@@ -25,7 +25,9 @@ type BindOptions struct {
 	// AnyRoute binds a route that is neither an Ingress nor named in a match rule (yet).
 	AnyRoute bool
 	// Yes confirms leaving a route with an empty allow list (unbind).
-	Yes    bool
+	Yes bool
+	// Provider points the route at this provider of the bundled ai-proxy (bind).
+	Provider string
 	DryRun wasmplugin.DryRun
 }
 
@@ -44,7 +46,10 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*
 				return err
 			}
 			o.Consumers = cmdutil.SplitList(consumers)
-			if len(o.Consumers) == 0 {
+			if len(o.Consumers) == 0 && o.Provider == "" {
+				if cmd.Flags().Lookup("provider") != nil {
+					return cmdutil.FlagErrorf("--consumer or --provider is required")
+				}
 				return cmdutil.FlagErrorf("--consumer is required: name at least one consumer")
 			}
 			for _, n := range o.Consumers {
@@ -71,6 +76,14 @@ func NewCmdBind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Comman
 		if runF != nil {
 			return runF(o)
 		}
+		if o.Provider != "" {
+			if err := providerBindRun(o); err != nil {
+				return err
+			}
+		}
+		if len(o.Consumers) == 0 {
+			return nil
+		}
 		return bindRun(o)
 	}
 	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
@@ -87,9 +100,15 @@ With global_auth unset, key-auth needs a key on every route while no rule exists
 routes once one does: the first bind then also writes global_auth: true, so the other routes keep
 needing a key, and says so. Binding into a route whose own rule is disabled (configDisable: true)
 edits it but warns that Higress ignores it.`,
-		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob",
+		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob\n$ higress-ai route bind gpt-4o --provider openai",
 		run)
+	cmd.Use = "bind ROUTE (--consumer NAME[,NAME...] | --provider ID)"
+	cmd.Long += `
+
+--provider ID points the route at one provider of the bundled ai-proxy (plugin install, provider
+add): the ai-proxy match rule for exactly ROUTE, with activeProviderId ID.`
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
+	cmd.Flags().StringVar(&o.Provider, "provider", "", "point the route at this provider of the bundled ai-proxy")
 	return cmd
 }
 
