@@ -28,7 +28,7 @@ type BindOptions struct {
 	Yes bool
 	// Provider points the route at this provider of the bundled ai-proxy (bind).
 	Provider string
-	DryRun wasmplugin.DryRun
+	DryRun   wasmplugin.DryRun
 }
 
 func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*BindOptions) error) (*cobra.Command, *BindOptions) {
