@@ -48,7 +48,7 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*
 			o.Consumers = cmdutil.SplitList(consumers)
 			if len(o.Consumers) == 0 && o.Provider == "" {
 				if cmd.Flags().Lookup("provider") != nil {
-					return cmdutil.FlagErrorf("--consumer or --provider is required")
+					return cmdutil.FlagErrorf("--consumer is required: name at least one consumer (or point the route at a provider with --provider ID)")
 				}
 				return cmdutil.FlagErrorf("--consumer is required: name at least one consumer")
 			}
