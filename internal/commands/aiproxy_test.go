@@ -410,3 +410,33 @@ func checkGolden(t *testing.T, file string, obj *unstructured.Unstructured) {
 		t.Fatalf("%s differs (run with -update after checking):\n%s", file, text)
 	}
 }
+
+// On a terminal the commands ask: uninstall and removing a bound provider need a yes, a no
+// cancels (exit 2) and writes nothing; install asks about ai-statistics.
+func TestAIProxyConfirmationsOnATerminal(t *testing.T) {
+	t.Setenv("TEST_OPENAI_KEY", openaiKey)
+	tf := cmdutil.NewTestFactory(t)
+	store, err := tf.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flow{t: t, tf: tf, store: store, ns: cmdutil.DefaultNamespace, flags: []string{"--dir", tf.Dir}}
+	tf.IO.SetTTY(true)
+	_, errOut := fl.ok("n\n", "plugin", "install", "oci://r/ai-proxy@sha256:"+digest1)
+	if !strings.Contains(errOut, "Also install ai-statistics") || strings.Contains(errOut, "ai-statistics-2.0.1") {
+		t.Fatalf("install on a terminal: %s", errOut)
+	}
+	fl.ok("", "provider", "add", "openai", "--type", "openai", "--api-key-env", "TEST_OPENAI_KEY")
+	fl.ok("", "route", "bind", "gpt-4o", "--provider", "openai", "--any-route")
+	if code, _, errOut := fl.run("n\n", "provider", "remove", "openai"); code != 2 || !strings.Contains(errOut, `Provider "openai" serves route "gpt-4o". Remove it and unbind them? [y/N]`) {
+		t.Fatalf("declined remove: exit %d %s", code, errOut)
+	}
+	if code, _, _ := fl.run("n\n", "plugin", "uninstall"); code != 2 {
+		t.Fatalf("declined uninstall: exit %d", code)
+	}
+	fl.ok("y\n", "provider", "remove", "openai")
+	fl.ok("y\n", "plugin", "uninstall")
+	if strings.Contains(fl.all.String(), openaiKey) {
+		t.Fatal("the upstream key was printed")
+	}
+}
