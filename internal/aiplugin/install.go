@@ -215,3 +215,26 @@ func dropConsumerAttribute(cfg map[string]any) int {
 	}
 	return 0
 }
+
+// RefreshKeyAuth rewrites the installed plugin's keyAuth block from the key-auth plugin as it is
+// now, after a command changed where key-auth runs or which names carry keys (route bind and
+// unbind, consumer add and remove). Nothing is written when the plugin is not installed or the
+// block is unchanged.
+func RefreshKeyAuth(ctx context.Context, store k8s.Store, namespace string, dry wasmplugin.DryRun) (wasmplugin.Result, error) {
+	p, err := Find(ctx, store, namespace)
+	if err != nil || p == nil {
+		return wasmplugin.Result{}, err
+	}
+	kp, kcfg, err := keyAuthPlugin(ctx, store, namespace)
+	if err != nil {
+		return wasmplugin.Result{}, err
+	}
+	block, err := KeyAuthBlock(kp, kcfg)
+	if err != nil {
+		return wasmplugin.Result{}, err
+	}
+	return editShared(ctx, store, namespace, dry, func(_ wasmplugin.Plugin, cfg *aiproxy.Config) error {
+		aiproxy.SetKeyAuth(cfg.Raw(), block)
+		return nil
+	})
+}

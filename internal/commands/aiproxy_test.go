@@ -192,6 +192,22 @@ func aiProxyFlow(t *testing.T, fl *flow, golden bool) {
 		t.Fatalf("keyAuth = %v\nwant %v", ka, wantKA)
 	}
 
+	// Commands that change key-auth keep the block in step: a consumer presenting its key in a
+	// header of its own, a route that starts needing keys.
+	fl.ok("", "consumer", "add", "dave", "--header", "X-Team-Key")
+	fl.ok("", "route", "bind", "claude", "--consumer", "dave", "--any-route")
+	ka, _, _ = unstructured.NestedMap(fl.get("higress-ai-proxy").Object, "spec", "defaultConfig", "keyAuth")
+	if !reflect.DeepEqual(ka["keys"], []any{"authorization", "x-higress-dummy-key", "x-team-key"}) || !reflect.DeepEqual(ka["routes"], []any{"claude", "gpt-4o"}) {
+		t.Fatalf("keyAuth after consumer add and route bind: %v", ka)
+	}
+	fl.ok("", "route", "unbind", "claude", "--consumer", "dave", "--yes")
+	fl.ok("", "consumer", "remove", "dave")
+	// claude keeps its rule (allow: [], which denies everyone): key-auth still runs there.
+	ka, _, _ = unstructured.NestedMap(fl.get("higress-ai-proxy").Object, "spec", "defaultConfig", "keyAuth")
+	if !reflect.DeepEqual(ka["keys"], wantKA["keys"]) || !reflect.DeepEqual(ka["routes"], []any{"claude", "gpt-4o"}) {
+		t.Fatalf("keyAuth after removing them again: %v", ka)
+	}
+
 	// Providers: keys from an env var and from stdin (two of them), masked in the listing.
 	fl.ok("", "provider", "add", "openai", "--type", "openai", "--api-key-env", "TEST_OPENAI_KEY", "--model-mapping", "gpt-4=gpt-4o")
 	fl.ok(deepseekKey+"\n"+deepseekKey+"-second\n", "provider", "add", "deepseek", "--type", "deepseek", "--api-key-stdin", "--model-mapping", "*=deepseek-chat")
@@ -328,7 +344,7 @@ func aiProxyFlow(t *testing.T, fl *flow, golden bool) {
 		"ai-proxy.internal":   "ai-proxy|FAIL_OPEN|global, 2 services|unpinned|console",
 		"ai-statistics-2.0.1": "ai-statistics|FAIL_OPEN|global, 1 route|unpinned|console",
 		"higress-ai-proxy":    "higress-ai-proxy|FAIL_OPEN|1 route|pinned|console",
-		"key-auth.internal":   "key-auth|FAIL_OPEN|global, 1 route, 1 domain|unpinned|console",
+		"key-auth.internal":   "key-auth|FAIL_OPEN|global, 2 routes, 1 domain|unpinned|console",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("plugin list = %v\nwant %v", got, want)

@@ -132,6 +132,9 @@ func addRun(o *AddOptions) error {
 		return nil
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	if o.HasModels {
 		mres, err := aiplugin.CheckedSetModels(f.Context, store, f.Namespace(), o.DryRun, o.Name, o.Models)
 		if err != nil {

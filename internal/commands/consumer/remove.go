@@ -103,6 +103,9 @@ func removeRun(o *RemoveOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", e)
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	mres, removed, err := aiplugin.RemoveModels(f.Context, store, f.Namespace(), o.DryRun, o.Name)
 	if err != nil {
 		return fmt.Errorf("consumer %q removed from key-auth, but its model list stays: %w", o.Name, err)

@@ -40,7 +40,8 @@ open; --fail-open to choose otherwise).
 The plugin lives beside the console's own ai-proxy.internal, which it never touches: its global
 config is disabled and it runs only on the routes bound to a provider (route bind ROUTE
 --provider ID). It is told where key-auth runs and which names carry consumer keys (its keyAuth
-block), from the key-auth WasmPlugin as it is now; run install again after key-auth changes.
+block), from the key-auth WasmPlugin as it is now; route bind/unbind --consumer and consumer
+add/remove keep it in step, and after editing key-auth another way run install again.
 
 It also offers ai-statistics for the gateway's AI metrics (asked on a terminal,
 --with-statistics otherwise), without the attribute that would overwrite the consumer the bundled

@@ -76,15 +76,15 @@ func NewCmdBind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Comman
 		if runF != nil {
 			return runF(o)
 		}
-		if o.Provider != "" {
-			if err := providerBindRun(o); err != nil {
+		if len(o.Consumers) > 0 {
+			if err := bindRun(o); err != nil {
 				return err
 			}
 		}
-		if len(o.Consumers) == 0 {
+		if o.Provider == "" {
 			return nil
 		}
-		return bindRun(o)
+		return providerBindRun(o)
 	}
 	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
 		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE],
@@ -211,6 +211,9 @@ func bindRun(o *BindOptions) error {
 		return nil
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -316,6 +319,9 @@ func unbindRun(o *BindOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "warning: route %s now allows nobody (allow: []): every request to it is denied\n", o.Route)
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	return nil
 }
 
