@@ -29,7 +29,7 @@ func providerBindRun(o *BindOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "route %s moved from provider %q to %q\n", o.Route, res.Previous, o.Provider)
 	}
 	if res.Uncovered {
-		fmt.Fprintf(f.IO.ErrOut, "warning: key-auth does not run on route %s: its requests carry no trusted consumer (per-consumer model lists do not apply); require keys there with route bind %s --consumer NAME, then plugin install again\n", o.Route, o.Route)
+		fmt.Fprintf(f.IO.ErrOut, "warning: key-auth does not run on route %s: its requests carry no trusted consumer (per-consumer model lists do not apply); require keys there with route bind %s --consumer NAME\n", o.Route, o.Route)
 	}
 	cmdutil.ReportEdit(f.IO, res.Result)
 	return nil
