@@ -233,3 +233,35 @@ func TestScopes(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlapsWithHigresssAIProxy(t *testing.T) {
+	higress := func(name, spec string) string {
+		return `apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: ` + name + `, namespace: higress-system, labels: {higress.io/wasm-plugin-name: ai-proxy}}
+spec: ` + spec + "\n"
+	}
+	cases := []struct {
+		name, spec string
+		want       int
+	}{
+		{"console layout", "{defaultConfig: {providers: [{id: a, type: qwen}]}, matchRules: [{service: [llm-a.internal.dns], config: {activeProviderId: a}}]}", 0},
+		{"global provider", "{defaultConfig: {provider: {type: openai}}}", 2},
+		{"global provider, disabled", "{defaultConfig: {provider: {type: openai}}, defaultConfigDisable: true}", 0},
+		{"rule on the route", "{defaultConfig: {providers: []}, matchRules: [{ingress: [r1], config: {activeProviderId: a}}]}", 1},
+		{"disabled rule on the route", "{defaultConfig: {providers: []}, matchRules: [{ingress: [r1], config: {activeProviderId: a}, configDisable: true}]}", 0},
+		{"rule switching the global provider off", "{defaultConfig: {activeProviderId: a, providers: [{id: a}]}, matchRules: [{ingress: [r1], config: {activeProviderId: ''}}]}", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := storeWith(t, higress("ai-proxy.internal", tc.spec))
+			got, err := Overlaps(context.Background(), s, ns, []string{"r1", "r2"})
+			if err != nil || len(got) != tc.want {
+				t.Fatalf("Overlaps = %v %v, want %d", got, err, tc.want)
+			}
+			if tc.want > 0 && !strings.Contains(got[0], `also served by Higress's ai-proxy (wasmplugin "higress-system/ai-proxy.internal")`) {
+				t.Fatal(got[0])
+			}
+		})
+	}
+}

@@ -34,6 +34,8 @@ type InstallResult struct {
 	Uncovered []string
 	// NoKeyAuth is set when no key-auth plugin is installed at all.
 	NoKeyAuth bool
+	// Overlaps name the bound routes Higress's own ai-proxy would also proxy (see Overlaps).
+	Overlaps []string
 }
 
 // Install creates the bundled plugin's WasmPlugin, or updates it in place (same name, never a
@@ -79,7 +81,12 @@ func Install(ctx context.Context, store k8s.Store, o InstallOptions) (InstallRes
 		return out, err
 	}
 	out.Uncovered = uncovered(block, out.Bindings, o.Routes)
-	return out, nil
+	var bound []string
+	for r := range out.Bindings {
+		bound = append(bound, r)
+	}
+	out.Overlaps, err = Overlaps(ctx, store, o.Namespace, bound)
+	return out, err
 }
 
 // uncovered lists the bound routes key-auth does not run on, sorted.

@@ -160,6 +160,8 @@ type BindResult struct {
 	Previous string // the provider the route had before ("" when none)
 	// Uncovered is set when key-auth does not run on the route.
 	Uncovered bool
+	// Overlaps is set when Higress's own ai-proxy also proxies the route (see Overlaps).
+	Overlaps []string
 }
 
 // BindRoute writes the match rule that points one route at one provider: a rule naming exactly
@@ -198,5 +200,9 @@ func BindRoute(ctx context.Context, store k8s.Store, o BindOptions) (BindResult,
 		return nil
 	})
 	out.Result = res
+	if err != nil {
+		return out, err
+	}
+	out.Overlaps, err = Overlaps(ctx, store, o.Namespace, []string{o.Route})
 	return out, err
 }

@@ -88,6 +88,8 @@ func TestAddProvider(t *testing.T) {
 		{"taken id", ProviderSpec{ID: "existing", Type: "openai", Tokens: []string{upstreamKey}}, "error: provider \"existing\" already exists"},
 		{"bad mapping", ProviderSpec{ID: "o", Type: "openai", ModelMapping: []string{"gpt-4o"}, Tokens: []string{upstreamKey}}, "error: invalid model mapping \"gpt-4o\""},
 		{"bad pattern", ProviderSpec{ID: "o", Type: "openai", ModelMapping: []string{"g*t=x"}, Tokens: []string{upstreamKey}}, "error: providers[1].modelMapping: key \"g*t\""},
+		{"regex mapping", ProviderSpec{ID: "re", Type: "vllm", ModelMapping: []string{"~^gpt-(.*)$=local-$1"}}, `{"id":"re","modelMapping":{"~^gpt-(.*)$":"local-$1"},"type":"vllm"}`},
+		{"bad regex", ProviderSpec{ID: "re", Type: "vllm", ModelMapping: []string{"~(=x"}}, "error: providers[1].modelMapping: key \"~(\" is not a regular expression"},
 		{"bad base", ProviderSpec{ID: "o", Type: "openai", BaseURL: "api.openai.com", Tokens: []string{upstreamKey}}, "error: providers[1].openaiCustomUrl: \"api.openai.com\" is not an http(s) URL"},
 		{"key with newline", ProviderSpec{ID: "o", Type: "openai", Tokens: []string{"sk-abc\nsk-def"}}, "error: upstream key contains control characters"},
 	}

@@ -2,6 +2,7 @@ package aiproxy
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -136,8 +137,12 @@ func checkProvider(p map[string]any, field string) error {
 			if _, ok := m[k].(string); !ok {
 				return fmt.Errorf("%s.modelMapping: the target of %q must be a string", field, k)
 			}
-			if err := checkPatterns([]string{k}, field+".modelMapping"); err != nil {
-				return fmt.Errorf("%s.modelMapping: key %q is not a model name, prefix* or *", field, k)
+			if expr, ok := strings.CutPrefix(k, "~"); ok {
+				if _, err := regexp.Compile(expr); err != nil {
+					return fmt.Errorf("%s.modelMapping: key %q is not a regular expression: %v", field, k, err)
+				}
+			} else if err := checkPatterns([]string{k}, field+".modelMapping"); err != nil {
+				return fmt.Errorf("%s.modelMapping: key %q is not a model name, prefix*, ~regex or *", field, k)
 			}
 		}
 	}

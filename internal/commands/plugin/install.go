@@ -125,6 +125,9 @@ func installRun(o *InstallOptions) error {
 	for _, r := range res.Uncovered {
 		fmt.Fprintf(f.IO.ErrOut, "warning: key-auth does not run on route %s, which the plugin serves: its requests carry no trusted consumer (per-consumer model lists do not apply, usage is not attributed)\n", r)
 	}
+	for _, o := range res.Overlaps {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s: both would rewrite its requests\n", o)
+	}
 	if len(res.Bindings) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "next: add a provider (provider add ID --type TYPE --api-key-env VAR) and bind a route to it (route bind ROUTE --provider ID)")
 	}

@@ -31,6 +31,9 @@ func providerBindRun(o *BindOptions) error {
 	if res.Uncovered {
 		fmt.Fprintf(f.IO.ErrOut, "warning: key-auth does not run on route %s: its requests carry no trusted consumer (per-consumer model lists do not apply); require keys there with route bind %s --consumer NAME\n", o.Route, o.Route)
 	}
+	for _, w := range res.Overlaps {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s: both would rewrite its requests\n", w)
+	}
 	cmdutil.ReportEdit(f.IO, res.Result)
 	return nil
 }
