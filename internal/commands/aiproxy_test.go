@@ -456,3 +456,44 @@ func TestAIProxyConfirmationsOnATerminal(t *testing.T) {
 		t.Fatal("the upstream key was printed")
 	}
 }
+
+// A read-only user lists the AI plugins and providers; installing or adding a provider is one
+// explained Forbidden line, nothing written, no key printed.
+func TestAIProxyClusterViewer(t *testing.T) {
+	kc := testenv.Kubeconfig(t)
+	viewer := testenv.ViewerKubeconfig(t)
+	ns := testenv.Namespace(t, kc)
+	t.Setenv("TEST_OPENAI_KEY", openaiKey)
+	admin := cmdutil.NewClusterTestFactory(t, kc, ns)
+	store, err := admin.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flow{t: t, tf: admin, store: store, ns: ns, flags: []string{"--kubeconfig", kc, "-n", ns}}
+	fl.ok("", "plugin", "install", "oci://r/ai-proxy@sha256:"+digest1, "--without-statistics")
+	fl.ok("", "provider", "add", "openai", "--type", "openai", "--api-key-env", "TEST_OPENAI_KEY")
+	before := mustJSON(t, fl.get("higress-ai-proxy").Object["spec"])
+
+	vf := cmdutil.NewClusterTestFactory(t, viewer, ns)
+	vstore, err := vf.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &flow{t: t, tf: vf, store: vstore, ns: ns, flags: []string{"--kubeconfig", viewer, "-n", ns}}
+	if out, _ := v.ok("", "plugin", "list", "-o", "name"); out != "wasmplugin.extensions.higress.io/higress-ai-proxy\n" {
+		t.Fatalf("viewer plugin list: %q", out)
+	}
+	if out, _ := v.ok("", "provider", "list"); !strings.Contains(out, "sk-****cdef") {
+		t.Fatalf("viewer provider list: %q", out)
+	}
+	v.fails(1, `User "viewer" cannot update resource "wasmplugins"`, "plugin", "install", "oci://r/ai-proxy@sha256:"+digest2, "--without-statistics")
+	t.Setenv("TEST_OPENAI_KEY_NEW", openaiKeyNew)
+	v.fails(1, `User "viewer" cannot update resource "wasmplugins"`, "provider", "rotate-key", "openai", "--api-key-env", "TEST_OPENAI_KEY_NEW")
+	v.fails(1, `User "viewer" cannot delete resource "wasmplugins"`, "plugin", "uninstall", "--yes")
+	if after := mustJSON(t, fl.get("higress-ai-proxy").Object["spec"]); after != before {
+		t.Fatal("the viewer changed the plugin")
+	}
+	if strings.Contains(v.all.String()+fl.all.String(), openaiKey) {
+		t.Fatal("the upstream key was printed")
+	}
+}
