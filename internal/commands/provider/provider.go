@@ -3,12 +3,15 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 )
 
@@ -68,4 +71,25 @@ func (k KeySource) read(s *cmdutil.IOStreams, getenv func(string) string) ([]str
 		keys = append(keys, v)
 	}
 	return keys, nil
+}
+
+// completeIDs completes provider ids from the store, with a short timeout.
+func completeIDs(f *cmdutil.Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
+		defer cancel()
+		store, err := f.Store()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		rows, _ := aiplugin.Providers(ctx, store, f.Namespace())
+		var ids []string
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+		}
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	}
 }

@@ -29,8 +29,9 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 		Long: `Remove a provider and its keys. While routes are bound to it, removing it also unbinds them
 (their requests then reach the route's upstream without the plugin): the command asks on a
 terminal and needs --yes (or --force) otherwise.`,
-		Example: "$ higress-ai provider remove deepseek\n$ higress-ai provider remove deepseek --yes",
-		Args:    cobra.ExactArgs(1),
+		Example:           "$ higress-ai provider remove deepseek\n$ higress-ai provider remove deepseek --yes",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeIDs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			var err error

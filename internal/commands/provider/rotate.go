@@ -30,8 +30,9 @@ func NewCmdRotateKey(f *cmdutil.Factory, runF func(*RotateOptions) error) *cobra
 		Long: `Rotate a provider's upstream key with no downtime: first add the new key beside the old one
 (both are used, so nothing fails while the gateway picks up the change), revoke nothing yet;
 then, once the new key works, --finish drops every key but the newest.`,
-		Example: "$ higress-ai provider rotate-key openai --api-key-env NEW_OPENAI_KEY\n$ higress-ai provider rotate-key openai --finish",
-		Args:    cobra.ExactArgs(1),
+		Example:           "$ higress-ai provider rotate-key openai --api-key-env NEW_OPENAI_KEY\n$ higress-ai provider rotate-key openai --finish",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeIDs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ID = args[0]
 			if o.Finish == o.Keys.given() {
