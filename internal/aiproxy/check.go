@@ -23,7 +23,8 @@ func Check(raw map[string]any) error {
 		}
 	}
 	ids := map[string]bool{}
-	for i, item := range raw["providers"].([]any) {
+	providers, _ := raw["providers"].([]any)
+	for i, item := range providers {
 		field := fmt.Sprintf("providers[%d]", i)
 		p := item.(map[string]any)
 		if err := checkProvider(p, field); err != nil {
@@ -45,7 +46,8 @@ func Check(raw map[string]any) error {
 		}
 	}
 	names := map[string]bool{}
-	for i, item := range raw["consumers"].([]any) {
+	consumers, _ := raw["consumers"].([]any)
+	for i, item := range consumers {
 		field := fmt.Sprintf("consumers[%d]", i)
 		m, ok := item.(map[string]any)
 		if !ok {
@@ -86,12 +88,17 @@ func Check(raw map[string]any) error {
 }
 
 // checkShape checks the types of the fields the view reads, so its accessors need no errors.
-// providers and consumers absent are read as empty lists, and written as such.
+// An absent providers list is written empty (the plugin needs provider or providers); absent
+// consumers stay absent (the plugin refuses even an empty list without a keyAuth block).
 func checkShape(raw map[string]any) error {
+	if v, ok := raw["providers"]; !ok || v == nil {
+		if _, one := raw["provider"]; !one {
+			raw["providers"] = []any{}
+		}
+	}
 	for _, f := range []string{"providers", "consumers"} {
 		v, ok := raw[f]
 		if !ok || v == nil {
-			raw[f] = []any{}
 			continue
 		}
 		list, ok := v.([]any)

@@ -101,7 +101,7 @@ func New(namespace string) wasmplugin.Plugin {
 			"namespace": namespace,
 		},
 		"spec": map[string]any{
-			"defaultConfig":        map[string]any{"providers": []any{}, "consumers": []any{}},
+			"defaultConfig":        map[string]any{"providers": []any{}},
 			"defaultConfigDisable": true,
 		},
 	}}
