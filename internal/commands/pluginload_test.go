@@ -96,9 +96,17 @@ func pluginParser(t *testing.T) func(t *testing.T, file string) (string, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := os.ReadFile(filepath.Join(plugin, "go.sum"))
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var sum []byte
+	for _, f := range []string{filepath.Join(plugin, "go.sum"), filepath.Join(root, "go.sum")} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum = append(sum, b...)
 	}
 	// A throwaway module below this module's path (Go's internal rule goes by import path) that
 	// uses the plugin's module from this tree.
@@ -106,7 +114,10 @@ func pluginParser(t *testing.T) func(t *testing.T, file string) (string, bool) {
 	files := map[string]string{
 		"go.mod": "module github.com/higress-ai/higress-ai/internal/checkconfig\n\ngo 1.25.0\n\n" +
 			"require github.com/higress-ai/higress-ai/internal/wasm/ai-proxy v0.0.0\n\n" +
-			"replace github.com/higress-ai/higress-ai/internal/wasm/ai-proxy => " + plugin + "\n",
+			"replace github.com/higress-ai/higress-ai/internal/wasm/ai-proxy => " + plugin + "\n\n" +
+			// Once the plugin takes its config parser from this module (through a replace in its
+			// go.mod, which a dependent module does not inherit), it needs this one too.
+			"replace github.com/higress-ai/higress-ai => " + root + "\n",
 		"go.sum":  string(sum),
 		"main.go": checkProgram,
 	}
