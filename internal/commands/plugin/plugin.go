@@ -19,6 +19,8 @@ front: one upstream key, models per consumer, usage in the access log. build com
 (reproducibly, with the Go toolchain on PATH) or writes the copy this binary carries; push
 sends it to an OCI registry in the layout Higress loads, and checks it by pulling it back.`,
 	}
+	cmd.AddCommand(NewCmdBuild(f, nil))
+	cmd.AddCommand(NewCmdPush(f, nil))
 	cmd.AddCommand(NewCmdInstall(f, nil), NewCmdUninstall(f, nil), NewCmdRollback(f, nil), NewCmdList(f, nil))
 	return cmd
 }
