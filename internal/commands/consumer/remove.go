@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/termsafe"
@@ -103,5 +104,15 @@ func removeRun(o *RemoveOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", termsafe.Escape(e))
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
+	mres, removed, err := aiplugin.RemoveModels(f.Context, store, f.Namespace(), o.DryRun, o.Name)
+	if err != nil {
+		return fmt.Errorf("consumer %q removed from key-auth, but its model list stays: %w", o.Name, err)
+	}
+	if removed {
+		cmdutil.ReportEdit(f.IO, mres)
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/access"
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
@@ -37,6 +38,9 @@ type Policy struct {
 	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
 	// may call, those of the request-block config Higress applies there, each config's word once.
 	BlockedWords []Blocked `json:"blockedWords"`
+	// Models are the models the bundled ai-proxy lets it call; null when it has no list (any
+	// model), [] when it may call none.
+	Models []string `json:"models"`
 }
 
 // Access is what key-auth lets the consumer call, decided route by route by the rule in force.
@@ -135,6 +139,9 @@ func showRun(o *ShowOptions) error {
 	if pol.BlockedWords, err = blockedWords(bp, reach); err != nil {
 		return err
 	}
+	if pol.Models, _, err = aiplugin.Models(f.Context, store, f.Namespace(), o.Name); err != nil {
+		return err
+	}
 	if o.Output != "table" {
 		return cmdutil.PrintStructured(f.IO, o.Output, pol)
 	}
@@ -230,6 +237,14 @@ func printPolicy(w io.Writer, pol Policy) {
 		fmt.Fprintln(w, "Global auth:  on; its key opens every route no key-auth rule covers")
 	} else {
 		fmt.Fprintln(w, "Global auth:  off (routes without a key-auth rule need no key at all)")
+	}
+	switch {
+	case pol.Models == nil:
+		fmt.Fprintln(w, "Models:       any (no model list for it in the bundled ai-proxy)")
+	case len(pol.Models) == 0:
+		fmt.Fprintln(w, "Models:       none (an empty model list)")
+	default:
+		fmt.Fprintf(w, "Models:       %s\n", strings.Join(pol.Models, ", "))
 	}
 	if len(pol.BlockedWords) == 0 {
 		fmt.Fprintln(w, "Blocked:      none")
