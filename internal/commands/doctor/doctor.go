@@ -27,8 +27,8 @@ type Options struct {
 	Brief     bool
 	// Consumer and Route: trace one consumer's request to one route instead of checking everything.
 	Consumer, Route string
-	Wait      time.Duration // 0: check once
-	Output    string
+	Wait            time.Duration // 0: check once
+	Output          string
 }
 
 // NewCmdDoctor builds doctor.
