@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ with what the commands print now")
 
 // golden compares got with testdata/NAME.golden, or rewrites the file under -update.
 func golden(t *testing.T, name, got string) {

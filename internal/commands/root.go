@@ -16,6 +16,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
 	"github.com/higress-ai/higress-ai/internal/commands/plugin"
+	"github.com/higress-ai/higress-ai/internal/commands/provider"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
@@ -93,6 +94,7 @@ folder of YAML (--dir, or $HIGRESS_AI_DIR), and reports who spends what on which
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
 	root.AddCommand(plugin.NewCmdPlugin(f))
+	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))

@@ -18,6 +18,9 @@ type Policy struct {
 	Credentials []string `json:"credentials"` // masked
 	PresentedAs string   `json:"presentedAs"`
 	Access      Access   `json:"access"`
+	// Models are the models the bundled ai-proxy lets it call; null when it has no list (any
+	// model), [] when it may call none.
+	Models []string `json:"models"`
 	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
 	// may call, those of the request-block config Higress applies there, each config's word once.
 	BlockedWords []Blocked `json:"blockedWords"`

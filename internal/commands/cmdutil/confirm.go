@@ -19,16 +19,25 @@ func Confirm(s *IOStreams, yes, dryRun bool, question, what string) error {
 	if !s.StdinTTY || !s.StderrTTY {
 		return &CancelError{Msg: what + ": pass --yes to do it"}
 	}
+	if ok, err := Ask(s, question); err != nil || !ok {
+		return ErrCancel
+	}
+	return nil
+}
+
+// Ask asks a yes/no question on the terminal (the caller checked there is one); the answer is
+// no unless the user types y or yes.
+func Ask(s *IOStreams, question string) (bool, error) {
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
 	line, err := bufio.NewReader(s.In).ReadString('\n')
 	if err != nil && line == "" {
-		return ErrCancel
+		return false, nil
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
-		return nil
+		return true, nil
 	}
-	return ErrCancel
+	return false, nil
 }
 
 // Would is the wording of a change under --dry-run: "would remove" instead of "removed".

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/action"
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
+	"github.com/higress-ai/higress-ai/internal/aiproxy"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
@@ -28,12 +30,16 @@ type AddOptions struct {
 	Query       string
 	Plugin      string
 	IfNotExists bool
-	DryRun      wasmplugin.DryRun
+	// Models, when set, are the models the consumer may call through the bundled ai-proxy.
+	Models    []string
+	HasModels bool
+	DryRun    wasmplugin.DryRun
 }
 
 // NewCmdAdd builds consumer add; runF replaces the run function in tests.
 func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *AddOptions) error) *cobra.Command {
 	o := &AddOptions{IO: f.IO, Env: f.Env, Rand: f.Rand, Getenv: f.Getenv}
+	var models []string
 	cmd := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Add a consumer and print its new key",
@@ -54,6 +60,9 @@ $ higress-ai consumer add alice --dry-run=client -o yaml`,
 		Args: cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
+			if o.HasModels = cmd.Flags().Changed("models"); o.HasModels {
+				o.Models = cmdutil.SplitList(models)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -66,6 +75,7 @@ $ higress-ai consumer add alice --dry-run=client -o yaml`,
 	cmdutil.Exclusive(cmd, "header", "query")
 	pluginFlag(f, cmd, &o.Plugin)
 	cmd.Flags().BoolVar(&o.IfNotExists, "if-not-exists", false, "succeed without change when the consumer already exists")
+	cmd.Flags().StringSliceVar(&models, "models", nil, "the models it may call through the bundled ai-proxy (names, prefix*, *), comma-separated")
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
 	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
@@ -90,6 +100,17 @@ func addRun(ctx context.Context, o *AddOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.HasModels {
+		// Check before anything is written: no half-made consumer when the model list cannot go in.
+		if p, err := aiplugin.Find(ctx, env.Store, env.Namespace); err != nil {
+			return err
+		} else if p == nil {
+			return aiplugin.ErrNotInstalled
+		}
+		if err := aiproxy.CheckModels(o.Models); err != nil {
+			return cmdutil.FlagErrorf("--models: %v", err)
+		}
+	}
 	res, out, err := req.Run(ctx, env)
 	if err != nil {
 		return err
@@ -105,8 +126,21 @@ func addRun(ctx context.Context, o *AddOptions) error {
 		}
 		return nil
 	})
-	if err != nil || o.DryRun.Active() {
+	if err != nil {
 		return err
+	}
+	if err := cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun); err != nil {
+		return err
+	}
+	if o.HasModels {
+		mres, err := aiplugin.CheckedSetModels(ctx, env.Store, env.Namespace, o.DryRun, o.Name, o.Models)
+		if err != nil {
+			return fmt.Errorf("consumer %q added to key-auth, but its model list was not written: %w", o.Name, err)
+		}
+		cmdutil.ReportEdit(o.IO, mres)
+	}
+	if o.DryRun.Active() {
+		return nil
 	}
 	switch {
 	case !req.Generated:

@@ -25,6 +25,7 @@ Each holds one or more keys; routes name the consumers they allow.`,
 	cmd.AddCommand(NewCmdRemove(f, nil))
 	cmd.AddCommand(NewCmdRotate(f, nil))
 	cmd.AddCommand(NewCmdShow(f, nil))
+	cmd.AddCommand(NewCmdModels(f, nil))
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/action"
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
@@ -92,5 +93,18 @@ func removeRun(ctx context.Context, o *RemoveOptions) error {
 	for _, e := range out.Emptied {
 		fmt.Fprintf(o.IO.ErrOut, "warning: the allow list of %s %s empty: nobody may call it\n", e, cmdutil.Would(dry, "is now", "would be"))
 	}
-	return o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, nil)
+	if err := o.Output.Mutation(o.IO, res, "consumer", []string{o.Name}, out, nil); err != nil {
+		return err
+	}
+	if err := cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun); err != nil {
+		return err
+	}
+	mres, removed, err := aiplugin.RemoveModels(ctx, env.Store, env.Namespace, o.DryRun, o.Name)
+	if err != nil {
+		return fmt.Errorf("consumer %q removed from key-auth, but its model list stays: %w", o.Name, err)
+	}
+	if removed {
+		cmdutil.ReportEdit(o.IO, mres)
+	}
+	return nil
 }

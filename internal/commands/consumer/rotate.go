@@ -86,6 +86,9 @@ func rotateRun(ctx context.Context, o *RotateOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun); err != nil {
+		return err
+	}
 	dry := o.DryRun.Active()
 	switch {
 	case o.Finish && out.Dropped == 0:

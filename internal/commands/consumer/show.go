@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
@@ -67,6 +68,9 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	if n := keyauth.ReadNote(ps.KeyAuth.URL(), ps.KeyAuth.Ref()); n != "" {
 		cmdutil.Warn(o.IO, n)
 	}
+	if pol.Models, _, err = aiplugin.Models(ctx, env.Store, env.Namespace, o.Name); err != nil {
+		return err
+	}
 	if warn != nil {
 		cmdutil.Warn(o.IO, "showing routes named in match rules only: "+warn.Error())
 	}
@@ -89,6 +93,14 @@ func printPolicy(w io.Writer, pol gateway.Policy) {
 	fmt.Fprintf(w, "Routes:       %s\n", orNone(pol.Access.Routes))
 	fmt.Fprintf(w, "Open routes:  %s\n", orNone(pol.Access.OpenRoutes))
 	fmt.Fprintf(w, "Domains:      %s\n", orNone(pol.Access.Domains))
+	switch {
+	case pol.Models == nil:
+		fmt.Fprintln(w, "Models:       any (no model list for it in the bundled ai-proxy)")
+	case len(pol.Models) == 0:
+		fmt.Fprintln(w, "Models:       none (an empty model list)")
+	default:
+		fmt.Fprintf(w, "Models:       %s\n", termsafe.Escape(strings.Join(pol.Models, ", ")))
+	}
 	if pol.Access.GlobalAuth {
 		fmt.Fprintln(w, "Global auth:  on; its key opens every route no key-auth rule covers")
 	} else {

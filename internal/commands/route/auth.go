@@ -89,5 +89,8 @@ func authRun(ctx context.Context, o *AuthOptions) error {
 	if out.Was == out.GlobalAuth && !res.Created {
 		fmt.Fprintf(o.IO.ErrOut, "global auth was already %s in wasmplugin %q\n", state[o.On], out.Plugin)
 	}
-	return o.Output.Mutation(o.IO, res, "globalauth", []string{state[o.On]}, out, nil)
+	if err := o.Output.Mutation(o.IO, res, "globalauth", []string{state[o.On]}, out, nil); err != nil {
+		return err
+	}
+	return cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun)
 }

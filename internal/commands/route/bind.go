@@ -28,8 +28,10 @@ type BindOptions struct {
 	// AnyRoute binds a route that is neither an Ingress nor named in a match rule (yet).
 	AnyRoute bool
 	// Yes confirms leaving a route with an empty allow list (unbind).
-	Yes    bool
-	DryRun wasmplugin.DryRun
+	Yes bool
+	// Provider points the route at this provider of the bundled ai-proxy (bind).
+	Provider string
+	DryRun   wasmplugin.DryRun
 }
 
 func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(context.Context, *BindOptions) error) (*cobra.Command, *BindOptions) {
@@ -47,8 +49,14 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(c
 				return err
 			}
 			o.Consumers = cmdutil.SplitList(consumers)
-			if len(o.Consumers) == 0 {
+			if len(o.Consumers) == 0 && o.Provider == "" {
+				if cmd.Flags().Lookup("provider") != nil {
+					return cmdutil.FlagErrorf("--consumer is required: name at least one consumer (or point the route at a provider with --provider ID)")
+				}
 				return cmdutil.FlagErrorf("--consumer is required: name at least one consumer")
+			}
+			if o.Provider != "" && o.Scope.Route == "" {
+				return cmdutil.FlagErrorf("--provider binds a route: give ROUTE, not --domain")
 			}
 			for _, n := range o.Consumers {
 				if err := keyauth.CheckName(n); err != nil {
@@ -74,7 +82,15 @@ func NewCmdBind(f *cmdutil.Factory, runF func(context.Context, *BindOptions) err
 		if runF != nil {
 			return runF(ctx, o)
 		}
-		return bindRun(ctx, o)
+		if len(o.Consumers) > 0 {
+			if err := bindRun(ctx, o); err != nil {
+				return err
+			}
+		}
+		if o.Provider == "" {
+			return nil
+		}
+		return providerBindRun(ctx, o)
 	}
 	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
 		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE]
@@ -91,8 +107,14 @@ With global_auth unset, key-auth needs a key on every route while no rule exists
 routes once one does: the first bind then also writes global_auth: true, so the other routes keep
 needing a key, and says so. Binding into a route whose own rule is disabled (configDisable: true)
 edits it but warns that Higress ignores it.`,
-		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob\n$ higress-ai route bind --domain ai.example.com -c alice",
+		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob\n$ higress-ai route bind --domain ai.example.com -c alice\n$ higress-ai route bind gpt-4o --provider openai",
 		run)
+	cmd.Use = "bind (ROUTE | --domain DOMAIN) (--consumer NAME[,NAME...] | --provider ID)"
+	cmd.Long += `
+
+--provider ID points the route at one provider of the bundled ai-proxy (plugin install, provider
+add): the ai-proxy match rule for exactly ROUTE, with activeProviderId ID.`
+	cmd.Flags().StringVar(&o.Provider, "provider", "", "point the route at this provider of the bundled ai-proxy")
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
 	return cmd
 }
@@ -142,7 +164,10 @@ func bindRun(ctx context.Context, o *BindOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, "nothing changed")
 		return nil
 	}
-	return o.Output.Mutation(o.IO, res, kindOf(o.Scope), []string{targetName(o.Scope)}, out, nil)
+	if err := o.Output.Mutation(o.IO, res, kindOf(o.Scope), []string{targetName(o.Scope)}, out, nil); err != nil {
+		return err
+	}
+	return cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun)
 }
 
 func unbindRun(ctx context.Context, o *BindOptions) error {
@@ -168,6 +193,9 @@ func unbindRun(ctx context.Context, o *BindOptions) error {
 	if errors.Is(err, action.ErrLeavesNobody) {
 		return fmt.Errorf("%s changed meanwhile and would be left with nobody allowed: run again", o.Scope)
 	} else if err != nil {
+		return err
+	}
+	if err := cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun); err != nil {
 		return err
 	}
 	if len(out.Allow) == 0 {

@@ -83,5 +83,5 @@ func deleteRuleRun(ctx context.Context, o *DeleteRuleOptions) error {
 			return err
 		}
 	}
-	return nil
+	return cmdutil.RefreshKeyAuth(ctx, o.IO, env, o.DryRun)
 }
