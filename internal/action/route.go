@@ -207,7 +207,6 @@ func (u Unbind) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, Bo
 	})
 }
 
-
 // SetGlobalAuth writes key-auth's global_auth: on, every request no rule covers needs a key of
 // some consumer; off, only routes and domains with a rule ask for one. It creates key-auth.internal
 // as the console would when there is no key-auth plugin.

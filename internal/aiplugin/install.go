@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 
-
 	"github.com/higress-ai/higress-ai/internal/aiproxy"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
