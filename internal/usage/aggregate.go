@@ -143,16 +143,11 @@ func (a *Aggregator) Add(r *Record) {
 	g.InputTokens += r.InputTokens
 	g.OutputTokens += r.OutputTokens
 	g.CachedTokens += r.CachedTokens
-	switch price, ok := a.prices.Lookup(r.Model); {
-	case !r.HasTokens && r.Error():
-		// Failed before any tokens were counted (refused with 401, 403, 429...): no model was
-		// called, nothing to price.
-	case !r.HasTokens, !ok:
-		// Tokens unknown (a gateway before v2.0.5, a route without ai-statistics), or a model
-		// without a price: never a silent $0.
+	switch pico, pricing := a.prices.Request(r); pricing {
+	case Unpriced:
 		g.UnpricedRequests++
-	default:
-		g.CostPico += price.costPico(r.InputTokens, r.CachedTokens, r.OutputTokens)
+	case Priced:
+		g.CostPico += pico
 		g.PricedRequests++
 	}
 	if r.Duration >= 0 {

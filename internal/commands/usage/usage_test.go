@@ -1,10 +1,13 @@
 package usage
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +219,118 @@ TOTAL      3          0        0       0        $0.00 + 2 unpriced
 	if len(rows) != 3 || rows[0]["cost_usd"] != nil || rows[0]["unpriced_requests"] != 1.0 || rows[1]["cost_usd"] != nil ||
 		rows[1]["unpriced_requests"] != 1.0 || rows[2]["cost_usd"] != 0.0 || rows[2]["unpriced_requests"] != 0.0 {
 		t.Fatalf("rows %v", rows)
+	}
+}
+
+// lockedBuffer is a buffer a test reads while the command writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestFollowPrintsEachRequestAsALine(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog)
+	if err := run(t, tf, "--follow", "--log-file", "-", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(tf.Stdout.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want one per request (4):\n%s", len(lines), tf.Stdout)
+	}
+	var got []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not one JSON object a line: %q: %v", l, err)
+		}
+		got = append(got, m)
+	}
+	// gpt-4o at $2.50 and $10 per million: 1,000,000 in and 100,000 out cost $3.50.
+	if got[0]["consumer"] != "alice" || got[0]["model"] != "gpt-4o" || got[0]["cost_usd"] != 3.5 || got[0]["status"] != 200.0 ||
+		got[0]["time"] != "2026-11-24T10:00:00.000Z" || got[0]["duration_ms"] != 900.0 || got[0]["first_token_ms"] != nil {
+		t.Errorf("first request: %v", got[0])
+	}
+	if got[2]["model"] != "llama-local" || got[2]["cost_usd"] != nil {
+		t.Errorf("an unpriced model must have cost_usd null: %v", got[2])
+	}
+	if got[3]["status"] != 401.0 || got[3]["cost_usd"] != 0.0 {
+		t.Errorf("a request refused before any model was called costs 0: %v", got[3])
+	}
+	if !strings.Contains(tf.Stderr.String(), "skipped 1 unparseable lines") {
+		t.Errorf("stderr %q", tf.Stderr)
+	}
+
+	tf = cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog)
+	if err := run(t, tf, "--follow", "--log-file", "-"); err != nil {
+		t.Fatal(err)
+	}
+	table := strings.Split(tf.Stdout.String(), "\n")
+	if len(table) != 6 || !strings.HasPrefix(table[0], "TIME                     CONSUMER         MODEL") ||
+		!strings.HasPrefix(table[1], "2026-11-24T10:00:00.000Z alice            gpt-4o               gpt-4o           200    1,000,000 100,000  $3.50      900ms") ||
+		!strings.Contains(table[3], " UNPRICED ") {
+		t.Errorf("table:\n%s", tf.Stdout)
+	}
+
+	for _, args := range [][]string{{"--by", "model"}, {"--sort", "name"}, {"--until", "1h"}, {"--prometheus", "http://p:9090"}} {
+		tf := cmdutil.NewTestFactory(t)
+		err := run(t, tf, append([]string{"--follow"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), args[0]+" cannot be used with it") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func TestFollowKeepsReadingAFileUntilInterrupted(t *testing.T) {
+	p := writeLog(t)
+	tf := cmdutil.NewTestFactory(t)
+	out := &lockedBuffer{}
+	tf.IO.Out = out
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tf.Context = ctx
+	done := make(chan error, 1)
+	cmd := NewCmdUsage(tf.Factory, nil)
+	go func() { done <- tf.Run(cmd, "--follow", "--log-file", p, "-o", "csv") }()
+	waitLines := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for strings.Count(out.String(), "\n") < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %d lines, have:\n%s", n, out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLines(5) // the header and the 4 requests already there
+	fh, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString(`{"ai_log":"{\"consumer\":\"carol\",\"model\":\"gpt-4o-mini\",\"input_token\":1000,\"output_token\":10}","response_code":"200","duration":"70","start_time":"2026-11-25T11:00:00Z","route_name":"mini"}` + "\n")
+	fh.Close()
+	waitLines(6)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("interrupted: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	// gpt-4o-mini at $0.15 and $0.60 per million: 1000 in and 10 out cost $0.000156.
+	if lines[0] != "time,consumer,model,route,status,input_tokens,output_tokens,cached_tokens,cost_usd,duration_ms,first_token_ms" ||
+		lines[5] != "2026-11-25T11:00:00.000Z,carol,gpt-4o-mini,mini,200,1000,10,0,0.000156,70," {
+		t.Fatalf("csv:\n%s", out)
 	}
 }
