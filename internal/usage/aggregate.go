@@ -2,6 +2,7 @@ package usage
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,14 +141,14 @@ func (a *Aggregator) Add(r *Record) {
 	if r.Error() {
 		g.Errors++
 	}
-	g.InputTokens += r.InputTokens
-	g.OutputTokens += r.OutputTokens
-	g.CachedTokens += r.CachedTokens
+	g.InputTokens = addSat(g.InputTokens, r.InputTokens)
+	g.OutputTokens = addSat(g.OutputTokens, r.OutputTokens)
+	g.CachedTokens = addSat(g.CachedTokens, r.CachedTokens)
 	switch pico, pricing := a.prices.Request(r); pricing {
 	case Unpriced:
 		g.UnpricedRequests++
 	case Priced:
-		g.CostPico += pico
+		g.CostPico = addSat(g.CostPico, pico)
 		g.PricedRequests++
 	}
 	if r.Duration >= 0 {
@@ -170,15 +171,24 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		}
 		g.Requests += og.Requests
 		g.Errors += og.Errors
-		g.InputTokens += og.InputTokens
-		g.OutputTokens += og.OutputTokens
-		g.CachedTokens += og.CachedTokens
-		g.CostPico += og.CostPico
+		g.InputTokens = addSat(g.InputTokens, og.InputTokens)
+		g.OutputTokens = addSat(g.OutputTokens, og.OutputTokens)
+		g.CachedTokens = addSat(g.CachedTokens, og.CachedTokens)
+		g.CostPico = addSat(g.CostPico, og.CostPico)
 		g.PricedRequests += og.PricedRequests
 		g.UnpricedRequests += og.UnpricedRequests
 		g.Duration.Merge(&og.Duration)
 		g.FirstToken.Merge(&og.FirstToken)
 	}
+}
+
+// addSat adds two non-negative counts, saturating at math.MaxInt64: a sum of absurd token
+// counts stays the largest number, never wraps to a negative total.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // fork returns an empty aggregator with the same dimensions and prices, for another goroutine.

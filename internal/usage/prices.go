@@ -29,8 +29,13 @@ func (p Price) costPico(input, cached, output int64) int64 {
 	if p.CachedInput != nil {
 		cachedPrice = *p.CachedInput
 	}
-	// A price per million tokens is its price per token in picodollars, times 1e6.
-	return int64(math.Round(float64(input-cached)*p.Input*1e6 + float64(cached)*cachedPrice*1e6 + float64(output)*p.Output*1e6))
+	// A price per million tokens is its price per token in picodollars, times 1e6. Beyond int64
+	// (absurd counts), the cost saturates.
+	c := math.Round(float64(input-cached)*p.Input*1e6 + float64(cached)*cachedPrice*1e6 + float64(output)*p.Output*1e6)
+	if c >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(c)
 }
 
 // Pricing says how a request was priced.
@@ -157,7 +162,7 @@ func (p *Prices) LoadFile(path string) error {
 	}
 	var f priceFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %s", path, yamlError(err))
 	}
 	if len(f.Models) == 0 {
 		return fmt.Errorf("%s: no models: write models: {NAME: {input: X, output: Y}} in USD per million tokens", path)
@@ -173,6 +178,21 @@ func (p *Prices) LoadFile(path string) error {
 	}
 	clear(p.memo)
 	return nil
+}
+
+// yamlError is a YAML decoding error in one line: the decoder lists its problems one a line
+// ("yaml: unmarshal errors:\n  line 3: key \"a\" already set in map"), which become "line 3: key
+// \"a\" already set in map", joined by "; ".
+func yamlError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && l != "yaml: unmarshal errors:" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // withoutDate removes a version date providers append (-2024-08-06, -20241022, -0125); ok is

@@ -118,12 +118,12 @@ func Total(rows []Row) Row {
 	var cost float64
 	var priced bool
 	for _, r := range rows {
-		t.Requests += r.Requests
-		t.Errors += r.Errors
-		t.InputTokens += r.InputTokens
-		t.OutputTokens += r.OutputTokens
-		t.CachedTokens += r.CachedTokens
-		t.UnpricedRequests += r.UnpricedRequests
+		t.Requests = addSat(t.Requests, r.Requests)
+		t.Errors = addSat(t.Errors, r.Errors)
+		t.InputTokens = addSat(t.InputTokens, r.InputTokens)
+		t.OutputTokens = addSat(t.OutputTokens, r.OutputTokens)
+		t.CachedTokens = addSat(t.CachedTokens, r.CachedTokens)
+		t.UnpricedRequests = addSat(t.UnpricedRequests, r.UnpricedRequests)
 		if r.CostUSD != nil {
 			cost += *r.CostUSD
 			priced = true

@@ -147,6 +147,8 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 
 	missing := filepath.Join(t.TempDir(), "missing.log")
 	dir := t.TempDir()
+	dup := filepath.Join(dir, "dup.yaml")
+	os.WriteFile(dup, []byte("models:\n  a: {input: 1, output: 1}\n  a: {input: 2, output: 2}\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -156,6 +158,7 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 		{[]string{"--log-file", "-", "--log-file", dir}, "cannot read log file " + dir + ": is a directory"},
 		{[]string{"--log-file", "-", "--log-file", "-"}, "--log-file - given more than once"},
 		{[]string{"--log-file", writeLog(t), "--prices", missing}, "--prices: open " + missing},
+		{[]string{"--log-file", writeLog(t), "--prices", dup}, "--prices: " + dup + `: line 3: key "a" already set in map`},
 		{[]string{"--prometheus", "http://127.0.0.1:1", "--since", "1h"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "http://127.0.0.1:1"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "prometheus:9090"}, `invalid --prometheus "prometheus:9090"`},
