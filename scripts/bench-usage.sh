@@ -57,7 +57,7 @@ t_jq=$(median_ms jqgroup "$work/access.log")
 t_wc=$(median_ms wc -l "$work/access.log")
 # Both tools must agree before their times mean anything.
 "$work/higress-ai" usage --log-file "$work/access.log" -o json --sort name 2>/dev/null |
-  jq -c 'map({key: (.consumer + "\t" + .model), value: {requests, errors, input_tokens, output_tokens}}) | from_entries' > "$work/hai.json"
+  jq -c 'map({key: ((.consumer // "") + "\t" + (.model // "")), value: {requests, errors, input_tokens, output_tokens}}) | from_entries' > "$work/hai.json"
 jqgroup "$work/access.log" | jq -cS . > "$work/jq.json"
 jq -cS . "$work/hai.json" > "$work/hai.sorted.json"
 if ! cmp -s "$work/hai.sorted.json" "$work/jq.json"; then

@@ -46,7 +46,7 @@ func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
 		if want == nil {
 			t.Fatalf("unexpected group %v", g.Keys)
 		}
-		got := usagetest.Totals{Requests: g.Requests, Errors: g.Errors, Input: g.InputTokens, Output: g.OutputTokens, Cached: g.CachedTokens}
+		got := usagetest.Totals{Requests: g.Requests, Errors: g.Errors, Input: g.InputTokens, Output: g.OutputTokens, Cached: g.CachedTokens, Reasoning: g.ReasoningTokens}
 		if got != *want {
 			t.Fatalf("%v: got %+v, want %+v", g.Keys, got, *want)
 		}
@@ -130,7 +130,7 @@ func TestDimsAndFilter(t *testing.T) {
 	for _, g := range agg.Groups() {
 		got = append(got, g.Keys)
 	}
-	want := [][]string{{"2026-11-20", "200"}, {"2026-11-21", "200"}, {"2026-11-21", "500"}, {"none", "none"}}
+	want := [][]string{{"2026-11-20", "200"}, {"2026-11-21", "200"}, {"2026-11-21", "500"}, {Missing, Missing}}
 	if len(got) != len(want) {
 		t.Fatalf("groups %v", got)
 	}

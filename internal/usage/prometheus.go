@@ -135,7 +135,7 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 			out = append(out, g)
 		}
 	}
-	slices.SortFunc(out, func(x, y *Group) int { return slices.Compare(x.Keys, y.Keys) })
+	slices.SortFunc(out, func(x, y *Group) int { return compareKeys(x.Keys, y.Keys) })
 	return out, nil
 }
 
@@ -161,8 +161,9 @@ func (s promSample) values(labels []string) []string {
 	out := make([]string, len(labels))
 	for i, l := range labels {
 		v := s.metric[l]
-		if v == "" {
-			v = None
+		if l == "ai_consumer" && v == "none" {
+			// What ai-statistics labels a request without X-Mse-Consumer.
+			v = Missing
 		}
 		out[i] = v
 	}

@@ -47,8 +47,27 @@ func SortGroups(groups []*Group, key SortKey) {
 				return c
 			}
 		}
-		return slices.Compare(a.Keys, b.Keys)
+		return compareKeys(a.Keys, b.Keys)
 	})
+}
+
+// compareKeys orders grouping keys as strings, Missing after every name.
+func compareKeys(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		switch x, y := a[i], b[i]; {
+		case x == y:
+			continue
+		case x == Missing:
+			return 1
+		case y == Missing:
+			return -1
+		case x < y:
+			return -1
+		default:
+			return 1
+		}
+	}
+	return len(a) - len(b)
 }
 
 func cmpDesc(a, b int64) int {
@@ -72,6 +91,7 @@ type Row struct {
 	InputTokens      int64
 	OutputTokens     int64
 	CachedTokens     int64
+	ReasoningTokens  int64
 	CostUSD          *float64
 	UnpricedRequests int64
 	LatencyP50       *float64
@@ -83,7 +103,7 @@ type Row struct {
 // NewRow is the row of a group grouped by the dimensions by.
 func NewRow(by []Dim, g *Group) Row {
 	r := Row{By: by, Keys: g.Keys, Requests: g.Requests, Errors: g.Errors, InputTokens: g.InputTokens,
-		OutputTokens: g.OutputTokens, CachedTokens: g.CachedTokens, UnpricedRequests: g.UnpricedRequests,
+		OutputTokens: g.OutputTokens, CachedTokens: g.CachedTokens, ReasoningTokens: g.ReasoningTokens, UnpricedRequests: g.UnpricedRequests,
 		LatencyP50: quantile(&g.Duration, 0.5), LatencyP95: quantile(&g.Duration, 0.95),
 		FirstTokenP50: quantile(&g.FirstToken, 0.5), FirstTokenP95: quantile(&g.FirstToken, 0.95)}
 	if g.Priced() {
@@ -123,6 +143,7 @@ func Total(rows []Row) Row {
 		t.InputTokens = addSat(t.InputTokens, r.InputTokens)
 		t.OutputTokens = addSat(t.OutputTokens, r.OutputTokens)
 		t.CachedTokens = addSat(t.CachedTokens, r.CachedTokens)
+		t.ReasoningTokens = addSat(t.ReasoningTokens, r.ReasoningTokens)
 		t.UnpricedRequests = addSat(t.UnpricedRequests, r.UnpricedRequests)
 		if r.CostUSD != nil {
 			cost += *r.CostUSD
@@ -136,26 +157,30 @@ func Total(rows []Row) Row {
 }
 
 // Columns returns the names of a report's columns: the dimensions, then the figures (requests,
-// errors, input_tokens, output_tokens, cached_tokens, cost_usd, unpriced_requests,
+// errors, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, unpriced_requests,
 // latency_p50_ms, latency_p95_ms, first_token_p50_ms, first_token_p95_ms). They are the keys of
 // -o json and the header of -o csv.
 func Columns(by []Dim) []string {
-	out := make([]string, 0, len(by)+11)
+	out := make([]string, 0, len(by)+12)
 	for _, d := range by {
 		out = append(out, string(d))
 	}
-	return append(out, "requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "cost_usd",
+	return append(out, "requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "cost_usd",
 		"unpriced_requests", "latency_p50_ms", "latency_p95_ms", "first_token_p50_ms", "first_token_p95_ms")
 }
 
-// Values returns the row's values in the order of Columns(r.By): a string for each key, an int64
-// for each count, a *float64 (nil: unknown) for the cost and each latency.
+// Values returns the row's values in the order of Columns(r.By): a *string for each key (nil:
+// Missing), an int64 for each count, a *float64 (nil: unknown) for the cost and each latency.
 func (r Row) Values() []any {
-	out := make([]any, 0, len(r.Keys)+11)
+	out := make([]any, 0, len(r.Keys)+12)
 	for _, k := range r.Keys {
-		out = append(out, k)
+		if k == Missing {
+			out = append(out, (*string)(nil))
+		} else {
+			out = append(out, &k)
+		}
 	}
-	return append(out, r.Requests, r.Errors, r.InputTokens, r.OutputTokens, r.CachedTokens, r.CostUSD,
+	return append(out, r.Requests, r.Errors, r.InputTokens, r.OutputTokens, r.CachedTokens, r.ReasoningTokens, r.CostUSD,
 		r.UnpricedRequests, r.LatencyP50, r.LatencyP95, r.FirstTokenP50, r.FirstTokenP95)
 }
 
@@ -203,6 +228,8 @@ type Report struct {
 	Skipped int64
 	// FromPrometheus says the figures are the metrics': no errors, latencies or cached tokens.
 	FromPrometheus bool
+	// NoConsumer says the log has AI requests but no consumer anywhere (see ConsumerHint).
+	NoConsumer bool
 }
 
 // Total is Total of the report's rows.
@@ -243,6 +270,7 @@ func MakeReport(ctx context.Context, o ReportOptions) (*Report, error) {
 			return nil, err
 		}
 		rep.Skipped = agg.Skipped
+		rep.NoConsumer = agg.NoConsumer()
 		groups = agg.Groups()
 	}
 	SortGroups(groups, o.Sort)

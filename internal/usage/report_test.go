@@ -42,7 +42,7 @@ func TestMakeReportFromFilesSortsAndTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(out), `[{"model":"gpt-4o","day":"2026-11-20","requests":2,"errors":0,"input_tokens":1000000,"output_tokens":100000,"cached_tokens":0,"cost_usd":3.5,"unpriced_requests":0,"latency_p50_ms":`) {
+	if !strings.HasPrefix(string(out), `[{"model":"gpt-4o","day":"2026-11-20","requests":2,"errors":0,"input_tokens":1000000,"output_tokens":100000,"cached_tokens":0,"reasoning_tokens":0,"cost_usd":3.5,"unpriced_requests":0,"latency_p50_ms":`) {
 		t.Fatalf("json: %s", out)
 	}
 	for _, r := range rep.Rows {

@@ -13,7 +13,7 @@ import (
 // followColumns are the fields of one request under --follow: the JSON keys and the CSV header.
 func followColumns() []string {
 	return []string{"time", "consumer", "model", "route", "status", "input_tokens", "output_tokens", "cached_tokens",
-		"cost_usd", "duration_ms", "first_token_ms"}
+		"reasoning_tokens", "cost_usd", "duration_ms", "first_token_ms"}
 }
 
 // followHead is the table form's heading; followWidths the widths of its columns (a longer value
@@ -52,12 +52,17 @@ func followRun(o *Options) error {
 	case "table", "wide":
 		tableLine(&buf, followHead())
 	}
-	var skipped int64
+	var skipped, ai int64
 	var werr error
+	attributed, warned := false, false
 	for b := range out {
 		skipped += b.Skipped
 		for i := range b.Records {
 			r := &b.Records[i]
+			if r.HasAILog {
+				ai++
+			}
+			attributed = attributed || r.Consumer != usage.Missing
 			values := followValues(r, prices)
 			switch o.Output {
 			case "json":
@@ -72,6 +77,11 @@ func followRun(o *Options) error {
 			default:
 				tableLine(&buf, tableCells(values))
 			}
+		}
+		// Said once, after the first batch with AI traffic: a live feed cannot wait for the end.
+		if ai > 0 && !attributed && !warned {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+usage.ConsumerHint)
+			warned = true
 		}
 		if werr == nil && buf.Len() > 0 {
 			_, werr = f.IO.Out.Write(buf.Bytes())
@@ -110,7 +120,14 @@ func followValues(r *usage.Record, prices *usage.Prices) []any {
 	if r.Status != 0 {
 		status = r.Status
 	}
-	return []any{t, r.Consumer, r.Model, r.Route, status, r.InputTokens, r.OutputTokens, r.CachedTokens, cost, duration, first}
+	name := func(s string) any {
+		if s == usage.Missing {
+			return nil
+		}
+		return s
+	}
+	return []any{t, name(r.Consumer), name(r.Model), name(r.Route), status, r.InputTokens, r.OutputTokens, r.CachedTokens,
+		r.ReasoningTokens, cost, duration, first}
 }
 
 func writeJSONLine(buf *bytes.Buffer, values []any) {
@@ -148,11 +165,11 @@ func followCell(v any) string {
 // are left to -o json and csv).
 func tableCells(v []any) []string {
 	cost := "UNPRICED"
-	if c, ok := v[8].(float64); ok {
+	if c, ok := v[9].(float64); ok {
 		cost = costCell(&c, 0)
 	}
 	latency := "-"
-	if d, ok := v[9].(float64); ok {
+	if d, ok := v[10].(float64); ok {
 		latency = ms(&d)
 	}
 	t := "-"
@@ -163,7 +180,13 @@ func tableCells(v []any) []string {
 	if s, ok := v[4].(int); ok {
 		status = strconv.Itoa(s)
 	}
-	return []string{t, v[1].(string), v[2].(string), v[3].(string), status, count(v[5].(int64)), count(v[6].(int64)), cost, latency}
+	name := func(v any) string {
+		if s, ok := v.(string); ok {
+			return s
+		}
+		return missingCell
+	}
+	return []string{t, name(v[1]), name(v[2]), name(v[3]), status, count(v[5].(int64)), count(v[6].(int64)), cost, latency}
 }
 
 func tableLine(buf *bytes.Buffer, cells []string) {

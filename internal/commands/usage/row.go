@@ -22,14 +22,14 @@ func headers(by []usage.Dim) []string {
 func humanTable(rep *usage.Report, wide bool) *cmdutil.Table {
 	h := append(headers(rep.By), "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "COST", "P50", "P95")
 	if wide {
-		h = append(h, "CACHED", "TTFT P50", "TTFT P95")
+		h = append(h, "CACHED", "REASONING", "TTFT P50", "TTFT P95")
 	}
 	t := cmdutil.NewTable(h...)
 	for _, r := range rep.Rows {
-		cells := append(append([]string{}, r.Keys...), count(r.Requests), count(r.Errors), count(r.InputTokens), count(r.OutputTokens),
+		cells := append(keyCells(r.Keys), count(r.Requests), count(r.Errors), count(r.InputTokens), count(r.OutputTokens),
 			costCell(r.CostUSD, r.UnpricedRequests), ms(r.LatencyP50), ms(r.LatencyP95))
 		if wide {
-			cells = append(cells, count(r.CachedTokens), ms(r.FirstTokenP50), ms(r.FirstTokenP95))
+			cells = append(cells, count(r.CachedTokens), count(r.ReasoningTokens), ms(r.FirstTokenP50), ms(r.FirstTokenP95))
 		}
 		t.Row(cells...)
 	}
@@ -40,7 +40,7 @@ func humanTable(rep *usage.Report, wide bool) *cmdutil.Table {
 		cells = append(cells, count(total.Requests), count(total.Errors), count(total.InputTokens), count(total.OutputTokens),
 			costCell(total.CostUSD, total.UnpricedRequests), "", "")
 		if wide {
-			cells = append(cells, count(total.CachedTokens), "", "")
+			cells = append(cells, count(total.CachedTokens), count(total.ReasoningTokens), "", "")
 		}
 		t.Row(cells...)
 	}
@@ -61,10 +61,32 @@ func csvTable(rep *usage.Report) *cmdutil.Table {
 	return t
 }
 
+// missingCell is how a table shows a consumer, model, route, day or status the log did not give.
+const missingCell = "(none)"
+
+// keyCells are a row's keys as a table shows them.
+func keyCells(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = keyCell(k)
+	}
+	return out
+}
+
+func keyCell(k string) string {
+	if k == usage.Missing {
+		return missingCell
+	}
+	return k
+}
+
 func csvCell(v any) string {
 	switch v := v.(type) {
-	case string:
-		return v
+	case *string:
+		if v == nil {
+			return ""
+		}
+		return *v
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case *float64:

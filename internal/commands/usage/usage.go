@@ -170,6 +170,9 @@ func usageRun(o *Options) error {
 		}
 		fmt.Fprintln(f.IO.ErrOut, "note: Prometheus metrics carry no errors, latencies or cached tokens")
 	}
+	if rep.NoConsumer {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+usage.ConsumerHint)
+	}
 	if rep.Skipped > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "skipped %d unparseable lines\n", rep.Skipped)
 	}

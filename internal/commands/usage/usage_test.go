@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,7 +87,7 @@ func TestTableOnAndOffATerminal(t *testing.T) {
 		want := `CONSUMER   MODEL         REQUESTS   ERRORS   INPUT       OUTPUT    COST                 P50     P95
 alice      gpt-4o        2          1        1,000,000   100,000   $3.50                100ms   900ms
 bob        llama-local   1          0        50          5         UNPRICED             50ms    50ms
-none       none          1          1        0           0         $0.00                1ms     1ms
+(none)     (none)        1          1        0           0         $0.00                1ms     1ms
 TOTAL                    4          2        1,000,050   100,005   $3.50 + 1 unpriced
 `
 		if got := tf.Stdout.String(); got != want {
@@ -124,8 +125,8 @@ func TestJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(tf.Stdout.String()), "\n")
-	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
-		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,,1,") {
+	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,reasoning_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
+		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,0,,1,") {
 		t.Fatalf("csv:\n%s", tf.Stdout)
 	}
 }
@@ -141,7 +142,8 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 	}
 	var rows []map[string]any
 	json.Unmarshal(tf.Stdout.Bytes(), &rows)
-	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != "none" {
+	// The missing consumer is null, never the name "none"; it sorts last.
+	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != nil {
 		t.Fatalf("rows %v", rows)
 	}
 
@@ -269,7 +271,7 @@ func TestFollowPrintsEachRequestAsALine(t *testing.T) {
 	if got[2]["model"] != "llama-local" || got[2]["cost_usd"] != nil {
 		t.Errorf("an unpriced model must have cost_usd null: %v", got[2])
 	}
-	if got[3]["status"] != 401.0 || got[3]["cost_usd"] != 0.0 {
+	if got[3]["status"] != 401.0 || got[3]["cost_usd"] != 0.0 || got[3]["consumer"] != nil || got[3]["model"] != nil {
 		t.Errorf("a request refused before any model was called costs 0: %v", got[3])
 	}
 	if !strings.Contains(tf.Stderr.String(), "skipped 1 unparseable lines") {
@@ -332,8 +334,41 @@ func TestFollowKeepsReadingAFileUntilInterrupted(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	// gpt-4o-mini at $0.15 and $0.60 per million: 1000 in and 10 out cost $0.000156.
-	if lines[0] != "time,consumer,model,route,status,input_tokens,output_tokens,cached_tokens,cost_usd,duration_ms,first_token_ms" ||
-		lines[5] != "2026-11-25T11:00:00.000Z,carol,gpt-4o-mini,mini,200,1000,10,0,0.000156,70," {
+	if lines[0] != "time,consumer,model,route,status,input_tokens,output_tokens,cached_tokens,reasoning_tokens,cost_usd,duration_ms,first_token_ms" ||
+		lines[4] != "2026-11-25T09:30:00.000Z,,,gpt-4o,401,0,0,0,0,0,1," ||
+		lines[5] != "2026-11-25T11:00:00.000Z,carol,gpt-4o-mini,mini,200,1000,10,0,0,0.000156,70," {
 		t.Fatalf("csv:\n%s", out)
+	}
+}
+
+// A log with AI traffic but no consumer anywhere says so once, with the fix, and shows the
+// requests under (none), never under a consumer called "none".
+func TestNoConsumerIsSaidOnceWithTheFix(t *testing.T) {
+	var log strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&log, `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":%d,\"output_token\":1}","response_code":"200","duration":"10"}`+"\n", i)
+	}
+	hint := "warning: the log has AI requests but no consumer: ai-statistics logs one only when configured; " +
+		"add to its attributes {key: consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}\n"
+	for _, args := range [][]string{{"--log-file", "-", "--by", "consumer"}, {"--log-file", "-", "--follow"}} {
+		tf := cmdutil.NewTestFactory(t)
+		tf.Stdin.WriteString(log.String())
+		if err := run(t, tf, args...); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(tf.Stderr.String(), hint) != 1 {
+			t.Errorf("%v: stderr %q, want the hint once", args, tf.Stderr)
+		}
+		if !strings.Contains(tf.Stdout.String(), "(none)") || strings.Contains(tf.Stdout.String(), " none ") {
+			t.Errorf("%v: stdout\n%s", args, tf.Stdout)
+		}
+	}
+	tf := cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog) // alice and bob are there
+	if err := run(t, tf, "--log-file", "-"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tf.Stderr.String(), "no consumer") {
+		t.Errorf("hint with consumers in the log: %q", tf.Stderr)
 	}
 }
