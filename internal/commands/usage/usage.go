@@ -49,8 +49,12 @@ Sources:
   --prometheus URL   the ai-statistics metrics a Prometheus server scraped from the gateways, over
                      --since..--until (no errors, latency or cached tokens there)
 
-Each access-log line is one request; its consumer, model and tokens come from ai_log (none when
-the gateway wrote no ai_log, as before v2.0.5). Costs use the built-in list prices (their date is
+Each access-log line is one request; its model and tokens come from ai_log, its consumer from
+ai_log or a top-level consumer field (ai-statistics logs one only with the attribute {key:
+consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}; without it a
+warning says so). What the log does not give shows as (none), null in JSON. Cached input tokens
+(cached_tokens, input_token_details) cost the cached price, or the input price for a model without
+one. Costs use the built-in list prices (their date is
 printed) or --prices FILE (YAML or JSON: models: {NAME: {input: X, output: Y, cached_input: Z}},
 USD per million tokens). A model without a price is UNPRICED, never $0.
 
