@@ -134,16 +134,22 @@ func reference(line []byte) (refRecord, LineKind) {
 	case map[string]any:
 		ai = v
 	}
-	if ai == nil {
-		return r, Request
-	}
-	name := func(k string) string {
-		if s, ok := ai[k].(string); ok && s != "" && s != "-" {
+	name := func(m map[string]any, k string) string {
+		if s, ok := m[k].(string); ok && s != "" && s != "-" {
 			return s
 		}
 		return Missing
 	}
-	r.consumer, r.model = name("consumer"), name("model")
+	// The consumer from ai_log, else from a top-level field (as_separate_log_field).
+	if ai != nil {
+		r.consumer, r.model = name(ai, "consumer"), name(ai, "model")
+	}
+	if r.consumer == Missing {
+		r.consumer = name(top, "consumer")
+	}
+	if ai == nil {
+		return r, Request
+	}
 	var hasIn, hasOut bool
 	r.in, hasIn = count(ai, "input_token")
 	r.out, hasOut = count(ai, "output_token")
@@ -164,6 +170,7 @@ func FuzzParseLine(f *testing.F) {
 		`{"ai_log":"{\"model\":\"q\",\"input_token\":\"7\"}","response_code":"429"}`,
 		`{"ai_log":"-","response_code":"200"}`,
 		`{"response_code":"503"}`,
+		`{"ai_log":"{\"model\":\"gpt-4o\",\"input_token_details\":\"{\\\"cached_tokens\\\":9}\"}","consumer":"carol"}`,
 		`{"a":[1,2,{"b":null}],"c":true,"d":-0.5e+3}`,
 		"[1]", "", "not json", `{"x":"\ud83d\ude00"}`,
 		long + "\n" + long + "\r\n\n" + long,
