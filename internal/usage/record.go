@@ -60,6 +60,7 @@ func ParseLine(line []byte) (Record, LineKind) {
 // has seen: one per goroutine. The zero Parser works too.
 type Parser struct {
 	scratch []byte
+	details []byte
 	names   map[string]string
 }
 
@@ -182,9 +183,10 @@ func (p *Parser) parseAILog(r *Record, value []byte) {
 // detail reads one count of a token-details value: an object, or a JSON string holding one
 // (ai-statistics writes the latter); 0 when absent.
 func (p *Parser) detail(v []byte, key string) int64 {
-	if len(v) > 0 && v[0] == '"' {
-		s, _ := stringValue(v)
-		v = s
+	if len(v) >= 2 && v[0] == '"' {
+		// Unescaped into a buffer of its own: ai_log's is still being read.
+		p.details = appendUnescaped(p.details[:0], v[1:len(v)-1])
+		v = p.details
 	}
 	var n int64
 	eachField(v, func(k, value []byte) {
