@@ -14,6 +14,7 @@ fuzztime=${FUZZTIME:-}
 section() { printf '\n==> %s\n' "$*"; }
 
 section "dependencies"
+bash scripts/test-deps.sh   # deps.sh itself, on fakes: starts and stops no service
 bash scripts/deps.sh
 k8sbin=$(bash scripts/build-k8s.sh)
 export PATH="$k8sbin:$PATH"
@@ -39,5 +40,8 @@ go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "${fuzztime:-10000x}" ./inte
 
 section "the ai-proxy Wasm plugin: built, run natively and in wazero, end to end, soak, fuzzing"
 FUZZTIME="$fuzztime" bash scripts/test-plugin.sh  # empty: its own default
+
+section "release: completions fresh, goreleaser check, snapshot build, the .deb installed"
+bash scripts/test-release.sh
 
 section "all tests passed"

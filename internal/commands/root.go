@@ -6,30 +6,38 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
+	"github.com/higress-ai/higress-ai/internal/commands/plugin"
+	"github.com/higress-ai/higress-ai/internal/commands/provider"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
+	"github.com/higress-ai/higress-ai/internal/interrupt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Main runs the command line and returns the process's exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	f := cmdutil.New(ctx, cmdutil.System())
-	return Run(f, os.Args[1:])
+	return RunAs(f, displayName(os.Args[0]), os.Args[1:])
 }
 
 // Run executes args against a factory and returns the exit code; errors are printed to stderr.
-func Run(f *cmdutil.Factory, args []string) int {
+func Run(f *cmdutil.Factory, args []string) int { return RunAs(f, "higress-ai", args) }
+
+// RunAs is Run for a binary that calls itself name in help and examples ("kubectl higress-ai"
+// when krew installed it as a kubectl plugin).
+func RunAs(f *cmdutil.Factory, name string, args []string) int {
 	root := NewCmdRoot(f)
+	renameTree(root, name)
 	root.SetArgs(args)
 	err := root.ExecuteContext(f.Context)
 	if err != nil && !errors.Is(err, cmdutil.ErrSilent) {
@@ -41,7 +49,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 		if errors.Is(err, cmdutil.ErrCancel) {
 			msg = "cancelled"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+		fmt.Fprintln(f.IO.ErrOut, "error: "+termsafe.Escape(msg))
 	}
 	return cmdutil.ExitCode(err)
 }
@@ -73,7 +81,10 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(consumer.NewCmdConsumer(f))
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
+	root.AddCommand(plugin.NewCmdPlugin(f))
+	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
+	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	guardGroup(root)
 	return root

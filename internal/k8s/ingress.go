@@ -2,9 +2,11 @@ package k8s
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -23,6 +25,10 @@ type Route struct {
 	Namespace string   `json:"namespace"`
 	Ingress   string   `json:"ingress"`
 	Hosts     []string `json:"hosts,omitempty"`
+	// Services are the upstream services the route sends to, as match rules name them
+	// ("fqdn" or "fqdn:port"): the higress.io/destination annotation's addresses when set, else the
+	// Ingress backends (name.namespace.svc.cluster.local, with the port when it is a number).
+	Services []string `json:"services,omitempty"`
 }
 
 // RouteName is the name Higress gives the Ingress namespace/name when Higress runs in
@@ -52,7 +58,52 @@ func routeOf(ing *networkingv1.Ingress, higressNamespace string) (Route, bool) {
 			r.Hosts = append(r.Hosts, rule.Host)
 		}
 	}
+	r.Services = servicesOf(ing, ns)
 	return r, true
+}
+
+// servicesOf lists the upstream services of an Ingress as Higress routes it: the addresses of
+// higress.io/destination ("[weight%] host[:port] [subset]" per line, pkg/ingress/kube/annotations/
+// destination.go), else every backend service.
+func servicesOf(ing *networkingv1.Ingress, ns string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if dest := ing.Annotations["higress.io/destination"]; dest != "" {
+		for _, line := range strings.Split(dest, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) > 0 && strings.HasSuffix(fields[0], "%") {
+				fields = fields[1:]
+			}
+			if len(fields) > 0 {
+				add(fields[0])
+			}
+		}
+		return out
+	}
+	backend := func(b *networkingv1.IngressBackend) {
+		if b == nil || b.Service == nil || b.Service.Name == "" {
+			return
+		}
+		fqdn := b.Service.Name + "." + ns + ".svc.cluster.local"
+		if b.Service.Port.Number > 0 {
+			fqdn += ":" + strconv.Itoa(int(b.Service.Port.Number))
+		}
+		add(fqdn)
+	}
+	backend(ing.Spec.DefaultBackend)
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		for i := range rule.HTTP.Paths {
+			backend(&rule.HTTP.Paths[i].Backend)
+		}
+	}
+	return out
 }
 
 func sortRoutes(routes []Route) {
@@ -75,6 +126,12 @@ func ListRoutes(ctx context.Context, cs kubernetes.Interface, higressNamespace s
 	return routes, nil
 }
 
+// mayBeIngress skips, without parsing it, a document that cannot be an Ingress (a large key-auth
+// plugin is most of a folder): its text would have to spell Ingress, or use an escape or a tag.
+func mayBeIngress(text string) bool {
+	return strings.Contains(text, "Ingress") || strings.Contains(text, "\\") || strings.Contains(text, "!!")
+}
+
 // Routes lists the Ingress documents of class higress in the folder.
 func (s *DirStore) Routes(higressNamespace string) ([]Route, error) {
 	files, err := s.files()
@@ -83,17 +140,24 @@ func (s *DirStore) Routes(higressNamespace string) ([]Route, error) {
 	}
 	var routes []Route
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		raw, err := readFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+			return nil, err
 		}
-		for i, text := range splitDocuments(string(raw)).docs {
-			if topLevel(text, "kind") != "Ingress" || !strings.HasPrefix(topLevel(text, "apiVersion"), "networking.k8s.io/") {
+		for i, text := range splitDocuments(raw).docs {
+			if !mayBeIngress(text) {
+				continue
+			}
+			js, err := yaml.YAMLToJSON([]byte(text))
+			if err != nil {
+				continue // not YAML (a template, say): no Ingress anyone applies
+			}
+			if h, _ := headerOf(js); h.Kind != "Ingress" || !strings.HasPrefix(h.APIVersion, "networking.k8s.io/") {
 				continue
 			}
 			var ing networkingv1.Ingress
-			if err := yaml.Unmarshal([]byte(text), &ing); err != nil {
-				return nil, fmt.Errorf("%s (document %d): not a valid Ingress: %w", f, i+1, err)
+			if err := json.Unmarshal(js, &ing); err != nil {
+				return nil, fmt.Errorf("%s (document %d): not a valid Ingress", f, i+1)
 			}
 			if r, ok := routeOf(&ing, higressNamespace); ok {
 				routes = append(routes, r)

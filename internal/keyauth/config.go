@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/secret"
 )
 
 // Plugin is the name of the key-auth plugin.
@@ -14,13 +16,14 @@ const Plugin = "key-auth"
 
 // Config is key-auth's global config (a WasmPlugin's defaultConfig).
 type Config struct {
-	raw map[string]any
+	raw   map[string]any
+	build Build
 }
 
 // Parse checks the parts of raw that this tool reads and returns a view over it. Errors say
 // where, relative to the config object ("consumers[2].credentials: ...").
 func Parse(raw map[string]any) (*Config, error) {
-	c := &Config{raw: raw}
+	c := &Config{raw: raw, build: CPP}
 	if v, ok := raw["consumers"]; ok && v != nil {
 		list, ok := v.([]any)
 		if !ok {
@@ -98,6 +101,13 @@ func toAny(list []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// ReadAs reads the config with the rules of build b where the builds differ (which keys a
+// consumer's key is read from); Parse reads it as the C++ build.
+func (c *Config) ReadAs(b Build) *Config {
+	c.build = b
+	return c
 }
 
 // GlobalAuth is global_auth: nil when unset (then auth is global only if no rule exists).
@@ -245,16 +255,25 @@ func (c *Config) RemoveConsumer(name string) bool {
 // MinKeyLength is the shortest key accepted.
 const MinKeyLength = 16
 
-// CheckKey refuses keys that are short or cannot travel in a header. The key itself never
-// appears in the message.
+// CheckKey refuses keys that are short or cannot travel in a header as given: a space of any kind
+// (no-break and the other Unicode spaces too), a control or an invisible format character, or
+// bytes that are not UTF-8. The key itself never appears in the message.
 func CheckKey(key string) error {
 	if len(key) < MinKeyLength {
 		return fmt.Errorf("key too short: %d characters, at least %d required", len(key), MinKeyLength)
 	}
+	if err := secret.CheckPrintable(key, "key"); err != nil {
+		return err
+	}
 	for _, r := range key {
-		if r <= ' ' || r == 0x7f {
-			return fmt.Errorf("key contains whitespace or control characters")
+		if secret.IsSpace(r) {
+			return fmt.Errorf("the key holds a space (%U)", r)
 		}
 	}
 	return nil
 }
+
+// ConsoleResetsGlobalAuth is what to tell whoever relies on global_auth: true: the console's
+// KeyAuthCredentialHandler (higress-console, saveCredential) writes global_auth: false on every
+// consumer save.
+const ConsoleResetsGlobalAuth = "the Higress console writes global_auth: false whenever it saves a consumer: after such a save, routes without a key-auth rule need no key at all (run higress-ai route list to check)"

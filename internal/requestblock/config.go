@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Plugin is the name of the request-block plugin.
@@ -21,11 +23,12 @@ const (
 	InBody     In = "body"
 	InURL      In = "url"       // substring of the path with its query
 	InURLExact In = "url-exact" // the whole path with its query
-	InURLRegex In = "url-regex" // RE2, unanchored
+	InURLRegex In = "url-regex" // RE2: the whole path in the C++ build, anywhere in it in the Go build
 	InHeader   In = "header"    // substring of any header name or value
 )
 
-// field is where each kind of rule lives in the config; the order is the order of evaluation.
+// fields are where each kind of rule lives in the config, in the order Words lists them (each
+// build has its own order of evaluation: see Evaluate).
 var fields = []struct {
 	in    In
 	field string
@@ -37,8 +40,10 @@ var fields = []struct {
 	{InBody, bodiesField},
 }
 
-// The body list has two spellings: the Go build reads block_bodies only, the C++ build (Higress's
-// built-in image) block_bodys only. The view reads their union and writes the same list under both.
+// The body list has two spellings: block_bodies, which the console writes and both builds read,
+// and the older block_bodys, which only the C++ build reads (beside block_bodies since Higress
+// v2.0.5; only it before). The view reads their union and writes the same list under both,
+// except in a config that has block_bodies only (the console's), which keeps that one spelling.
 const (
 	bodiesField  = "block_bodies"
 	legacyBodies = "block_bodys"
@@ -133,7 +138,16 @@ func (c *Config) list(in In) []string {
 func (c *Config) setList(in In, words []string) {
 	field, _ := fieldOf(in)
 	if in == InBody {
-		setField(c.raw, legacyBodies, words)
+		// A C++ build older than Higress v2.0.5 (January 2025: a gateway still running an image
+		// it pulled before) reads block_bodys only, newer ones their union with block_bodies. A
+		// config that has block_bodys, or no body words yet, gets both spellings; one written by
+		// the console (block_bodies only, so its gateway reads that) keeps block_bodies only, so
+		// the console's later edits are not undone by a stale copy.
+		_, legacy := c.raw[legacyBodies]
+		_, current := c.raw[bodiesField]
+		if legacy || !current {
+			setField(c.raw, legacyBodies, words)
+		}
 	}
 	setField(c.raw, field, words)
 }
@@ -150,17 +164,13 @@ func setField(m map[string]any, field string, words []string) {
 	m[field] = out
 }
 
-// has reports a rule that is in force for both builds: a body word must be under both spellings.
+// has reports a rule that is in force for both builds: a body word must be under block_bodies.
 func (c *Config) has(w Word) bool {
 	if w.In != InBody {
 		return slices.Contains(c.list(w.In), w.Text)
 	}
-	for _, field := range []string{bodiesField, legacyBodies} {
-		if l, _ := stringList(c.raw, field); !slices.Contains(l, w.Text) {
-			return false
-		}
-	}
-	return true
+	l, _ := stringList(c.raw, bodiesField)
+	return slices.Contains(l, w.Text)
 }
 
 // Raw is the config object the view reads and edits.
@@ -183,12 +193,8 @@ func (c *Config) Words() []Word {
 	return out
 }
 
-// Empty reports a config that neither build would load: no keyword URL, header or body rule.
-// Exact and regex URL rules do not count (the Go build checks them only beside a keyword URL rule,
-// the C++ build not at all).
-func (c *Config) Empty() bool {
-	return len(c.list(InURL))+len(c.list(InHeader))+len(c.list(InBody)) == 0
-}
+// Empty reports a config with no rule at all, which neither build would load.
+func (c *Config) Empty() bool { return len(c.Words()) == 0 }
 
 // CaseSensitive is the config's case_sensitive as build b applies it; set is false when the field
 // is absent, and value is then the build's default (true for the C++ build, false for the Go one).
@@ -203,14 +209,6 @@ func (c *Config) CaseSensitive(b Build) (value, set bool) {
 // SetCaseSensitive writes case_sensitive explicitly.
 func (c *Config) SetCaseSensitive(v bool) { c.raw["case_sensitive"] = v }
 
-// BlockedCode is the status a blocked client gets: blocked_code, else 403.
-func (c *Config) BlockedCode() int {
-	if n, ok := asInt(c.raw["blocked_code"]); ok && n > 100 && n < 600 {
-		return int(n)
-	}
-	return 403
-}
-
 // BlockedMessage is the body a blocked client gets (empty by default).
 func (c *Config) BlockedMessage() string { s, _ := c.raw["blocked_message"].(string); return s }
 
@@ -221,6 +219,13 @@ func CheckWord(w Word) error {
 	}
 	if _, err := fieldOf(w.In); err != nil {
 		return err
+	}
+	if w.In != InBody {
+		// A header or URL holding a control character never reaches the plugin (Envoy refuses
+		// the request), so such a word could never match; a body may hold any byte.
+		if err := termsafe.Check("word", w.Text); err != nil {
+			return err
+		}
 	}
 	if w.In == InURLRegex {
 		if _, err := regexp.Compile(w.Text); err != nil {
@@ -234,8 +239,8 @@ func CheckWord(w Word) error {
 func (c *Config) Blocks(w Word, b Build) bool { return slices.Contains(b.Read(c, w.In), w.Text) }
 
 // Add adds a rule and reports whether the config changed. Body words are written under both
-// block_bodies and block_bodys, so a body word found under one spelling only is written again.
-// Any change also writes the body words listed under one spelling only under both.
+// spellings (block_bodies only where the config has only that one); any change brings the two
+// lists together.
 func (c *Config) Add(w Word) (bool, error) {
 	if err := CheckWord(w); err != nil {
 		return false, err
@@ -252,9 +257,13 @@ func (c *Config) Add(w Word) (bool, error) {
 	return true, nil
 }
 
-// syncBodies writes the body words under both spellings, so that whichever build runs the config
-// sees them all; every edit of a config does it.
-func (c *Config) syncBodies() { c.setList(InBody, c.list(InBody)) }
+// syncBodies brings block_bodys and block_bodies together (the same words under both) in a
+// config that has block_bodys; every edit of a config does it.
+func (c *Config) syncBodies() {
+	if _, ok := c.raw[legacyBodies]; ok {
+		c.setList(InBody, c.list(InBody))
+	}
+}
 
 // Remove deletes a rule (a body word from both spellings) and reports whether it was there.
 func (c *Config) Remove(w Word) bool {

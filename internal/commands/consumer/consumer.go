@@ -4,8 +4,6 @@ package consumer
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +28,7 @@ Each holds one or more keys; routes name the consumers they allow.`,
 	cmd.AddCommand(NewCmdRemove(f, nil))
 	cmd.AddCommand(NewCmdRotate(f, nil))
 	cmd.AddCommand(NewCmdShow(f, nil))
+	cmd.AddCommand(NewCmdModels(f, nil))
 	return cmd
 }
 
@@ -38,7 +37,8 @@ func Target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
 	return wasmplugin.Target{Namespace: f.Namespace(), Plugin: keyauth.Plugin, Resource: plugin}
 }
 
-// ParseConfig reads a key-auth plugin's consumers, saying where its config cannot be read.
+// ParseConfig reads a key-auth plugin's consumers as its build reads them, saying where its
+// config cannot be read.
 func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err := p.CheckReadable(); err != nil {
 		return nil, err
@@ -47,7 +47,17 @@ func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the key-auth config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
 	}
-	return cfg, nil
+	return cfg.ReadAs(keyauth.BuildOf(p.URL())), nil
+}
+
+// EditConfig is ParseConfig for a command about to change the plugin: it refuses a plugin whose
+// build would not load what this tool writes.
+func EditConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
+	cfg, err := ParseConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, keyauth.CheckWritable(p.URL(), p.Ref())
 }
 
 // newKey is the key a command stores: read from standard input when asked, else generated.
@@ -58,21 +68,16 @@ func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
 	return keyauth.GenerateKey(f.Rand)
 }
 
-// readKey reads a key from standard input: the first line, without its line ending.
+// readKey reads a key from standard input: exactly what was given, less one line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
-	if s.StdinTTY {
-		fmt.Fprint(s.ErrOut, "Key (input is not hidden; prefer a pipe): ")
-	}
-	b, err := io.ReadAll(io.LimitReader(s.In, 64*1024))
+	key, err := cmdutil.ReadSecretLine(s, "--key-stdin", "key")
 	if err != nil {
+		return "", err
+	}
+	if err := keyauth.CheckKey(key); err != nil {
 		return "", fmt.Errorf("--key-stdin: %w", err)
 	}
-	key, _, _ := strings.Cut(string(b), "\n")
-	key = strings.TrimRight(key, "\r")
-	if key == "" {
-		return "", cmdutil.FlagErrorf("--key-stdin: no key on standard input")
-	}
-	return key, keyauth.CheckKey(key)
+	return key, nil
 }
 
 // AllowedOn lists the match rules of the plugin whose allow list names the consumer.

@@ -6,8 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // ListOptions are route list's inputs.
@@ -62,19 +65,31 @@ func listRun(o *ListOptions) error {
 	ingresses, err := f.Routes(store)
 	if err != nil {
 		// Someone allowed to edit WasmPlugins may not list Ingresses: the rules still say a lot.
-		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %s\n", termsafe.Escape(err.Error()))
 		ingresses = nil
 	}
 	infos, err := describe(pol, ingresses)
 	if err != nil {
 		return err
 	}
+	effect, err := access.GlobalEffect(pol.keyAuth, pol.auth)
+	if err != nil {
+		return err
+	}
+	if effect != "" {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+effect)
+	}
+	if pol.keyAuth != nil {
+		if n := keyauth.ReadNote(pol.keyAuth.URL(), pol.keyAuth.Ref()); n != "" {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+n)
+		}
+	}
 	switch o.Output {
 	case "json", "yaml":
 		return cmdutil.PrintStructured(f.IO, o.Output, infos)
 	case "name":
 		for _, in := range infos {
-			fmt.Fprintln(f.IO.Out, in.Route)
+			fmt.Fprintln(f.IO.Out, termsafe.Escape(in.Route))
 		}
 		return nil
 	}
