@@ -82,6 +82,7 @@ func listRun(o *ListOptions) error {
 		}
 		t.Row(cells...)
 	}
+	t.NoHeaders = o.Printer.NoHeaders
 	return t.Render(f.IO)
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -33,15 +34,30 @@ route bind ROUTE --provider ID points a route at one.`,
 // KeySource says where the upstream keys come from.
 type KeySource struct {
 	Stdin bool     // one key per line of standard input
+	File  string   // one key per line of this file
 	Env   []string // names of environment variables, one key each
 }
 
 func (k *KeySource) bind(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&k.Stdin, "api-key-stdin", false, "read the upstream key(s) from standard input, one per line")
+	cmd.Flags().StringVar(&k.File, "api-key-file", "", "read the upstream key(s) from this file, one per line")
+	_ = cmd.MarkFlagFilename("api-key-file")
 	cmd.Flags().StringSliceVar(&k.Env, "api-key-env", nil, "read the upstream key from this environment variable (repeat for several keys)")
+	cmdutil.Exclusive(cmd, "api-key-stdin", "api-key-file")
 }
 
-func (k KeySource) given() bool { return k.Stdin || len(k.Env) > 0 }
+func (k KeySource) given() bool { return k.Stdin || k.File != "" || len(k.Env) > 0 }
+
+// lines are the non-blank lines of b, each a key.
+func lines(b []byte) []string {
+	var keys []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			keys = append(keys, line)
+		}
+	}
+	return keys
+}
 
 // read returns the keys; no message names a key's value.
 func (k KeySource) read(s *cmdutil.IOStreams, getenv func(string) string) ([]string, error) {
@@ -54,13 +70,22 @@ func (k KeySource) read(s *cmdutil.IOStreams, getenv func(string) string) ([]str
 		if err != nil {
 			return nil, fmt.Errorf("--api-key-stdin: %w", err)
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				keys = append(keys, line)
-			}
-		}
-		if len(keys) == 0 {
+		if keys = lines(b); len(keys) == 0 {
 			return nil, cmdutil.FlagErrorf("--api-key-stdin: no key on standard input")
+		}
+	}
+	if k.File != "" {
+		f, err := os.Open(k.File)
+		if err != nil {
+			return nil, fmt.Errorf("--api-key-file: %w", err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, 64*1024))
+		if err != nil {
+			return nil, fmt.Errorf("--api-key-file: %w", err)
+		}
+		if keys = lines(b); len(keys) == 0 {
+			return nil, cmdutil.FlagErrorf("--api-key-file: no key in %s", k.File)
 		}
 	}
 	for _, name := range k.Env {

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,5 +63,25 @@ func TestReadKeys(t *testing.T) {
 	}
 	if _, err := (KeySource{Stdin: true}).read(s, nil); err == nil || !strings.Contains(err.Error(), "no key on standard input") {
 		t.Fatalf("empty stdin: %v", err)
+	}
+}
+
+func TestReadKeysFromAFile(t *testing.T) {
+	t.Parallel()
+	s, _, _, _ := cmdtest.Streams()
+	p := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(p, []byte("sk-file-0123456789\nsk-file-9876543210\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := KeySource{File: p}.read(s, nil)
+	if err != nil || strings.Join(keys, " ") != "sk-file-0123456789 sk-file-9876543210" {
+		t.Fatalf("keys %v %v", keys, err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (KeySource{File: empty}).read(s, nil); err == nil || !strings.Contains(err.Error(), "--api-key-file: no key in") {
+		t.Fatalf("empty file: %v", err)
 	}
 }
