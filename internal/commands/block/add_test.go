@@ -53,6 +53,7 @@ func noWrite(t *testing.T, tf *cmdtest.Factory, p, before string) {
 }
 
 func TestAddOfAWordTheGatewayAlreadyBlocksWritesNothing(t *testing.T) {
+	t.Parallel()
 	// The console's plugin has no case_sensitive: a no-op add must not write it either.
 	tf, p := withConsoleFixture(t)
 	before := read(t, p)
@@ -64,6 +65,7 @@ func TestAddOfAWordTheGatewayAlreadyBlocksWritesNothing(t *testing.T) {
 }
 
 func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
+	t.Parallel()
 	config := `  defaultConfig: {block_bodies: [password], block_bodys: [password], case_sensitive: false}
   matchRules:
   - domain: [ai.example.com]
@@ -102,6 +104,7 @@ func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
 }
 
 func TestScopeRefusals(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args []string
@@ -140,6 +143,7 @@ func TestScopeRefusals(t *testing.T) {
 }
 
 func TestExactAndRegexOnTheGoBuild(t *testing.T) {
+	t.Parallel()
 	tf, p := withPlugin(t, goURL, "  defaultConfig: {block_bodies: [password], case_sensitive: false}\n")
 	before := read(t, p)
 	// main.go onHttpRequestHeaders checks exact and regex rules only when block_urls has an entry.
@@ -169,6 +173,7 @@ func TestExactAndRegexOnTheGoBuild(t *testing.T) {
 }
 
 func TestRemovingARulesLastLoadableWordDropsTheRule(t *testing.T) {
+	t.Parallel()
 	config := `  defaultConfig: {block_bodies: [password], case_sensitive: false}
   matchRules:
   - ingress: [gpt-4o]
@@ -185,6 +190,7 @@ func TestRemovingARulesLastLoadableWordDropsTheRule(t *testing.T) {
 }
 
 func TestCaseSensitiveIsWrittenAsTheBuildApplies(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, url, flag string
 		want            bool
@@ -223,6 +229,7 @@ func TestCaseSensitiveIsWrittenAsTheBuildApplies(t *testing.T) {
 }
 
 func TestRemoveWritesCaseSensitive(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		url  string
 		want bool
@@ -237,6 +244,7 @@ func TestRemoveWritesCaseSensitive(t *testing.T) {
 }
 
 func TestTestOnADisabledRuleFallsThrough(t *testing.T) {
+	t.Parallel()
 	config := `  defaultConfig: {block_bodys: [password], case_sensitive: false}
   matchRules:
   - ingress: [gpt-4o]

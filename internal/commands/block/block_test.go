@@ -76,6 +76,7 @@ func read(t *testing.T, p string) string {
 }
 
 func TestFlagParsing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		args    []string
@@ -156,6 +157,7 @@ func TestFlagParsing(t *testing.T) {
 }
 
 func TestAddCreatesThePluginAsTheConsoleWould(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password", "api_key")
 	if !strings.Contains(tf.Stderr.String(), "request-block-2.0.0 created") {
@@ -181,6 +183,7 @@ func TestAddCreatesThePluginAsTheConsoleWould(t *testing.T) {
 }
 
 func TestAddExistingWordIsANoOpThatSaysSo(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	p := filepath.Join(tf.Dir, "request-block-2.0.0.yaml")
@@ -195,6 +198,7 @@ func TestAddExistingWordIsANoOpThatSaysSo(t *testing.T) {
 }
 
 func TestBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args []string
@@ -233,6 +237,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 }
 
 func TestConsolePluginKeepsWhatTheToolDoesNotKnow(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	mustRun(t, tf, "add", "secret")
 	got := spec(t, p)
@@ -269,6 +274,7 @@ func TestConsolePluginKeepsWhatTheToolDoesNotKnow(t *testing.T) {
 }
 
 func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	before := spec(t, p)["matchRules"].([]any)
 	// gpt-4o shares a rule with deepseek: a rule of its own goes first, so Higress picks it.
@@ -305,6 +311,7 @@ func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
 }
 
 func TestRemoveLastGlobalWordDisablesTheGlobalConfig(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	mustRun(t, tf, "remove", "password")
@@ -321,6 +328,7 @@ func TestRemoveLastGlobalWordDisablesTheGlobalConfig(t *testing.T) {
 }
 
 func TestDryRunPrintsTheDiffAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	before := read(t, p)
 	mustRun(t, tf, "add", "secret", "--dry-run")
@@ -333,6 +341,7 @@ func TestDryRunPrintsTheDiffAndWritesNothing(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	tf, _ := withConsoleFixture(t)
 	for _, tty := range []bool{false, true} {
 		tf.IO.SetTTY(tty)
@@ -367,6 +376,7 @@ func trimAll(lines []string) []string {
 }
 
 func TestListWithoutPlugin(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	mustRun(t, tf, "list", "-o", "json")
 	if strings.TrimSpace(tf.Stdout.String()) != "[]" || !strings.Contains(tf.Stderr.String(), "block add creates one") {
@@ -385,6 +395,7 @@ func testJSON(t *testing.T, tf *cmdtest.Factory, args ...string) gateway.Verdict
 }
 
 func TestTestEvaluatesAsTheGatewayWould(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	mustRun(t, tf, "add", "secret")
 	_ = p
@@ -444,6 +455,7 @@ func hasWarning(r gateway.Verdict, s string) bool {
 }
 
 func TestTestInputsAndHumanOutput(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	mustRun(t, tf, "add", "password")
 	mustRun(t, tf, "add", "/admin", "--in", "url")
@@ -475,6 +487,7 @@ func TestTestInputsAndHumanOutput(t *testing.T) {
 }
 
 func TestTestWithoutPluginOrWithDisabledConfig(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	r := testJSON(t, tf, "password")
 	if r.Blocked || r.Applied || !hasWarning(r, "no request-block wasmplugin") {

@@ -12,6 +12,7 @@ import (
 // plugin.h's case_sensitive = true; main.go (parseConfig) reads block_bodies with
 // case_sensitive false.
 func TestTestConsoleConfigGetsTheGatewaysVerdicts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		url          string
 		lower, upper bool // blocked: "my password", "my PASSWORD"
@@ -35,6 +36,7 @@ func TestTestConsoleConfigGetsTheGatewaysVerdicts(t *testing.T) {
 // (pkg/wrapper/plugin_wrapper.go) keeps the body from the plugin: a bypass unless the bundled
 // ai-proxy, which answers 415, runs on the route.
 func TestTestContentTypeAndBypass(t *testing.T) {
+	t.Parallel()
 	config := "  defaultConfig: {block_bodies: [password], case_sensitive: false}\n"
 	tf, _ := withPlugin(t, goURL, config)
 	r := testJSON(t, tf, "my password", "-H", "Content-Type: application/octet-stream")
@@ -79,6 +81,7 @@ spec:
 
 // TestTestJSONWarningsIsAList: -o json prints "warnings": [] when there is nothing to say.
 func TestTestJSONWarningsIsAList(t *testing.T) {
+	t.Parallel()
 	tf, _ := withPlugin(t, goURL, "  defaultConfig: {block_bodies: [password], case_sensitive: false}\n")
 	mustRun(t, tf, "test", "-o", "json", "hello")
 	if !strings.Contains(tf.Stdout.String(), `"warnings": []`) {
@@ -89,6 +92,7 @@ func TestTestJSONWarningsIsAList(t *testing.T) {
 // TestExactAndRegexOnTheCPPBuild: since v2.0.5 plugin.cc reads block_exact_urls and
 // block_regexp_urls (exact, then RE2 full match, then keyword, all under block_urls).
 func TestExactAndRegexOnTheCPPBuild(t *testing.T) {
+	t.Parallel()
 	tf, _ := withPlugin(t, builtinURL, "  defaultConfig: {block_urls: [/admin], case_sensitive: true}\n")
 	mustRun(t, tf, "add", "/swagger.html", "--in", "url", "--exact")
 	mustRun(t, tf, "add", "/v[0-9]+/debug", "--in", "url", "--regex")
@@ -110,6 +114,7 @@ func TestExactAndRegexOnTheCPPBuild(t *testing.T) {
 // false (plugin.cc AsciiStrToLower, main.go strings.ToLower): one that then no longer compiles
 // is refused (the plugin would not load), one whose meaning changes is warned about.
 func TestRegexLoweredUnderCaseInsensitive(t *testing.T) {
+	t.Parallel()
 	for _, url := range []string{builtinURL, goURL} {
 		tf, p := withPlugin(t, url, "  defaultConfig: {block_urls: [/admin], case_sensitive: false}\n")
 		before := read(t, p)
@@ -130,6 +135,7 @@ func TestRegexLoweredUnderCaseInsensitive(t *testing.T) {
 // whose Ingress sends to that service: gpt-4o's higress.io/destination is openai.dns. A rule
 // naming a route and a domain is a route rule only: its domain is not consulted.
 func TestTestServiceRulesApplyByUpstream(t *testing.T) {
+	t.Parallel()
 	config := `  defaultConfig: {block_bodies: [global-word], case_sensitive: false}
   matchRules:
   - ingress: [team-a/other]
@@ -154,6 +160,7 @@ func TestTestServiceRulesApplyByUpstream(t *testing.T) {
 // TestTestBodyOver32MiB: plugin.cc onRequestBody lets a body over MAX_BODY_SIZE (32 MiB) pass
 // unchecked; the Go build (wasm-go's OnHttpRequestBody) hands it whole to main.go.
 func TestTestBodyOver32MiB(t *testing.T) {
+	t.Parallel()
 	body := strings.Repeat("x", 33<<20) + "password"
 	for _, tc := range []struct {
 		url     string

@@ -59,6 +59,7 @@ func fileBytes(t *testing.T, p string) string {
 }
 
 func TestAddParsesFlags(t *testing.T) {
+	t.Parallel()
 	// parsed is what a test compares: the options a command fills in from its flags.
 	type parsed struct {
 		Name, Header, Query, Plugin, KeyFrom string
@@ -114,6 +115,7 @@ func TestAddParsesFlags(t *testing.T) {
 }
 
 func TestRotateAndRemoveParseFlags(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	var ro *RotateOptions
 	cmd := NewCmdRotate(tf.Factory, func(_ context.Context, o *RotateOptions) error { ro = o; return nil })
@@ -137,6 +139,7 @@ func TestRotateAndRemoveParseFlags(t *testing.T) {
 }
 
 func TestAddCreatesConsoleShapedPluginAndPrintsKeyAlone(t *testing.T) {
+	t.Parallel()
 	for _, tty := range []bool{false, true} {
 		t.Run(map[bool]string{false: "not a tty", true: "tty"}[tty], func(t *testing.T) {
 			tf := cmdtest.New(t)
@@ -174,6 +177,7 @@ func TestAddCreatesConsoleShapedPluginAndPrintsKeyAlone(t *testing.T) {
 }
 
 func TestAddRefusalsWriteNothing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		args  []string
@@ -216,6 +220,7 @@ func TestAddRefusalsWriteNothing(t *testing.T) {
 }
 
 func TestIfNotExists(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	before := fileBytes(t, p)
 	if err := run(tf, "add", "alice", "--if-not-exists"); err != nil {
@@ -235,6 +240,7 @@ func TestIfNotExists(t *testing.T) {
 }
 
 func TestConsoleConfigRoundTripsWithNothingLost(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	original := readYAML(t, p)
 	if err := run(tf, "add", "bob"); err != nil {
@@ -259,6 +265,7 @@ func TestConsoleConfigRoundTripsWithNothingLost(t *testing.T) {
 }
 
 func TestListTTYAndNot(t *testing.T) {
+	t.Parallel()
 	tf, _ := withConsoleFixture(t)
 	if err := run(tf, "list"); err != nil {
 		t.Fatal(err)
@@ -286,6 +293,7 @@ legacy   ****0001              header x-higress-dummy-key, query x-higress-dummy
 }
 
 func TestListJSONAndName(t *testing.T) {
+	t.Parallel()
 	tf, _ := withConsoleFixture(t)
 	if err := run(tf, "add", "bob"); err != nil {
 		t.Fatal(err)
@@ -316,6 +324,7 @@ func TestListJSONAndName(t *testing.T) {
 }
 
 func TestListWithoutPlugin(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	if err := run(tf, "list", "-o", "json"); err != nil {
 		t.Fatal(err)
@@ -326,6 +335,7 @@ func TestListWithoutPlugin(t *testing.T) {
 }
 
 func TestRemoveForceUnbinds(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	if err := run(tf, "remove", "alice", "--force", "--yes"); err != nil {
 		t.Fatal(err)
@@ -344,6 +354,7 @@ func TestRemoveForceUnbinds(t *testing.T) {
 }
 
 func TestRotateFlow(t *testing.T) {
+	t.Parallel()
 	tf, _ := withConsoleFixture(t)
 	if err := run(tf, "rotate", "alice"); err != nil {
 		t.Fatal(err)
@@ -367,6 +378,7 @@ func TestRotateFlow(t *testing.T) {
 }
 
 func TestDryRunShowsMaskedDiffAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	before := fileBytes(t, p)
 	if err := run(tf, "add", "bob", "--dry-run=client"); err != nil {
@@ -393,6 +405,7 @@ func TestDryRunShowsMaskedDiffAndWritesNothing(t *testing.T) {
 }
 
 func TestUnreadableConfigSaysWhere(t *testing.T) {
+	t.Parallel()
 	tf := cmdtest.New(t)
 	p := filepath.Join(tf.Dir, "ka.yaml")
 	bad := "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\nspec:\n  defaultConfig:\n    consumers:\n    - name: a\n      credentials: [1]\n"
@@ -410,6 +423,7 @@ func TestUnreadableConfigSaysWhere(t *testing.T) {
 }
 
 func TestShowGathersTheEffectivePolicy(t *testing.T) {
+	t.Parallel()
 	// The console's key-auth: gpt-4o allows alice; the domain ai.example.com alice and legacy; a
 	// disabled rule for team-a/locked and team-b/locked; global_auth false.
 	tf, p := withConsoleFixture(t)
@@ -522,6 +536,7 @@ spec: {ingressClassName: higress}
 }
 
 func TestRemoveLeavesRulesItDoesNotChangeAsTheyWere(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	// A rule with no config at all (Higress then applies nothing there): reading it must not add
 	// an empty config to it.
@@ -540,6 +555,7 @@ func TestRemoveLeavesRulesItDoesNotChangeAsTheyWere(t *testing.T) {
 }
 
 func TestKeyFromStdinIsStoredButNeverPrinted(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	const key = "vault-held-secret-key-0123456789"
 	tf.Stdin.WriteString(key + "\n")
@@ -559,6 +575,7 @@ func TestKeyFromStdinIsStoredButNeverPrinted(t *testing.T) {
 }
 
 func TestPluginConfigIsRefusedAndNothingWritten(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	b := strings.Replace(fileBytes(t, p), "  phase: AUTHN\n", "  phase: AUTHN\n  pluginConfig: {consumers: []}\n", 1)
 	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
@@ -578,6 +595,7 @@ func TestPluginConfigIsRefusedAndNothingWritten(t *testing.T) {
 // consulted), matches domains case-sensitively, and applies a service rule by the request's
 // upstream cluster: here team-a/chat's backend.
 func TestShowMatchesRulesAsTheGatewayDoes(t *testing.T) {
+	t.Parallel()
 	tf, p := withConsoleFixture(t)
 	b := strings.Replace(fileBytes(t, p), "  matchRules:\n", `  matchRules:
   - {ingress: [gpt-4o], domain: [chat.example.com], config: {allow: [legacy]}}

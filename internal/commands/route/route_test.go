@@ -73,6 +73,7 @@ func listJSON(t *testing.T, tf *cmdtest.Factory) map[string]gateway.RouteInfo {
 }
 
 func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	got := listJSON(t, tf)
 	want := map[string]gateway.RouteInfo{
@@ -104,6 +105,7 @@ func TestListShowsIngressesAndRuleRoutes(t *testing.T) {
 }
 
 func TestListWithGlobalAuthAndBlockedWords(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	p := filepath.Join(tf.Dir, "key-auth.yaml")
 	b, _ := os.ReadFile(p)
@@ -154,6 +156,7 @@ spec: {ingressClassName: nginx}
 }
 
 func TestBindCreatesTheRouteRuleAndTouchesNoOther(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	before := rules(t, tf)
 	mustRun(t, tf, "bind", "gpt-4o", "--consumer", "legacy")
@@ -188,6 +191,7 @@ func TestBindCreatesTheRouteRuleAndTouchesNoOther(t *testing.T) {
 }
 
 func TestBindAndUnbindRefusals(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args []string
@@ -220,6 +224,7 @@ func TestBindAndUnbindRefusals(t *testing.T) {
 }
 
 func TestBindAnyRoute(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	mustRun(t, tf, "bind", "future-route", "-c", "alice", "--any-route")
 	last := rules(t, tf)[3].(map[string]any)
@@ -229,6 +234,7 @@ func TestBindAnyRoute(t *testing.T) {
 }
 
 func TestUnbindLastConsumer(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	// On a terminal the user is asked; no declines.
 	tf.IO.SetTTY(true)
@@ -254,6 +260,7 @@ func TestUnbindLastConsumer(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	p := filepath.Join(tf.Dir, "key-auth.yaml")
 	before, _ := os.ReadFile(p)
@@ -290,6 +297,7 @@ spec:
 }
 
 func TestListFollowsGlobalAuthAsTheGatewayDoes(t *testing.T) {
+	t.Parallel()
 	const gptRule = "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n"
 	const disabledRule = "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}, configDisable: true}\n"
 	cases := []struct {
@@ -325,6 +333,7 @@ func TestListFollowsGlobalAuthAsTheGatewayDoes(t *testing.T) {
 }
 
 func TestFirstBindKeepsOtherRoutesBehindAKey(t *testing.T) {
+	t.Parallel()
 	// global_auth unset and no rule: every route needs a key. The first rule would open the others.
 	tf := keyAuthWith(t, "", "")
 	mustRun(t, tf, "bind", "gpt-4o", "-c", "alice")
@@ -363,6 +372,7 @@ func TestFirstBindKeepsOtherRoutesBehindAKey(t *testing.T) {
 }
 
 func TestBindIntoADisabledRuleWarns(t *testing.T) {
+	t.Parallel()
 	tf := keyAuthWith(t, "    global_auth: true\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}, configDisable: true}\n")
 	mustRun(t, tf, "bind", "gpt-4o", "-c", "bob")
 	if !strings.Contains(tf.Stderr.String(), "warning: the key-auth rule for route gpt-4o is disabled (configDisable: true)") {
@@ -375,6 +385,7 @@ func TestBindIntoADisabledRuleWarns(t *testing.T) {
 }
 
 func TestBlockedShowsWhatThePluginsBuildApplies(t *testing.T) {
+	t.Parallel()
 	tf := withGitops(t)
 	// The built-in image is the C++ build: since v2.0.5 it reads block_bodys and block_bodies
 	// (plugin.cc parsePluginConfig); words under block_bodys only would be C++-only.
@@ -401,6 +412,7 @@ spec:
 // false on every consumer save, so where this tool writes true it says so; route list says what
 // the value in force does to routes without a rule.
 func TestGlobalAuthWarningsAndEffect(t *testing.T) {
+	t.Parallel()
 	tf := keyAuthWith(t, "", "")
 	mustRun(t, tf, "list")
 	if !strings.Contains(tf.Stderr.String(), "note: global_auth unset and no enabled key-auth rule: every route needs any consumer's key") {
@@ -427,6 +439,7 @@ func TestGlobalAuthWarningsAndEffect(t *testing.T) {
 // TestKeyAuthNotOnTheCPPBuildIsReadNotEdited: only the built-in key-auth:2.0.0 is known to be the
 // C++ build, the one that loads the console's format this tool writes.
 func TestKeyAuthNotOnTheCPPBuildIsReadNotEdited(t *testing.T) {
+	t.Parallel()
 	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n")
 	p := filepath.Join(tf.Dir, "key-auth.yaml")
 	b, _ := os.ReadFile(p)
@@ -453,6 +466,7 @@ func TestKeyAuthNotOnTheCPPBuildIsReadNotEdited(t *testing.T) {
 // the routes whose Ingress sends to that service (gpt-4o's higress.io/destination: openai.dns),
 // as route_rule_matcher.h's serviceMatch does, and names it as the rule in force.
 func TestListServiceRules(t *testing.T) {
+	t.Parallel()
 	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {service: [openai.dns], config: {allow: [bob]}}\n")
 	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
 kind: WasmPlugin
