@@ -14,6 +14,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/commands/dashboard"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
@@ -74,6 +75,7 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
+	root.AddCommand(dashboard.NewCmdDashboard(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	guardGroup(root)
 	return root

@@ -1,0 +1,216 @@
+// Package dashboard holds the dashboard command: a live terminal view of who spends what on which
+// model, fed by the gateway's access log.
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+
+	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/tui"
+	"github.com/higress-ai/higress-ai/internal/tui/feed"
+	"github.com/higress-ai/higress-ai/internal/usage"
+)
+
+// Options are the dashboard's inputs.
+type Options struct {
+	F              *cmdutil.Factory
+	LogFiles       []string
+	Selector       string
+	Container      string
+	Since          time.Time
+	PricesFile     string
+	ThresholdsFile string
+	Refresh        time.Duration
+}
+
+// minRefresh bounds how often the screen is redrawn.
+const minRefresh = 100 * time.Millisecond
+
+// NewCmdDashboard builds dashboard.
+func NewCmdDashboard(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{F: f}
+	var since string
+	cmd := &cobra.Command{
+		Use:   "dashboard",
+		Short: "Watch requests, tokens, cost and refusals live in the terminal",
+		Long: `A live view of the gateway's AI traffic: who spends what on which model right now, the
+requests being refused, and how much of the cost is an estimate.
+
+Views (tab, 1-5 or :name): Pulse (requests/s, tokens/min, $/hour, errors, p95 latency, time to
+first token, cache hits, each with a sparkline over the window), Consumers and Models (sortable
+tables; enter drills down), Live (the request stream) and Denied (401/403/429 by who refused them,
+read from response_code_details). Keys: ? help, / filter, s sort, +/- window (5m to 24h), p pause
+(reading goes on), e/E export what is on screen to CSV/JSON in the current folder, esc back, q quit.
+
+Sources, as for usage: the access logs of every gateway pod (--selector, -n; new pods are picked
+up, restarts and dropped streams resumed), or --log-file FILE (read, then followed like tail -F;
+- for standard input, keys then come from the terminal). --since backfills from that time.
+
+It needs a terminal; for a report to a file or a pipe, use higress-ai usage.`,
+		Example: `$ higress-ai dashboard
+$ higress-ai dashboard -n higress-system --since 1h
+$ higress-ai dashboard --log-file examples/gateway-access.log
+$ kubectl logs -f -n higress-system deploy/higress-gateway | higress-ai dashboard --log-file -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.Since, err = parseSince(since, f.Now()); err != nil {
+				return cmdutil.FlagErrorf("--since: %v", err)
+			}
+			if o.Refresh < minRefresh {
+				return cmdutil.FlagErrorf("--refresh must be at least %s", minRefresh)
+			}
+			stdin := 0
+			for _, p := range o.LogFiles {
+				if p == "-" {
+					stdin++
+				}
+			}
+			if stdin > 1 {
+				return cmdutil.FlagErrorf("--log-file - given more than once")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return dashboardRun(o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&o.LogFiles, "log-file", "f", nil, "follow this access log (- for stdin, .gz ok; repeatable)")
+	fl.StringVarP(&o.Selector, "selector", "l", usage.GatewaySelector, "label selector of the gateway pods")
+	fl.StringVar(&o.Container, "container", "", "gateway container (default higress-gateway, or the pod's only container)")
+	fl.StringVar(&since, "since", "", "backfill requests since: a duration (1h, 7d) or a time (2026-11-20, RFC 3339)")
+	fl.StringVar(&o.PricesFile, "prices", "", "price file overriding and extending the built-in prices (YAML or JSON)")
+	fl.StringVar(&o.ThresholdsFile, "thresholds", "", "YAML or JSON file of the Pulse tiles' warn and crit thresholds")
+	fl.DurationVar(&o.Refresh, "refresh", time.Second, "how often the screen is redrawn")
+	return cmd
+}
+
+// parseSince reads --since: empty, a duration back from now (with d for days), a date, or an RFC
+// 3339 time.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.ParseFloat(days, 64); err == nil && n > 0 {
+			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid time %q: use a duration such as 1h or 7d, a date such as 2026-11-20, or an RFC 3339 time", s)
+}
+
+// errNoTerminal is the error off a terminal.
+var errNoTerminal = errors.New("the dashboard needs a terminal on standard output: for a report to a file or a pipe, use higress-ai usage")
+
+func dashboardRun(o *Options) error {
+	f := o.F
+	if !f.IO.StdoutTTY {
+		return errNoTerminal
+	}
+	prices := usage.BuiltinPrices()
+	if o.PricesFile != "" {
+		if err := prices.LoadFile(o.PricesFile); err != nil {
+			return err
+		}
+	}
+	thresholds, err := tui.LoadThresholds(o.ThresholdsFile)
+	if err != nil {
+		return err
+	}
+	// A pod source warns only once it is read, when fd is set.
+	var fd *feed.Feed
+	sources, name, err := o.sources(func(s string) { fd.Warn(s) })
+	if err != nil {
+		return err
+	}
+	fd = feed.New(feed.Options{Sources: sources, Prices: prices, Filter: usage.Filter{Since: o.Since}, Every: o.Refresh, Now: f.Now})
+	ctx, cancel := context.WithCancel(f.Context)
+	defer cancel()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		fd.Run(ctx)
+	}()
+	c := &tui.Common{Styles: tui.NewStyles(f.IO.Out, f.IO.Color), Keys: tui.DefaultKeyMap(), Thresholds: thresholds, Source: name}
+	m := tui.New(tui.Options{Common: c, Controls: fd, Snapshots: fd.Snapshots(), Now: f.Now})
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(f.IO.Out)}
+	if o.readsStdin() {
+		// Standard input carries the log: keys come from the terminal itself.
+		opts = append(opts, tea.WithInputTTY())
+	} else {
+		opts = append(opts, tea.WithInput(f.IO.In))
+	}
+	_, err = tea.NewProgram(m, opts...).Run()
+	cancel()
+	select {
+	case <-fed:
+	case <-time.After(2 * time.Second):
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && f.Context.Err() != nil {
+		return nil // interrupted: the terminal is restored, nothing was lost
+	}
+	return err
+}
+
+func (o *Options) readsStdin() bool {
+	for _, p := range o.LogFiles {
+		if p == "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// sources returns the sources the flags name and how the header calls them.
+func (o *Options) sources(warn func(string)) ([]usage.Source, string, error) {
+	f := o.F
+	if len(o.LogFiles) > 0 {
+		var out []usage.Source
+		for _, p := range o.LogFiles {
+			if p != "-" {
+				if st, err := os.Stat(p); err != nil {
+					var pe *os.PathError
+					if errors.As(err, &pe) {
+						err = pe.Err
+					}
+					return nil, "", fmt.Errorf("cannot read log file %s: %w", p, err)
+				} else if st.IsDir() {
+					return nil, "", fmt.Errorf("cannot read log file %s: is a directory", p)
+				}
+			}
+			out = append(out, usage.FileSource{Path: p, Stdin: f.IO.In})
+		}
+		name := out[0].Name()
+		if len(out) > 1 {
+			name = fmt.Sprintf("%d log files", len(out))
+		}
+		return out, name, nil
+	}
+	if f.Flags.Dir != "" {
+		return nil, "", cmdutil.FlagErrorf("--dir has no gateway logs: give --log-file")
+	}
+	cs, err := f.Clientset()
+	if err != nil {
+		return nil, "", err
+	}
+	src := usage.PodSource{Client: cs, Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since, Warn: warn}
+	return []usage.Source{src}, src.Name(), nil
+}
