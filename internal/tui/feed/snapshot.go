@@ -250,7 +250,9 @@ func (f *Feed) detail(fc Focus, s *Snapshot) *Detail {
 			d.Rows = append(d.Rows, rowOf(g, g.Keys[other]))
 		}
 	}
-	slices.SortStableFunc(d.Rows, func(a, b Row) int { return cmp.Or(cmp.Compare(b.CostPico, a.CostPico), cmp.Compare(b.Requests, a.Requests)) })
+	slices.SortStableFunc(d.Rows, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(b.CostPico, a.CostPico), cmp.Compare(b.Requests, a.Requests))
+	})
 	for _, r := range s.Recent {
 		name := r.Consumer
 		if fc.Dim == Models {
