@@ -6,10 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/higress-ai/higress-ai/internal/tui/feed"
 	"github.com/higress-ai/higress-ai/internal/usage"
@@ -64,6 +66,8 @@ func New(o Options) *Model {
 	}
 	in := textinput.New()
 	in.Prompt = ""
+	// A steady cursor: a blinking one would redraw the screen twice a second.
+	in.Cursor.SetMode(cursor.CursorStatic)
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = c.Styles.Label, c.Styles.Label
 	h.Styles.ShortDesc, h.Styles.FullDesc = c.Styles.Muted, c.Styles.Muted
@@ -102,6 +106,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.status = "error: " + msg.Err.Error()
 		} else {
 			m.status = fmt.Sprintf("exported %d rows to %s", msg.Rows, msg.Path)
+			if w := ansi.StringWidth(m.status); w > m.c.Width {
+				// The path matters most: keep its end.
+				m.status = "…" + ansi.TruncateLeft(m.status, w-m.c.Width+1, "")
+			}
 		}
 		return m, nil
 	case DrillMsg:
@@ -345,10 +353,13 @@ func (m *Model) View() string {
 func (m *Model) header() string {
 	st := m.c.Styles
 	w := usage.Zooms()[m.zoom]
+	if m.snap != nil {
+		w = m.snap.Window
+	}
 	parts := []string{st.Title.Render("higress-ai dashboard"), m.c.Source, "window " + zoomName(w)}
 	if s := m.snap; s != nil {
 		if s.Replay {
-			parts = append(parts, "ending "+clock(s.End)+" (last request)")
+			parts[2] += " to " + clock(s.End) + " (log time)"
 		}
 		parts = append(parts, count(s.Requests)+" requests")
 		if s.Done {
@@ -357,7 +368,7 @@ func (m *Model) header() string {
 	}
 	line := strings.Join(parts, " · ")
 	if m.paused {
-		line += " " + st.Paused.Render("PAUSED")
+		line = st.Paused.Render("PAUSED") + " " + line
 	}
 	return fit(line, m.c.Width, false)
 }

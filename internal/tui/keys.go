@@ -45,7 +45,8 @@ func DefaultKeyMap() *KeyMap {
 
 // ShortHelp is the line always shown at the bottom (with the view's own keys first).
 func (k *KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Views, k.Filter, k.Sort, k.ZoomIn, k.ZoomOut, k.Pause, k.Export, k.Help, k.Quit}
+	zoom := key.NewBinding(key.WithKeys("+", "-"), key.WithHelp("+/-", "window"))
+	return []key.Binding{k.Help, k.Quit, k.Views, k.Filter, k.Sort, zoom, k.Pause, k.Export, k.Command}
 }
 
 // FullHelp is what ? shows.
