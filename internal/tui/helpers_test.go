@@ -18,7 +18,12 @@ import (
 	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden screens under testdata")
+// updating reports whether -update was given: the flag is teatest's (its golden package
+// defines it), shared with the golden screens here.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // wall is the tests' wall clock, days after the generated log.
 var wall = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -138,7 +143,7 @@ func screen(m *Model) string { return ansi.Strip(m.View()) }
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
