@@ -136,13 +136,17 @@ func (m *Model) resize() {
 	m.input.Width = max(m.c.Width-3, 1)
 }
 
+// apply shows a snapshot: only the component on screen takes it now (a view derives its rows
+// when it takes one); another takes the latest when it comes on screen.
 func (m *Model) apply(s *feed.Snapshot) {
 	m.snap = s
-	for _, v := range m.views {
-		v.SetSnapshot(s)
-	}
-	for _, v := range m.stack {
-		v.SetSnapshot(s)
+	m.current().SetSnapshot(s)
+}
+
+// refresh gives the component now on screen the latest snapshot.
+func (m *Model) refresh() {
+	if m.snap != nil {
+		m.current().SetSnapshot(m.snap)
 	}
 }
 
@@ -290,6 +294,7 @@ func (m *Model) switchTo(i int) {
 	m.closeDrill()
 	m.active = i
 	m.status = ""
+	m.refresh()
 }
 
 func (m *Model) drill(fc feed.Focus) {
@@ -306,6 +311,7 @@ func (m *Model) closeDrill() {
 	if len(m.stack) > 0 {
 		m.stack = nil
 		m.o.Controls.SetFocus(feed.Focus{})
+		m.refresh()
 	}
 }
 
