@@ -32,3 +32,4 @@ step consumer list --dir "$dir" -o json
 # Usage and cost on the sample gateway log (no cluster needed).
 step usage --log-file examples/gateway-access.log --by consumer
 step usage --log-file examples/gateway-access.log --by model -o json --sort name
+if [[ -t 1 ]]; then step dashboard --log-file examples/gateway-access.log; fi  # the live view (q quits)
