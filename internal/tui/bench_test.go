@@ -147,7 +147,7 @@ func BenchmarkDashboardMemory1M(b *testing.B) {
 		runtime.ReadMemStats(&base)
 		heap := func(n int) float64 {
 			src := &pacedReader{lines: lines, rate: 1 << 30, n: n}
-			s, fd := snapshotOfReader(b, src)
+			s, fd := runFeed(b, src, nil)
 			if s.Requests+s.Skipped != int64(n) {
 				b.Fatalf("read %d of %d lines", s.Requests+s.Skipped, n)
 			}
@@ -162,24 +162,5 @@ func BenchmarkDashboardMemory1M(b *testing.B) {
 		}
 		b.ReportMetric(heap(100000), "MiB-after-100k")
 		b.ReportMetric(heap(1000000), "MiB-after-1M")
-	}
-}
-
-// snapshotOfReader is snapshotOf on a reader.
-func snapshotOfReader(b *testing.B, r io.Reader) (*feed.Snapshot, *feed.Feed) {
-	b.Helper()
-	fd := feed.New(feed.Options{Sources: []usage.Source{usage.FileSource{Path: "-", Stdin: r}}, Every: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	go fd.Run(ctx)
-	for {
-		select {
-		case s := <-fd.Snapshots():
-			if s.Done {
-				return s, fd
-			}
-		case <-ctx.Done():
-			b.Fatal("the feed did not end")
-		}
 	}
 }

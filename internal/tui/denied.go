@@ -91,13 +91,7 @@ func (v *denied) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	switch k := v.c.Keys; {
-	case key.Matches(km, k.Up):
-		v.sc.cursor--
-	case key.Matches(km, k.Down):
-		v.sc.cursor++
-	}
-	v.sc.clamp(len(v.list), v.bodyRows())
+	v.sc.move(km, v.c.Keys, len(v.list), v.bodyRows())
 	return nil
 }
 

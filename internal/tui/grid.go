@@ -2,6 +2,9 @@ package tui
 
 import (
 	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // Grid is what a view shows as text: what e exports.
@@ -123,6 +126,25 @@ func (t *table) shown(cells []string) []string {
 // scroller keeps a cursor and the first row shown of a list of n rows in h lines.
 type scroller struct {
 	cursor, top int
+}
+
+// move moves the cursor for the navigation keys (up, down, page up, page down) among n rows in h
+// lines, and reports whether km was one of them.
+func (s *scroller) move(km tea.KeyMsg, k *KeyMap, n, h int) bool {
+	switch {
+	case key.Matches(km, k.Up):
+		s.cursor--
+	case key.Matches(km, k.Down):
+		s.cursor++
+	case key.Matches(km, k.PageUp):
+		s.cursor -= h
+	case key.Matches(km, k.PageDown):
+		s.cursor += h
+	default:
+		return false
+	}
+	s.clamp(n, h)
+	return true
 }
 
 func (s *scroller) clamp(n, h int) {

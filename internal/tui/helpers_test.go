@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,18 +50,30 @@ func testLog(t testing.TB) []byte {
 // snapshotOf feeds log to a feed through standard input and returns its last snapshot.
 func snapshotOf(t testing.TB, log []byte, zoom int, focus feed.Focus) *feed.Snapshot {
 	t.Helper()
-	f := feed.New(feed.Options{Sources: []usage.Source{usage.FileSource{Path: "-", Stdin: bytes.NewReader(log)}},
+	s, _ := runFeed(t, bytes.NewReader(log), func(f *feed.Feed) {
+		f.SetZoom(zoom)
+		f.SetFocus(focus)
+	})
+	return s
+}
+
+// runFeed feeds r to a feed as standard input (prepare sets it up first) and returns the
+// snapshot made when r ended, and the feed.
+func runFeed(t testing.TB, r io.Reader, prepare func(*feed.Feed)) (*feed.Snapshot, *feed.Feed) {
+	t.Helper()
+	f := feed.New(feed.Options{Sources: []usage.Source{usage.FileSource{Path: "-", Stdin: r}},
 		Now: func() time.Time { return wall }, Every: time.Hour, StreamEvery: 10 * time.Millisecond})
-	f.SetZoom(zoom)
-	f.SetFocus(focus)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	if prepare != nil {
+		prepare(f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	go f.Run(ctx)
 	for {
 		select {
 		case s := <-f.Snapshots():
 			if s.Done {
-				return s
+				return s, f
 			}
 		case <-ctx.Done():
 			t.Fatal("the feed did not end")
@@ -70,8 +83,8 @@ func snapshotOf(t testing.TB, log []byte, zoom int, focus feed.Focus) *feed.Snap
 
 // fakeControls records what the UI asked of the feed.
 type fakeControls struct {
-	zooms  []int
-	focus  []feed.Focus
+	zooms []int
+	focus []feed.Focus
 }
 
 func (c *fakeControls) SetZoom(z int)         { c.zooms = append(c.zooms, z) }

@@ -198,23 +198,13 @@ func (v *rowsView) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	k := v.c.Keys
-	switch {
-	case key.Matches(km, k.Up):
-		v.sc.cursor--
-	case key.Matches(km, k.Down):
-		v.sc.cursor++
-	case key.Matches(km, k.PageUp):
-		v.sc.cursor -= v.bodyRows()
-	case key.Matches(km, k.PageDown):
-		v.sc.cursor += v.bodyRows()
-	case key.Matches(km, k.Enter):
-		if r := v.selected(); r != nil {
-			fc := feed.Focus{Dim: v.dim, Name: r.Name, On: true}
-			return func() tea.Msg { return DrillMsg{Focus: fc} }
-		}
+	if v.sc.move(km, v.c.Keys, len(v.list), v.bodyRows()) || !key.Matches(km, v.c.Keys.Enter) {
+		return nil
 	}
-	v.sc.clamp(len(v.list), v.bodyRows())
+	if r := v.selected(); r != nil {
+		fc := feed.Focus{Dim: v.dim, Name: r.Name, On: true}
+		return func() tea.Msg { return DrillMsg{Focus: fc} }
+	}
 	return nil
 }
 
