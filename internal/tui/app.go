@@ -218,15 +218,10 @@ func (m *Model) key(km tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// filters remembers each view's filter, for / to start from.
+// filterOf is the filter of the view on screen, for / to start from.
 func (m *Model) filterOf() string {
-	switch v := m.current().(type) {
-	case *rowsView:
-		return v.filter
-	case *live:
-		return v.filter
-	case *denied:
-		return v.filter
+	if f, ok := m.current().(Filterable); ok {
+		return f.Filter()
 	}
 	return ""
 }

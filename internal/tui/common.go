@@ -37,7 +37,35 @@ type Component interface {
 }
 
 // Filterable views take / filters.
-type Filterable interface{ SetFilter(string) }
+type Filterable interface {
+	SetFilter(string)
+	Filter() string
+}
+
+// list is what the table views share: the snapshot, the size, the filter, the cursor, and the
+// function that derives the rows to show whenever the snapshot or the filter change.
+type list struct {
+	c             *Common
+	s             *feed.Snapshot
+	width, height int
+	filter        string
+	sc            scroller
+	derive        func()
+}
+
+func (l *list) SetSize(w, h int) { l.width, l.height = w, h }
+
+func (l *list) SetSnapshot(s *feed.Snapshot) {
+	l.s = s
+	l.derive()
+}
+
+func (l *list) SetFilter(f string) {
+	l.filter = f
+	l.derive()
+}
+
+func (l *list) Filter() string { return l.filter }
 
 // Sortable views cycle their order with s; CycleSort returns the new order's name.
 type Sortable interface{ CycleSort() string }

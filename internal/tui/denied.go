@@ -16,14 +16,10 @@ import (
 
 // denied counts the refused requests (401, 403, 429) by who refused them, consumer and route.
 type denied struct {
-	c             *Common
-	s             *feed.Snapshot
-	width, height int
-	filter        string
-	byLast        bool
-	list          []*feed.DenialGroup
-	byReason      []reasonCount
-	sc            scroller
+	list
+	byLast   bool
+	rows     []*feed.DenialGroup
+	byReason []reasonCount
 }
 
 type reasonCount struct {
@@ -31,21 +27,14 @@ type reasonCount struct {
 	n      int64
 }
 
-func newDenied(c *Common) *denied { return &denied{c: c} }
+func newDenied(c *Common) *denied {
+	v := &denied{list: list{c: c}}
+	v.derive = v.deriveRows
+	return v
+}
 
 func (v *denied) Name() string             { return "denied" }
-func (v *denied) SetSize(w, h int)         { v.width, v.height = w, h }
 func (v *denied) ShortHelp() []key.Binding { return nil }
-
-func (v *denied) SetSnapshot(s *feed.Snapshot) {
-	v.s = s
-	v.derive()
-}
-
-func (v *denied) SetFilter(f string) {
-	v.filter = f
-	v.derive()
-}
 
 func (v *denied) CycleSort() string {
 	v.byLast = !v.byLast
@@ -56,8 +45,8 @@ func (v *denied) CycleSort() string {
 	return "count"
 }
 
-func (v *denied) derive() {
-	v.list, v.byReason = v.list[:0], v.byReason[:0]
+func (v *denied) deriveRows() {
+	v.rows, v.byReason = v.rows[:0], v.byReason[:0]
 	if v.s == nil {
 		return
 	}
@@ -68,7 +57,7 @@ func (v *denied) derive() {
 		if f != "" && !strings.Contains(strings.ToLower(string(g.Reason)+" "+g.Consumer+" "+g.Route+" "+strconv.Itoa(g.Status)), f) {
 			continue
 		}
-		v.list = append(v.list, g)
+		v.rows = append(v.rows, g)
 		counts[g.Reason] += g.Count
 	}
 	for r, n := range counts {
@@ -77,7 +66,7 @@ func (v *denied) derive() {
 	slices.SortFunc(v.byReason, func(a, b reasonCount) int {
 		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.reason, b.reason))
 	})
-	slices.SortFunc(v.list, func(a, b *feed.DenialGroup) int {
+	slices.SortFunc(v.rows, func(a, b *feed.DenialGroup) int {
 		c := cmp.Compare(b.Count, a.Count)
 		if v.byLast {
 			c = b.Last.Compare(a.Last)
@@ -91,7 +80,7 @@ func (v *denied) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	v.sc.move(km, v.c.Keys, len(v.list), v.bodyRows())
+	v.sc.move(km, v.c.Keys, len(v.rows), v.bodyRows())
 	return nil
 }
 
@@ -132,15 +121,15 @@ func (v *denied) View() string {
 		sortCol = 5
 	}
 	lines = append(lines, "", t.header(st, sortCol))
-	v.sc.clamp(len(v.list), v.bodyRows())
-	for i := v.sc.top; i < len(v.list) && i < v.sc.top+v.bodyRows(); i++ {
-		line := t.row(v.cells(v.list[i]))
+	v.sc.clamp(len(v.rows), v.bodyRows())
+	for i := v.sc.top; i < len(v.rows) && i < v.sc.top+v.bodyRows(); i++ {
+		line := t.row(v.cells(v.rows[i]))
 		if i == v.sc.cursor {
 			line = st.Selected.Render(line)
 		}
 		lines = append(lines, line)
 	}
-	if len(v.list) == 0 {
+	if len(v.rows) == 0 {
 		lines = append(lines, st.Muted.Render("no refused requests"))
 	}
 	return strings.Join(lines, "\n")
@@ -149,8 +138,8 @@ func (v *denied) View() string {
 func (v *denied) Grid() Grid {
 	t := newTable(deniedColumns(), v.width)
 	g := Grid{View: "denied", Header: t.titles()}
-	for i := v.sc.top; i < len(v.list) && i < v.sc.top+v.bodyRows(); i++ {
-		g.Rows = append(g.Rows, t.shown(v.cells(v.list[i])))
+	for i := v.sc.top; i < len(v.rows) && i < v.sc.top+v.bodyRows(); i++ {
+		g.Rows = append(g.Rows, t.shown(v.cells(v.rows[i])))
 	}
 	return g
 }

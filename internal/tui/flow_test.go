@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
@@ -51,14 +50,7 @@ func TestFlow(t *testing.T) {
 	}
 	keys := func(k ...string) {
 		for _, s := range k {
-			switch s {
-			case "enter":
-				tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-			case "esc":
-				tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-			default:
-				tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
-			}
+			tm.Send(keyMsg(s))
 		}
 	}
 

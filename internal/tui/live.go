@@ -8,38 +8,26 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/higress-ai/higress-ai/internal/tui/feed"
 	"github.com/higress-ai/higress-ai/internal/usage"
 )
 
 // live is the request stream, newest first, filtered with /.
 type live struct {
-	c             *Common
-	s             *feed.Snapshot
-	width, height int
-	filter        string
-	list          []*usage.Record
-	sc            scroller
+	list
+	rows []*usage.Record
 }
 
-func newLive(c *Common) *live { return &live{c: c} }
+func newLive(c *Common) *live {
+	v := &live{list: list{c: c}}
+	v.derive = v.deriveRows
+	return v
+}
 
 func (v *live) Name() string             { return "live" }
-func (v *live) SetSize(w, h int)         { v.width, v.height = w, h }
 func (v *live) ShortHelp() []key.Binding { return nil }
 
-func (v *live) SetSnapshot(s *feed.Snapshot) {
-	v.s = s
-	v.derive()
-}
-
-func (v *live) SetFilter(f string) {
-	v.filter = f
-	v.derive()
-}
-
-func (v *live) derive() {
-	v.list = v.list[:0]
+func (v *live) deriveRows() {
+	v.rows = v.rows[:0]
 	if v.s == nil {
 		return
 	}
@@ -47,7 +35,7 @@ func (v *live) derive() {
 	for i := range v.s.Recent {
 		r := &v.s.Recent[i]
 		if f == "" || matchRecord(r, f) {
-			v.list = append(v.list, r)
+			v.rows = append(v.rows, r)
 		}
 	}
 }
@@ -64,7 +52,7 @@ func (v *live) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	v.sc.move(km, v.c.Keys, len(v.list), v.bodyRows())
+	v.sc.move(km, v.c.Keys, len(v.rows), v.bodyRows())
 	return nil
 }
 
@@ -123,14 +111,14 @@ func (v *live) View() string {
 		return st.Muted.Render("waiting for " + v.c.Source + "…")
 	}
 	t := newTable(recordColumns(), v.width)
-	summary := fmt.Sprintf("latest %s of %s requests, newest first", count(int64(len(v.list))), count(v.s.Requests))
+	summary := fmt.Sprintf("latest %s of %s requests, newest first", count(int64(len(v.rows))), count(v.s.Requests))
 	if v.filter != "" {
 		summary += fmt.Sprintf(" · filter %q", v.filter)
 	}
 	lines := []string{st.Muted.Render(fit(summary, v.width, false)), t.header(st, -1)}
-	v.sc.clamp(len(v.list), v.bodyRows())
-	lines = append(lines, recordLines(st, t, v.list, v.sc.top, v.bodyRows(), v.sc.cursor)...)
-	if len(v.list) == 0 {
+	v.sc.clamp(len(v.rows), v.bodyRows())
+	lines = append(lines, recordLines(st, t, v.rows, v.sc.top, v.bodyRows(), v.sc.cursor)...)
+	if len(v.rows) == 0 {
 		lines = append(lines, st.Muted.Render("no requests match"))
 	}
 	return strings.Join(lines, "\n")
@@ -139,8 +127,8 @@ func (v *live) View() string {
 func (v *live) Grid() Grid {
 	t := newTable(recordColumns(), v.width)
 	g := Grid{View: "live", Header: t.titles()}
-	for i := v.sc.top; i < len(v.list) && i < v.sc.top+v.bodyRows(); i++ {
-		g.Rows = append(g.Rows, t.shown(recordCells(v.list[i])))
+	for i := v.sc.top; i < len(v.rows) && i < v.sc.top+v.bodyRows(); i++ {
+		g.Rows = append(g.Rows, t.shown(recordCells(v.rows[i])))
 	}
 	return g
 }

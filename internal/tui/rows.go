@@ -15,20 +15,20 @@ import (
 
 // rowsView is the Consumers or the Models table: sortable, filterable, Enter drills down.
 type rowsView struct {
-	c             *Common
-	dim           feed.Dim
-	s             *feed.Snapshot
-	width, height int
-	sort          int
-	filter        string
-	// list is the rows shown, filtered and sorted, made when the snapshot, the order or the
+	list
+	dim  feed.Dim
+	sort int
+	// rows are the rows shown, filtered and sorted, made when the snapshot, the order or the
 	// filter change, never in View; total sums them.
-	list  []*feed.Row
+	rows  []*feed.Row
 	total feed.Row
-	sc    scroller
 }
 
-func newRowsView(c *Common, dim feed.Dim) *rowsView { return &rowsView{c: c, dim: dim} }
+func newRowsView(c *Common, dim feed.Dim) *rowsView {
+	v := &rowsView{list: list{c: c}, dim: dim}
+	v.derive = v.deriveRows
+	return v
+}
 
 type rowSort struct {
 	name string
@@ -100,21 +100,9 @@ func (v *rowsView) Name() string {
 	return "consumers"
 }
 
-func (v *rowsView) SetSize(w, h int) { v.width, v.height = w, h }
-
-func (v *rowsView) SetSnapshot(s *feed.Snapshot) {
-	v.s = s
-	v.derive()
-}
-
-func (v *rowsView) SetFilter(f string) {
-	v.filter = f
-	v.derive()
-}
-
 func (v *rowsView) CycleSort() string {
 	v.sort = (v.sort + 1) % len(rowSorts)
-	v.derive()
+	v.deriveRows()
 	return rowSorts[v.sort].name
 }
 
@@ -122,11 +110,11 @@ func (v *rowsView) CycleSort() string {
 func (v *rowsView) SetSort(name string) {
 	if i := slices.IndexFunc(rowSorts, func(s rowSort) bool { return s.name == name }); i >= 0 {
 		v.sort = i
-		v.derive()
+		v.deriveRows()
 	}
 }
 
-func (v *rowsView) rows() []feed.Row {
+func (v *rowsView) all() []feed.Row {
 	if v.s == nil {
 		return nil
 	}
@@ -136,9 +124,9 @@ func (v *rowsView) rows() []feed.Row {
 	return v.s.Consumers
 }
 
-func (v *rowsView) derive() {
-	rows := v.rows()
-	v.list = v.list[:0]
+func (v *rowsView) deriveRows() {
+	rows := v.all()
+	v.rows = v.rows[:0]
 	v.total = feed.Row{Name: "TOTAL", P95: -1, Change: math.NaN()}
 	f := strings.ToLower(v.filter)
 	for i := range rows {
@@ -146,7 +134,7 @@ func (v *rowsView) derive() {
 		if f != "" && !strings.Contains(strings.ToLower(r.Name), f) {
 			continue
 		}
-		v.list = append(v.list, r)
+		v.rows = append(v.rows, r)
 		t := &v.total
 		t.Requests += r.Requests
 		t.Errors += r.Errors
@@ -160,7 +148,7 @@ func (v *rowsView) derive() {
 		t.WindowRequests += r.WindowRequests
 	}
 	order := rowSorts[v.sort].cmp
-	slices.SortStableFunc(v.list, func(a, b *feed.Row) int {
+	slices.SortStableFunc(v.rows, func(a, b *feed.Row) int {
 		if c := order(a, b); c != 0 {
 			return c
 		}
@@ -170,11 +158,11 @@ func (v *rowsView) derive() {
 
 // selected is the row under the cursor.
 func (v *rowsView) selected() *feed.Row {
-	if len(v.list) == 0 {
+	if len(v.rows) == 0 {
 		return nil
 	}
-	v.sc.clamp(len(v.list), v.bodyRows())
-	return v.list[v.sc.cursor]
+	v.sc.clamp(len(v.rows), v.bodyRows())
+	return v.rows[v.sc.cursor]
 }
 
 func (v *rowsView) bodyRows() int { return max(v.height-v.top()-3, 1) }
@@ -198,7 +186,7 @@ func (v *rowsView) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if v.sc.move(km, v.c.Keys, len(v.list), v.bodyRows()) || !key.Matches(km, v.c.Keys.Enter) {
+	if v.sc.move(km, v.c.Keys, len(v.rows), v.bodyRows()) || !key.Matches(km, v.c.Keys.Enter) {
 		return nil
 	}
 	if r := v.selected(); r != nil {
@@ -235,24 +223,24 @@ func (v *rowsView) View() string {
 	}
 	lines := v.notes()
 	t := newTable(rowColumns(v.dim), v.width)
-	summary := fmt.Sprintf("%s %s · sorted by %s", count(int64(len(v.list))), v.Name(), rowSorts[v.sort].name)
+	summary := fmt.Sprintf("%s %s · sorted by %s", count(int64(len(v.rows))), v.Name(), rowSorts[v.sort].name)
 	if v.filter != "" {
 		summary += " · filter " + fmt.Sprintf("%q", v.filter)
 	}
 	summary += fmt.Sprintf(" · $/H and CHANGE over %s", zoomName(v.s.Window))
 	lines = append(lines, st.Muted.Render(fit(summary, v.width, false)), t.header(st, rowSorts[v.sort].col))
 	h := v.bodyRows()
-	v.sc.clamp(len(v.list), h)
-	for i := v.sc.top; i < len(v.list) && i < v.sc.top+h; i++ {
-		line := t.row(v.cells(v.list[i]))
+	v.sc.clamp(len(v.rows), h)
+	for i := v.sc.top; i < len(v.rows) && i < v.sc.top+h; i++ {
+		line := t.row(v.cells(v.rows[i]))
 		if i == v.sc.cursor {
 			line = st.Selected.Render(line)
 		}
 		lines = append(lines, line)
 	}
-	if len(v.list) == 0 {
+	if len(v.rows) == 0 {
 		lines = append(lines, st.Muted.Render("no "+v.Name()+" match"))
-	} else if len(v.list) > 1 {
+	} else if len(v.rows) > 1 {
 		lines = append(lines, st.Value.Render(t.row(v.cells(&v.total))))
 	}
 	return strings.Join(lines, "\n")
@@ -265,9 +253,9 @@ func (v *rowsView) Grid() Grid {
 		return g
 	}
 	h := v.bodyRows()
-	v.sc.clamp(len(v.list), h)
-	for i := v.sc.top; i < len(v.list) && i < v.sc.top+h; i++ {
-		g.Rows = append(g.Rows, t.shown(v.cells(v.list[i])))
+	v.sc.clamp(len(v.rows), h)
+	for i := v.sc.top; i < len(v.rows) && i < v.sc.top+h; i++ {
+		g.Rows = append(g.Rows, t.shown(v.cells(v.rows[i])))
 	}
 	return g
 }
