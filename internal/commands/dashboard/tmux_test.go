@@ -185,3 +185,27 @@ func TestRealTerminal(t *testing.T) {
 		t.Errorf("exit: %q, want EXIT=0", got)
 	}
 }
+
+// TestRealTerminalStdin pipes the log into --log-file -: the keys then come from the terminal.
+func TestRealTerminalStdin(t *testing.T) {
+	_, err := exec.LookPath("tmux")
+	testenv.Require(t, err == nil, "tmux is not installed (scripts/deps.sh installs it)")
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	x := &tmux{t: t, socket: fmt.Sprintf("higress-ai-test-stdin-%d", os.Getpid())}
+	exitFile := filepath.Join(dir, "exit")
+	script := fmt.Sprintf("cat ../../../examples/gateway-access.log | %s dashboard --log-file - --refresh 200ms; echo EXIT=$? > %s; echo dashboard ended; sleep 600", bin, exitFile)
+	x.run("new-session", "-d", "-x", "120", "-y", "30", "-s", "dash", "sh", "-c", script)
+	t.Cleanup(func() { exec.Command("tmux", "-L", x.socket, "kill-server").Run() })
+
+	// The sample log: 400 requests, alice's 55.
+	x.waitText("standard input", "400 requests", "sources ended")
+	x.run("send-keys", "-t", "dash", "2")
+	x.waitScreen("alice's 55 requests", func(s string) bool { return rowCounts(s)["alice"] == [2]string{"55", "2"} })
+	x.run("send-keys", "-t", "dash", "q")
+	x.waitText("dashboard ended")
+	b, _ := os.ReadFile(exitFile)
+	if got := strings.TrimSpace(string(b)); got != "EXIT=0" {
+		t.Errorf("exit: %q, want EXIT=0", got)
+	}
+}
