@@ -178,3 +178,32 @@ func TestUnpricedIsNotZero(t *testing.T) {
 		t.Errorf("pulse cost partial %v known %v, want both", s.Pulse.CostPartial, s.Pulse.CostKnown)
 	}
 }
+
+// TestNeverWaitsForTheUI: a UI that takes no snapshot (paused, or busy) does not hold the feed
+// up: it reads every line, and the one snapshot waiting is the latest.
+func TestNeverWaitsForTheUI(t *testing.T) {
+	log, truth := generated(t, 5000)
+	f := New(Options{Sources: []usage.Source{usage.FileSource{Path: "-", Stdin: bytes.NewReader(log)}},
+		Now: func() time.Time { return wall }, Every: time.Millisecond, StreamEvery: time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := f.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run waited for a receiver")
+	}
+	s := <-f.Snapshots()
+	var requests int64
+	for _, tot := range truth.ByConsumerModel {
+		requests += tot.Requests
+	}
+	if !s.Done || s.Requests != requests {
+		t.Errorf("waiting snapshot: done %v, %d requests; want the last, with %d", s.Done, s.Requests, requests)
+	}
+	select {
+	case s := <-f.Snapshots():
+		t.Errorf("a second snapshot waited: %+v", s.Requests)
+	default:
+	}
+}
