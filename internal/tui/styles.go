@@ -14,13 +14,12 @@ type Styles struct {
 	Tile, ActiveTile                                             lipgloss.Style
 }
 
-// NewStyles returns the styles for out: coloured when color is true (a terminal, no NO_COLOR),
-// plain otherwise (selection is then shown in reverse video, which needs no colour).
+// NewStyles returns the styles for out: coloured when color is true (a terminal, no NO_COLOR), in
+// as many colours as the terminal says it has; plain otherwise (selection is then shown in
+// reverse video, which needs no colour).
 func NewStyles(out io.Writer, color bool) *Styles {
 	r := lipgloss.NewRenderer(out)
-	if color {
-		r.SetColorProfile(termenv.ANSI256)
-	} else {
+	if !color {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	s := r.NewStyle
