@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -270,4 +271,22 @@ func TestCells(t *testing.T) {
 		}
 	}
 	_ = usage.None
+}
+
+func TestMetricsSayWhatTheyCannotShow(t *testing.T) {
+	s := &feed.Snapshot{Metrics: true, Window: 5 * time.Minute, Requests: 3, WithAILog: 3, WithConsumer: 3,
+		Consumers: []feed.Row{{Name: "alice", Requests: 3, Priced: true, P95: -1}}, Pulse: feed.Pulse{P95: -1, ErrorPct: -1, FirstToken: -1, CacheHitPct: -1}}
+	cases := []struct{ key, want string }{
+		{"1", "from Prometheus: totals over the window"},
+		{"2", "every figure over 5m, from Prometheus"},
+		{"4", "Prometheus metrics carry no single requests"},
+		{"5", "Prometheus metrics carry no refused requests"},
+	}
+	for _, tc := range cases {
+		m, _ := newTestModel(t, s, 100, 30)
+		press(m, tc.key)
+		if got := screen(m); !strings.Contains(strings.Join(strings.Fields(got), " "), tc.want) {
+			t.Errorf("view %s: %q not on screen:\n%s", tc.key, tc.want, got)
+		}
+	}
 }

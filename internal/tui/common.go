@@ -107,3 +107,8 @@ func WaitSnapshotCmd(ch <-chan *feed.Snapshot) tea.Cmd {
 
 // clock prints the end of a window.
 func clock(t time.Time) string { return t.UTC().Format("15:04:05") }
+
+// metricsNote is what a view says that Prometheus metrics cannot fill.
+func metricsNote(what string) string {
+	return "Prometheus metrics carry no " + what + ": read the gateway logs (without --prometheus) for this view."
+}

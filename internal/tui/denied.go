@@ -106,6 +106,9 @@ func (v *denied) View() string {
 	if v.s == nil {
 		return st.Muted.Render("waiting for " + v.c.Source + "…")
 	}
+	if v.s.Metrics {
+		return strings.Join(wrap(metricsNote("refused requests"), v.width), "\n")
+	}
 	var parts []string
 	for _, r := range v.byReason {
 		parts = append(parts, fmt.Sprintf("%s %s", r.reason, count(r.n)))

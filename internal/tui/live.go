@@ -110,6 +110,9 @@ func (v *live) View() string {
 	if v.s == nil {
 		return st.Muted.Render("waiting for " + v.c.Source + "…")
 	}
+	if v.s.Metrics {
+		return strings.Join(wrap(metricsNote("single requests"), v.width), "\n")
+	}
 	t := newTable(recordColumns(), v.width)
 	summary := fmt.Sprintf("latest %s of %s requests, newest first", count(int64(len(v.rows))), count(v.s.Requests))
 	if v.filter != "" {

@@ -119,6 +119,9 @@ func (p *pulse) View() string {
 		}
 	}
 	lines = append(lines, "")
+	if p.s.Metrics {
+		lines = append(lines, wrap("from Prometheus: totals over the window, polled; metrics carry no errors, latencies, cached tokens or single requests, so those tiles and the sparklines stay empty.", p.width)...)
+	}
 	lines = append(lines, wrap(confidenceLine(p.s), p.width)...)
 	if len(lines) > p.height {
 		lines = lines[:p.height]
@@ -186,9 +189,12 @@ func confidenceLine(s *feed.Snapshot) string {
 	if c.UnknownTokens > 0 {
 		parts = append(parts, fmt.Sprintf("%s requests without token counts", count(c.UnknownTokens)))
 	}
-	if c.CachedTokens > 0 {
+	switch {
+	case s.Metrics:
+		parts = append(parts, "no cached tokens in metrics: input priced in full")
+	case c.CachedTokens > 0:
 		parts = append(parts, fmt.Sprintf("%s cached tokens at cached prices", short(float64(c.CachedTokens))))
-	} else {
+	default:
 		parts = append(parts, "no cached_tokens in ai_log")
 	}
 	parts = append(parts, "reasoning tokens counted as output")

@@ -227,7 +227,11 @@ func (v *rowsView) View() string {
 	if v.filter != "" {
 		summary += " · filter " + fmt.Sprintf("%q", v.filter)
 	}
-	summary += fmt.Sprintf(" · $/H and CHANGE over %s", zoomName(v.s.Window))
+	if v.s.Metrics {
+		summary += fmt.Sprintf(" · every figure over %s, from Prometheus (no errors or latencies there)", zoomName(v.s.Window))
+	} else {
+		summary += fmt.Sprintf(" · $/H and CHANGE over %s", zoomName(v.s.Window))
+	}
 	lines = append(lines, st.Muted.Render(fit(summary, v.width, false)), t.header(st, rowSorts[v.sort].col))
 	h := v.bodyRows()
 	v.sc.clamp(len(v.rows), h)

@@ -24,6 +24,7 @@ import (
 type Options struct {
 	F              *cmdutil.Factory
 	LogFiles       []string
+	Prometheus     string
 	Selector       string
 	Container      string
 	Since          time.Time
@@ -54,6 +55,8 @@ read from response_code_details). Keys: ? help, / filter, s sort, +/- window (5m
 Sources, as for usage: the access logs of every gateway pod (--selector, -n; new pods are picked
 up, restarts and dropped streams resumed), or --log-file FILE (read, then followed like tail -F;
 - for standard input, keys then come from the terminal). --since backfills from that time.
+--prometheus URL polls the ai-statistics metrics instead, for fleets whose logs are too many to
+tail: totals over the window only (no errors, latencies, single requests or refusals there).
 
 It needs a terminal; for a report to a file or a pipe, use higress-ai usage.`,
 		Example: `$ higress-ai dashboard
@@ -78,6 +81,9 @@ $ kubectl logs -f -n higress-system deploy/higress-gateway | higress-ai dashboar
 			if stdin > 1 {
 				return cmdutil.FlagErrorf("--log-file - given more than once")
 			}
+			if len(o.LogFiles) > 0 && o.Prometheus != "" {
+				return cmdutil.FlagErrorf("--log-file and --prometheus cannot be used together")
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -86,6 +92,7 @@ $ kubectl logs -f -n higress-system deploy/higress-gateway | higress-ai dashboar
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&o.LogFiles, "log-file", "f", nil, "follow this access log (- for stdin, .gz ok; repeatable)")
+	fl.StringVar(&o.Prometheus, "prometheus", "", "poll the ai-statistics metrics of this Prometheus server instead of reading logs")
 	fl.StringVarP(&o.Selector, "selector", "l", usage.GatewaySelector, "label selector of the gateway pods")
 	fl.StringVar(&o.Container, "container", "", "gateway container (default higress-gateway, or the pod's only container)")
 	fl.StringVar(&since, "since", "", "backfill requests since: a duration (1h, 7d) or a time (2026-11-20, RFC 3339)")
@@ -141,7 +148,11 @@ func dashboardRun(o *Options) error {
 	if err != nil {
 		return err
 	}
-	fd = feed.New(feed.Options{Sources: sources, Prices: prices, Filter: usage.Filter{Since: o.Since}, Every: o.Refresh, Now: f.Now})
+	fo := feed.Options{Sources: sources, Prices: prices, Filter: usage.Filter{Since: o.Since}, Every: o.Refresh, Now: f.Now}
+	if o.Prometheus != "" {
+		fo.Prometheus = &usage.Prometheus{URL: o.Prometheus}
+	}
+	fd = feed.New(fo)
 	ctx, cancel := context.WithCancel(f.Context)
 	defer cancel()
 	fed := make(chan struct{})
@@ -182,6 +193,9 @@ func (o *Options) readsStdin() bool {
 // sources returns the sources the flags name and how the header calls them.
 func (o *Options) sources(warn func(string)) ([]usage.Source, string, error) {
 	f := o.F
+	if o.Prometheus != "" {
+		return nil, "Prometheus " + o.Prometheus, nil
+	}
 	if len(o.LogFiles) > 0 {
 		var out []usage.Source
 		for _, p := range o.LogFiles {

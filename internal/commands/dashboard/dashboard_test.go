@@ -34,6 +34,7 @@ func TestFlags(t *testing.T) {
 		}},
 		{name: "bad since", args: []string{"--since", "yesterday"}, wantErr: `--since: invalid time "yesterday"`},
 		{name: "refresh too fast", args: []string{"--refresh", "10ms"}, wantErr: "--refresh must be at least 100ms"},
+		{name: "logs or metrics", args: []string{"-f", "a.log", "--prometheus", "http://p:9090"}, wantErr: "--log-file and --prometheus cannot be used together"},
 		{name: "stdin twice", args: []string{"-f", "-", "-f", "-"}, wantErr: "--log-file - given more than once"},
 		{name: "no arguments", args: []string{"x"}, wantErr: `unknown command "x"`},
 	}

@@ -102,8 +102,13 @@ func count(n int64) string {
 func TestRealTerminal(t *testing.T) {
 	_, err := exec.LookPath("tmux")
 	testenv.Require(t, err == nil, "tmux is not installed (scripts/deps.sh installs it)")
+	bin := buildBinary(t, t.TempDir())
+	t.Run("log file", func(t *testing.T) { testLogFile(t, bin) })
+	t.Run("stdin", func(t *testing.T) { testStdin(t, bin) })
+}
+
+func testLogFile(t *testing.T, bin string) {
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
 	logPath := filepath.Join(dir, "access.log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -186,12 +191,9 @@ func TestRealTerminal(t *testing.T) {
 	}
 }
 
-// TestRealTerminalStdin pipes the log into --log-file -: the keys then come from the terminal.
-func TestRealTerminalStdin(t *testing.T) {
-	_, err := exec.LookPath("tmux")
-	testenv.Require(t, err == nil, "tmux is not installed (scripts/deps.sh installs it)")
+// testStdin pipes the log into --log-file -: the keys then come from the terminal.
+func testStdin(t *testing.T, bin string) {
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
 	x := &tmux{t: t, socket: fmt.Sprintf("higress-ai-test-stdin-%d", os.Getpid())}
 	exitFile := filepath.Join(dir, "exit")
 	script := fmt.Sprintf("cat ../../../examples/gateway-access.log | %s dashboard --log-file - --refresh 200ms; echo EXIT=$? > %s; echo dashboard ended; sleep 600", bin, exitFile)

@@ -28,6 +28,10 @@ type Options struct {
 	Recent int
 	// StreamEvery is usage.StreamOptions.Every (default usage's).
 	StreamEvery time.Duration
+	// Prometheus, when set, is polled every PromEvery (default DefaultPromEvery) instead of
+	// reading Sources: for fleets whose logs are too many to tail.
+	Prometheus *usage.Prometheus
+	PromEvery  time.Duration
 }
 
 // Dim says which table a row belongs to.
@@ -65,10 +69,10 @@ type Feed struct {
 	newest                      time.Time
 	withAILog, withConsumer     int64
 	withTokens                  int64
-	started                     time.Time
 
 	denials *denials
 	warns   *warnings
+	prom    *promState // the last poll, with Prometheus
 }
 
 type rowState struct {
@@ -135,7 +139,9 @@ func (f *Feed) Warn(s string) { f.warns.add(s, f.opts.Now()) }
 // Run follows the sources until ctx is cancelled or they end; the last snapshot carries the error
 // that ended them (nil when ctx was cancelled or every source ended).
 func (f *Feed) Run(ctx context.Context) error {
-	f.started = f.opts.Now()
+	if f.opts.Prometheus != nil {
+		return f.runPrometheus(ctx)
+	}
 	batches := make(chan usage.Batch, 1)
 	streamErr := make(chan error, 1)
 	sources := make([]usage.Source, len(f.opts.Sources))

@@ -15,8 +15,11 @@ type Snapshot struct {
 	// the window (a log replayed), that request's time (Replay).
 	End    time.Time
 	Replay bool
-	Zoom   int
-	Window time.Duration
+	// Metrics: the figures come from Prometheus, over the window only; it has no single
+	// requests, refusals, errors, latencies or cached tokens.
+	Metrics bool
+	Zoom    int
+	Window  time.Duration
 
 	Requests, Skipped                   int64
 	WithAILog, WithConsumer, WithTokens int64
@@ -114,6 +117,9 @@ type Confidence struct {
 }
 
 func (f *Feed) snapshot() *Snapshot {
+	if f.prom != nil {
+		return f.promSnapshot()
+	}
 	wall := f.opts.Now()
 	z := int(f.zoom.Load())
 	zooms := usage.Zooms()
