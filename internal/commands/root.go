@@ -15,6 +15,8 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/commands/dashboard"
+	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
+	"github.com/higress-ai/higress-ai/internal/commands/plugin"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
@@ -74,8 +76,10 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(consumer.NewCmdConsumer(f))
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
+	root.AddCommand(plugin.NewCmdPlugin(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(dashboard.NewCmdDashboard(f, nil))
+	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	guardGroup(root)
 	return root

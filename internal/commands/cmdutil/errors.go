@@ -23,11 +23,19 @@ var ErrSilent = errors.New("silent error")
 // ErrCancel is returned when the user declined a confirmation (exit code 2).
 var ErrCancel = errors.New("cancelled")
 
+// CheckError is an error of a check command (doctor, diff, block test --exit-code): they exit 1
+// when they found something, so when they could not run they exit ExitCheckError.
+type CheckError struct{ Err error }
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+func (e *CheckError) Unwrap() error { return e.Err }
+
 // Exit codes.
 const (
-	ExitOK     = 0
-	ExitError  = 1
-	ExitCancel = 2
+	ExitOK         = 0
+	ExitError      = 1 // an error, bad input included; for check commands: something was found
+	ExitCancel     = 2 // declined at a prompt, or a confirmation needed off a terminal without --yes
+	ExitCheckError = 3 // a check command could not run
 )
 
 // ExitCode maps an error from a command to the process's exit code.
@@ -37,6 +45,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrCancel), errors.Is(err, context.Canceled):
 		return ExitCancel
+	case errors.As(err, new(*CheckError)):
+		return ExitCheckError
 	default:
 		return ExitError
 	}

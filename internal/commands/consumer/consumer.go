@@ -4,8 +4,6 @@ package consumer
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,17 +58,9 @@ func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
 
 // readKey reads a key from standard input: the first line, without its line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
-	if s.StdinTTY {
-		fmt.Fprint(s.ErrOut, "Key (input is not hidden; prefer a pipe): ")
-	}
-	b, err := io.ReadAll(io.LimitReader(s.In, 64*1024))
+	key, err := cmdutil.ReadSecretLine(s, "--key-stdin", "key")
 	if err != nil {
-		return "", fmt.Errorf("--key-stdin: %w", err)
-	}
-	key, _, _ := strings.Cut(string(b), "\n")
-	key = strings.TrimRight(key, "\r")
-	if key == "" {
-		return "", cmdutil.FlagErrorf("--key-stdin: no key on standard input")
+		return "", err
 	}
 	return key, keyauth.CheckKey(key)
 }
