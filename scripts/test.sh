@@ -40,4 +40,7 @@ go test -run '^$' -fuzz '^FuzzParseLine$' -fuzztime "${fuzztime:-10000x}" ./inte
 section "the ai-proxy Wasm plugin: built, run natively and in wazero, end to end, soak, fuzzing"
 FUZZTIME="$fuzztime" bash scripts/test-plugin.sh  # empty: its own default
 
+section "release: completions fresh, goreleaser check, snapshot build, the .deb installed"
+bash scripts/test-release.sh
+
 section "all tests passed"

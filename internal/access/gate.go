@@ -3,6 +3,7 @@
 package access
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/higress-ai/higress-ai/internal/keyauth"
@@ -32,6 +33,7 @@ func GateOn(p *wasmplugin.Plugin, cfg *keyauth.Config, s wasmplugin.Scope) (Gate
 		return Gate{}, nil
 	}
 	global := cfg.GlobalAuth()
+	s.Matcher = cfg.Build().Matcher()
 	r, ok, err := s.Effective(*p)
 	switch {
 	case err != nil:
@@ -50,4 +52,31 @@ func GateOn(p *wasmplugin.Plugin, cfg *keyauth.Config, s wasmplugin.Scope) (Gate
 	}
 	enabled, err := wasmplugin.Enabled(*p)
 	return Gate{Key: len(enabled) == 0}, err
+}
+
+// GlobalEffect says what the global_auth in force does to the requests no key-auth rule covers,
+// for route list: "" when no key-auth plugin is installed.
+func GlobalEffect(p *wasmplugin.Plugin, cfg *keyauth.Config) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	g, err := GateOn(p, cfg, wasmplugin.Scope{})
+	if err != nil {
+		return "", err
+	}
+	value := "unset"
+	if v := cfg.GlobalAuth(); v != nil {
+		value = fmt.Sprint(*v)
+	}
+	switch {
+	case p.GlobalDisabled():
+		return fmt.Sprintf("global_auth %s, but the global config is disabled (defaultConfigDisable: true): routes without a key-auth rule need no key", value), nil
+	case g.Key && value == "true":
+		return "global_auth true: routes without a key-auth rule need any consumer's key; " + keyauth.ConsoleResetsGlobalAuth, nil
+	case g.Key:
+		return "global_auth unset and no enabled key-auth rule: every route needs any consumer's key (a first rule would end that)", nil
+	case value == "false":
+		return "global_auth false: routes without a key-auth rule need no key", nil
+	}
+	return "global_auth unset and a key-auth rule exists: routes without a key-auth rule need no key", nil
 }

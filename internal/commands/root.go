@@ -27,12 +27,17 @@ func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := cmdutil.New(ctx, cmdutil.System())
-	return Run(f, os.Args[1:])
+	return RunAs(f, displayName(os.Args[0]), os.Args[1:])
 }
 
 // Run executes args against a factory and returns the exit code; errors are printed to stderr.
-func Run(f *cmdutil.Factory, args []string) int {
+func Run(f *cmdutil.Factory, args []string) int { return RunAs(f, "higress-ai", args) }
+
+// RunAs is Run for a binary that calls itself name in help and examples ("kubectl higress-ai"
+// when krew installed it as a kubectl plugin).
+func RunAs(f *cmdutil.Factory, name string, args []string) int {
 	root := NewCmdRoot(f)
+	renameTree(root, name)
 	root.SetArgs(args)
 	err := root.ExecuteContext(f.Context)
 	if err != nil && !errors.Is(err, cmdutil.ErrSilent) {

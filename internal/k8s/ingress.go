@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -23,6 +25,10 @@ type Route struct {
 	Namespace string   `json:"namespace"`
 	Ingress   string   `json:"ingress"`
 	Hosts     []string `json:"hosts,omitempty"`
+	// Services are the upstream services the route sends to, as match rules name them
+	// ("fqdn" or "fqdn:port"): the higress.io/destination annotation's addresses when set, else the
+	// Ingress backends (name.namespace.svc.cluster.local, with the port when it is a number).
+	Services []string `json:"services,omitempty"`
 }
 
 // RouteName is the name Higress gives the Ingress namespace/name when Higress runs in
@@ -52,7 +58,52 @@ func routeOf(ing *networkingv1.Ingress, higressNamespace string) (Route, bool) {
 			r.Hosts = append(r.Hosts, rule.Host)
 		}
 	}
+	r.Services = servicesOf(ing, ns)
 	return r, true
+}
+
+// servicesOf lists the upstream services of an Ingress as Higress routes it: the addresses of
+// higress.io/destination ("[weight%] host[:port] [subset]" per line, pkg/ingress/kube/annotations/
+// destination.go), else every backend service.
+func servicesOf(ing *networkingv1.Ingress, ns string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if dest := ing.Annotations["higress.io/destination"]; dest != "" {
+		for _, line := range strings.Split(dest, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) > 0 && strings.HasSuffix(fields[0], "%") {
+				fields = fields[1:]
+			}
+			if len(fields) > 0 {
+				add(fields[0])
+			}
+		}
+		return out
+	}
+	backend := func(b *networkingv1.IngressBackend) {
+		if b == nil || b.Service == nil || b.Service.Name == "" {
+			return
+		}
+		fqdn := b.Service.Name + "." + ns + ".svc.cluster.local"
+		if b.Service.Port.Number > 0 {
+			fqdn += ":" + strconv.Itoa(int(b.Service.Port.Number))
+		}
+		add(fqdn)
+	}
+	backend(ing.Spec.DefaultBackend)
+	for _, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		for i := range rule.HTTP.Paths {
+			backend(&rule.HTTP.Paths[i].Backend)
+		}
+	}
+	return out
 }
 
 func sortRoutes(routes []Route) {

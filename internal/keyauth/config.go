@@ -14,13 +14,14 @@ const Plugin = "key-auth"
 
 // Config is key-auth's global config (a WasmPlugin's defaultConfig).
 type Config struct {
-	raw map[string]any
+	raw   map[string]any
+	build Build
 }
 
 // Parse checks the parts of raw that this tool reads and returns a view over it. Errors say
 // where, relative to the config object ("consumers[2].credentials: ...").
 func Parse(raw map[string]any) (*Config, error) {
-	c := &Config{raw: raw}
+	c := &Config{raw: raw, build: CPP}
 	if v, ok := raw["consumers"]; ok && v != nil {
 		list, ok := v.([]any)
 		if !ok {
@@ -98,6 +99,13 @@ func toAny(list []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// ReadAs reads the config with the rules of build b where the builds differ (which keys a
+// consumer's key is read from); Parse reads it as the C++ build.
+func (c *Config) ReadAs(b Build) *Config {
+	c.build = b
+	return c
 }
 
 // GlobalAuth is global_auth: nil when unset (then auth is global only if no rule exists).
@@ -251,3 +259,8 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
+
+// ConsoleResetsGlobalAuth is what to tell whoever relies on global_auth: true: the console's
+// KeyAuthCredentialHandler (higress-console, saveCredential) writes global_auth: false on every
+// consumer save.
+const ConsoleResetsGlobalAuth = "the Higress console writes global_auth: false whenever it saves a consumer: after such a save, routes without a key-auth rule need no key at all (run higress-ai route list to check)"

@@ -30,27 +30,32 @@ func (c Consumer) setCredentials(creds []string) {
 	c.raw["credentials"] = toAny(creds)
 }
 
-// Keys are where this consumer's key is read: its own keys, else the config's.
+// Keys are where this consumer's key is read: its own keys, else the config's (the Go build has
+// no per-consumer keys).
 func (c Consumer) Keys() []string {
-	if k, _ := stringList(c.raw, "keys"); len(k) > 0 {
+	if k, _ := stringList(c.raw, "keys"); len(k) > 0 && c.cfg.build == CPP {
 		return k
 	}
 	return c.cfg.Keys()
 }
 
 func (c Consumer) flag(field string) bool {
-	if b, ok := c.raw[field].(bool); ok {
+	if b, ok := c.raw[field].(bool); ok && c.cfg.build == CPP {
 		return b
 	}
 	if b, ok := c.cfg.raw[field].(bool); ok {
 		return b
 	}
-	return true // key-auth's default for in_header and in_query
+	// The C++ build's default for in_header and in_query is true; the Go build's false.
+	return c.cfg.build == CPP
 }
 
-// InHeader and InQuery say whether the keys are read from headers and the query string.
+// InHeader and InQuery say whether the keys are read from headers and the query string. The Go
+// build reads the query only when it does not read headers (main.go: `else if config.InQuery`).
 func (c Consumer) InHeader() bool { return c.flag("in_header") }
-func (c Consumer) InQuery() bool  { return c.flag("in_query") }
+func (c Consumer) InQuery() bool {
+	return c.flag("in_query") && (c.cfg.build == CPP || !c.InHeader())
+}
 
 // Bearer reports a consumer whose credentials are bearer tokens in Authorization.
 func (c Consumer) Bearer() bool {

@@ -21,11 +21,12 @@ const (
 	InBody     In = "body"
 	InURL      In = "url"       // substring of the path with its query
 	InURLExact In = "url-exact" // the whole path with its query
-	InURLRegex In = "url-regex" // RE2, unanchored
+	InURLRegex In = "url-regex" // RE2: the whole path in the C++ build, anywhere in it in the Go build
 	InHeader   In = "header"    // substring of any header name or value
 )
 
-// field is where each kind of rule lives in the config; the order is the order of evaluation.
+// fields are where each kind of rule lives in the config, in the order Words lists them (each
+// build has its own order of evaluation: see Evaluate).
 var fields = []struct {
 	in    In
 	field string
@@ -37,8 +38,9 @@ var fields = []struct {
 	{InBody, bodiesField},
 }
 
-// The body list has two spellings: the Go build reads block_bodies only, the C++ build (Higress's
-// built-in image) block_bodys only. The view reads their union and writes the same list under both.
+// The body list has two spellings: block_bodies, which the console writes and both builds read,
+// and the older block_bodys, which only the C++ build reads (beside block_bodies). The view reads
+// their union and writes block_bodies only, moving block_bodys' words there on any edit.
 const (
 	bodiesField  = "block_bodies"
 	legacyBodies = "block_bodys"
@@ -133,7 +135,7 @@ func (c *Config) list(in In) []string {
 func (c *Config) setList(in In, words []string) {
 	field, _ := fieldOf(in)
 	if in == InBody {
-		setField(c.raw, legacyBodies, words)
+		delete(c.raw, legacyBodies)
 	}
 	setField(c.raw, field, words)
 }
@@ -150,17 +152,13 @@ func setField(m map[string]any, field string, words []string) {
 	m[field] = out
 }
 
-// has reports a rule that is in force for both builds: a body word must be under both spellings.
+// has reports a rule that is in force for both builds: a body word must be under block_bodies.
 func (c *Config) has(w Word) bool {
 	if w.In != InBody {
 		return slices.Contains(c.list(w.In), w.Text)
 	}
-	for _, field := range []string{bodiesField, legacyBodies} {
-		if l, _ := stringList(c.raw, field); !slices.Contains(l, w.Text) {
-			return false
-		}
-	}
-	return true
+	l, _ := stringList(c.raw, bodiesField)
+	return slices.Contains(l, w.Text)
 }
 
 // Raw is the config object the view reads and edits.
@@ -183,12 +181,8 @@ func (c *Config) Words() []Word {
 	return out
 }
 
-// Empty reports a config that neither build would load: no keyword URL, header or body rule.
-// Exact and regex URL rules do not count (the Go build checks them only beside a keyword URL rule,
-// the C++ build not at all).
-func (c *Config) Empty() bool {
-	return len(c.list(InURL))+len(c.list(InHeader))+len(c.list(InBody)) == 0
-}
+// Empty reports a config with no rule at all, which neither build would load.
+func (c *Config) Empty() bool { return len(c.Words()) == 0 }
 
 // CaseSensitive is the config's case_sensitive as build b applies it; set is false when the field
 // is absent, and value is then the build's default (true for the C++ build, false for the Go one).
@@ -202,14 +196,6 @@ func (c *Config) CaseSensitive(b Build) (value, set bool) {
 
 // SetCaseSensitive writes case_sensitive explicitly.
 func (c *Config) SetCaseSensitive(v bool) { c.raw["case_sensitive"] = v }
-
-// BlockedCode is the status a blocked client gets: blocked_code, else 403.
-func (c *Config) BlockedCode() int {
-	if n, ok := asInt(c.raw["blocked_code"]); ok && n > 100 && n < 600 {
-		return int(n)
-	}
-	return 403
-}
 
 // BlockedMessage is the body a blocked client gets (empty by default).
 func (c *Config) BlockedMessage() string { s, _ := c.raw["blocked_message"].(string); return s }
@@ -233,9 +219,9 @@ func CheckWord(w Word) error {
 // Blocks reports a rule build b already applies: a body word counts under the spelling b reads.
 func (c *Config) Blocks(w Word, b Build) bool { return slices.Contains(b.Read(c, w.In), w.Text) }
 
-// Add adds a rule and reports whether the config changed. Body words are written under both
-// block_bodies and block_bodys, so a body word found under one spelling only is written again.
-// Any change also writes the body words listed under one spelling only under both.
+// Add adds a rule and reports whether the config changed. Body words are written under
+// block_bodies, so a body word found under block_bodys only is written again. Any change moves
+// the words of block_bodys to block_bodies.
 func (c *Config) Add(w Word) (bool, error) {
 	if err := CheckWord(w); err != nil {
 		return false, err
@@ -252,9 +238,13 @@ func (c *Config) Add(w Word) (bool, error) {
 	return true, nil
 }
 
-// syncBodies writes the body words under both spellings, so that whichever build runs the config
-// sees them all; every edit of a config does it.
-func (c *Config) syncBodies() { c.setList(InBody, c.list(InBody)) }
+// syncBodies writes every body word under block_bodies (the spelling both builds and the console
+// read) and drops block_bodys; every edit of a config does it.
+func (c *Config) syncBodies() {
+	if _, ok := c.raw[legacyBodies]; ok {
+		c.setList(InBody, c.list(InBody))
+	}
+}
 
 // Remove deletes a rule (a body word from both spellings) and reports whether it was there.
 func (c *Config) Remove(w Word) bool {

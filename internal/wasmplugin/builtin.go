@@ -2,6 +2,7 @@ package wasmplugin
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -92,4 +93,31 @@ func (b Builtin) New(namespace string) Plugin {
 		},
 	}}
 	return Plugin{Obj: obj}
+}
+
+// BuiltinImage reports whether url is Higress's own image of plugin, as the console installs it
+// (oci://higress-registry.<region>.cr.aliyuncs.com/plugins/<plugin>, the scheme optional, any
+// region), and gives its tag or digest ("2.0.0", "sha256:..."; "" when the url has neither).
+func BuiltinImage(url, plugin string) (ref string, ok bool) {
+	u := url
+	if scheme, rest, found := strings.Cut(u, "://"); found {
+		if scheme != "oci" {
+			return "", false
+		}
+		u = rest
+	}
+	host, repo, _ := strings.Cut(u, "/")
+	if !strings.HasPrefix(host, "higress-registry.") || !strings.HasSuffix(host, ".cr.aliyuncs.com") {
+		return "", false
+	}
+	rest, found := strings.CutPrefix(repo, "plugins/"+plugin)
+	switch {
+	case !found:
+		return "", false
+	case rest == "":
+		return "", true
+	case rest[0] == ':' || rest[0] == '@':
+		return rest[1:], true
+	}
+	return "", false
 }

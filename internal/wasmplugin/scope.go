@@ -2,7 +2,6 @@ package wasmplugin
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +17,58 @@ type Scope struct {
 	// Hosts are the route's hosts (from its Ingress), when known: a domain rule naming one of them
 	// also governs the route, so Effective and EnsureRule take such rules into account.
 	Hosts []string
+	// Services are the route's upstream services as "fqdn" or "fqdn:port" (from its Ingress), when
+	// known: a rule naming one of them by service governs the route's requests.
+	Services []string
+	// Matcher is the rule matcher of the plugin's build (the zero value is the C++ one).
+	Matcher Matcher
+}
+
+// RouteScope is the scope of a route, with the hosts and upstream services its Ingress gives it.
+func RouteScope(r k8s.Route) Scope {
+	return Scope{Route: r.Name, Hosts: r.Hosts, Services: r.Services}
+}
+
+// Matcher is one of Higress's two match-rule implementations; they sort a rule naming both a
+// domain and a service differently.
+type Matcher int
+
+const (
+	// MatcherCPP is plugins/wasm-cpp/common/route_rule_matcher.h (RouteRuleMatcher).
+	MatcherCPP Matcher = iota
+	// MatcherGo is higress-group/wasm-go pkg/matcher/rule_matcher.go (RuleMatcher).
+	MatcherGo
+)
+
+// Category is what a match rule matches a request by, as both matchers sort rules: a rule naming
+// a route (ingress) is a route rule whatever domain it names (the domain is never consulted),
+// and with a service it matches only requests of that route going to that service.
+type Category int
+
+const (
+	ByRoute           Category = iota // ingress: the request's route_name
+	ByRouteAndService                 // ingress and service: route_name, then cluster_name
+	ByDomain                          // domain: the request's :authority
+	ByService                         // service: the request's upstream cluster (cluster_name)
+)
+
+// Category sorts the rule as the matcher does (route_rule_matcher.h parseRuleConfig /
+// parseAuthRuleConfig; rule_matcher.go ParseRuleConfig): route first; then the C++ matcher takes
+// service before domain (a domain-and-service rule matches by service), the Go one domain
+// before service (it matches by domain).
+func (r Rule) Category(m Matcher) Category {
+	hasDomain, hasService := len(r.Domain()) > 0, len(r.Service()) > 0
+	switch {
+	case len(r.Ingress()) > 0 && hasService:
+		return ByRouteAndService
+	case len(r.Ingress()) > 0:
+		return ByRoute
+	case hasDomain && hasService && m == MatcherGo:
+		return ByDomain
+	case hasService:
+		return ByService
+	}
+	return ByDomain
 }
 
 // Global reports the global scope.
@@ -48,11 +99,22 @@ func (s Scope) owns(r Rule) bool {
 	return r.IsDomain(s.Domain)
 }
 
-// covers reports a rule Higress would apply to the scope's requests if no rule before it did: one
-// naming the route, or with a domain that matches one of the route's hosts (or the scope's domain).
+// covers reports a rule Higress would apply to the scope's requests if no rule before it did, by
+// the rule's category: for a route, a rule naming it (and, with a service, one of the route's
+// Services), a domain rule matching one of its Hosts, or a service rule naming one of its
+// Services; for a domain, a domain rule matching it. A route whose services are not known gets
+// no service rule.
 func (s Scope) covers(r Rule) bool {
+	switch r.Category(s.Matcher) {
+	case ByRoute:
+		return s.Route != "" && slices.Contains(r.Ingress(), s.Route)
+	case ByRouteAndService:
+		return s.Route != "" && slices.Contains(r.Ingress(), s.Route) && anyServiceMatches(r.Service(), s.Services)
+	case ByService:
+		return s.Route != "" && anyServiceMatches(r.Service(), s.Services)
+	}
 	if s.Route != "" {
-		return slices.Contains(r.Ingress(), s.Route) || anyDomainMatches(r.Domain(), s.Hosts)
+		return anyDomainMatches(r.Domain(), s.Hosts)
 	}
 	return anyDomainMatches(r.Domain(), []string{s.Domain})
 }
@@ -68,22 +130,50 @@ func anyDomainMatches(patterns, hosts []string) bool {
 	return false
 }
 
-// DomainMatches reports whether a match rule's domain (exact, *.suffix or prefix.*) names a host.
+// DomainMatches reports whether a match rule's domain names a host, as both matchers do
+// (route_rule_matcher.h hostMatch, rule_matcher.go hostMatch): the port is stripped from the host;
+// "*suffix" is a plain suffix match, so "*example.com" matches example.com itself (and
+// badexample.com); "prefix*" a plain prefix match; anything else must be equal. Case matters.
 func DomainMatches(pattern, host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	pattern, host = strings.ToLower(pattern), strings.ToLower(host)
+	host = stripPort(host)
 	if host == "" {
 		return false
 	}
 	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
-		return strings.HasSuffix(host, suffix) && len(host) > len(suffix)
+		return strings.HasSuffix(host, suffix)
 	}
 	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
-		return strings.HasPrefix(host, prefix) && len(host) > len(prefix)
+		return strings.HasPrefix(host, prefix)
 	}
 	return pattern == host
+}
+
+// stripPort drops a port from a host as Envoy does: after the last ':' unless it is inside an
+// IPv6 address in brackets.
+func stripPort(host string) string {
+	i := strings.LastIndexByte(host, ':')
+	if i < 0 {
+		return host
+	}
+	if j := strings.LastIndexByte(host, ']'); j > i {
+		return host
+	}
+	return host[:i]
+}
+
+// anyServiceMatches reports a rule's service ("fqdn" or "fqdn:port") naming one of the route's
+// upstream services ("fqdn" or "fqdn:port"), as both matchers compare it with the fqdn and port
+// of the request's cluster_name (outbound|port||fqdn).
+func anyServiceMatches(ruleServices, services []string) bool {
+	for _, rs := range ruleServices {
+		for _, svc := range services {
+			fqdn, port, _ := strings.Cut(svc, ":")
+			if rs == fqdn || (port != "" && rs == fqdn+":"+port) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Rule returns the rule this scope owns (whose only target is exactly its route or domain).
@@ -115,6 +205,42 @@ func (s Scope) Effective(p Plugin) (Rule, bool, error) {
 		}
 	}
 	return Rule{}, false, nil
+}
+
+// ConfigOf is the config Higress applies in the scope: the effective rule's config (its targets in
+// where), else the global config ("global"); nil when none applies, where then says why.
+func (s Scope) ConfigOf(p Plugin) (cfg map[string]any, where string, ruleIndex int, err error) {
+	if err := p.CheckReadable(); err != nil {
+		return nil, "", -1, err
+	}
+	r, ok, err := s.Effective(p)
+	switch {
+	case err != nil:
+		return nil, "", -1, err
+	case ok:
+		cfg := r.Config()
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		return cfg, r.Targets(), r.Index, nil
+	case p.GlobalDisabled():
+		return nil, "the global config is disabled (defaultConfigDisable: true)", -1, nil
+	}
+	return p.DefaultConfig(), "global", -1, nil
+}
+
+// RuleDomains lists the domains of the plugin's enabled domain rules (by the matcher's
+// categories: a rule that also names a route is a route rule), sorted, each once.
+func RuleDomains(p Plugin, m Matcher) ([]string, error) {
+	rules, err := Enabled(p)
+	var out []string
+	for _, r := range rules {
+		if r.Category(m) == ByDomain {
+			out = append(out, r.Domain()...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), err
 }
 
 // Enabled returns the match rules Higress applies: those without configDisable: true, in order.

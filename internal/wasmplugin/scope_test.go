@@ -196,7 +196,7 @@ func TestRemoveRuleRemovesOnlyTheOwnedRule(t *testing.T) {
 
 func TestRouteHostsBringInDomainRules(t *testing.T) {
 	p := rulesFixture()
-	s := Scope{Route: "kimi", Hosts: []string{"AI.example.com:443"}}
+	s := Scope{Route: "kimi", Hosts: []string{"ai.example.com:443"}}
 	r, ok, err := s.Effective(p)
 	if err != nil || !ok || r.Targets() != "domain ai.example.com" {
 		t.Fatalf("Effective = %v %v %v", r.Targets(), ok, err)
@@ -212,8 +212,17 @@ func TestRouteHostsBringInDomainRules(t *testing.T) {
 		pattern, host string
 		want          bool
 	}{
+		// route_rule_matcher.h hostMatch / rule_matcher.go hostMatch: "*x" is a plain suffix
+		// match, "x*" a plain prefix match, the rest equality; case matters.
 		{"*.example.com", "ai.example.com", true},
 		{"*.example.com", "example.com", false},
+		{"*example.com", "example.com", true},
+		{"*example.com", "badexample.com", true},
+		{"ai.example.com", "AI.example.com", false},
+		{"AI.example.com", "ai.example.com", false},
+		{"api*", "api.example.com", true},
+		{"[::1]", "[::1]", true},
+		{"ai.example.com", "ai.example.com:", true},
 		{"ai.example.com", "ai.example.com:8080", true},
 		{"ai.example.com", "b.example.com", false},
 		{"api.*", "api.example.com", true},
@@ -223,5 +232,59 @@ func TestRouteHostsBringInDomainRules(t *testing.T) {
 		if got := DomainMatches(tc.pattern, tc.host); got != tc.want {
 			t.Errorf("DomainMatches(%q, %q) = %v", tc.pattern, tc.host, got)
 		}
+	}
+}
+
+// TestRuleCategories follows route_rule_matcher.h (parseRuleConfig, getMatchConfig) and wasm-go's
+// rule_matcher.go (ParseRuleConfig, GetMatchConfig): a rule naming a route is a route rule whatever
+// domain it names; with a service it also needs the route's upstream service; a rule naming a
+// domain and a service matches by service in the C++ matcher and by domain in the Go one.
+func TestRuleCategories(t *testing.T) {
+	p := Plugin{Obj: plugin("x", "oci://r/key-auth:1", nil)}
+	p.Obj.Object["spec"].(map[string]any)["matchRules"] = []any{
+		map[string]any{"ingress": []any{"gpt-4o"}, "domain": []any{"ai.example.com"}, "config": map[string]any{"n": "route+domain"}},
+		map[string]any{"ingress": []any{"qwen"}, "service": []any{"qwen.default.svc.cluster.local:8000"}, "config": map[string]any{"n": "route+service"}},
+		map[string]any{"domain": []any{"*example.com"}, "service": []any{"llm.internal.dns"}, "config": map[string]any{"n": "domain+service"}},
+		map[string]any{"service": []any{"deepseek.default.svc.cluster.local"}, "config": map[string]any{"n": "service"}},
+	}
+	cases := []struct {
+		name  string
+		scope Scope
+		want  string // the rule's "n", "" for none
+	}{
+		// The route+domain rule is a route rule: the domain is never consulted.
+		{"route of a route+domain rule", Scope{Route: "gpt-4o", Hosts: []string{"other.org"}}, "route+domain"},
+		{"host of a route+domain rule", Scope{Route: "kimi", Hosts: []string{"ai.example.com"}, Services: []string{"x.svc:80"}, Matcher: MatcherGo}, "domain+service"},
+		{"domain scope ignores a route+domain rule, C++", Scope{Domain: "ai.example.com"}, ""},
+		{"domain scope, Go", Scope{Domain: "ai.example.com", Matcher: MatcherGo}, "domain+service"},
+		// Route and service: both must match.
+		{"route+service, service matches", Scope{Route: "qwen", Services: []string{"qwen.default.svc.cluster.local:8000"}}, "route+service"},
+		{"route+service, other port", Scope{Route: "qwen", Services: []string{"qwen.default.svc.cluster.local:9000"}}, ""},
+		{"route+service, services unknown", Scope{Route: "qwen"}, ""},
+		// C++: domain+service matches by service (cluster_name); Go: by domain (:authority).
+		{"domain+service by service, C++", Scope{Route: "r", Hosts: []string{"example.com"}, Services: []string{"llm.internal.dns:443"}}, "domain+service"},
+		{"domain+service by host, C++", Scope{Route: "r", Hosts: []string{"example.com"}, Services: []string{"other.dns:443"}}, ""},
+		{"domain+service by host, Go", Scope{Route: "r", Hosts: []string{"example.com"}, Services: []string{"other.dns:443"}, Matcher: MatcherGo}, "domain+service"},
+		// A service rule: fqdn matches any port, fqdn:port that port only.
+		{"service rule", Scope{Route: "deepseek", Services: []string{"deepseek.default.svc.cluster.local:80"}}, "service"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, ok, err := tc.scope.Effective(p)
+			got := ""
+			if ok {
+				got = r.Config()["n"].(string)
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("Effective = %q %v, want %q", got, err, tc.want)
+			}
+		})
+	}
+	domains, err := RuleDomains(p, MatcherCPP)
+	if err != nil || len(domains) != 0 {
+		t.Fatalf("C++ RuleDomains = %v %v: a route rule's or a service rule's domain is not a domain rule", domains, err)
+	}
+	if domains, _ := RuleDomains(p, MatcherGo); !reflect.DeepEqual(domains, []string{"*example.com"}) {
+		t.Fatalf("Go RuleDomains = %v", domains)
 	}
 }

@@ -38,9 +38,9 @@ adding to a route without a rule of its own a word the config governing it alrea
 
 Matching is on the raw request: a body word is a substring of the JSON the client sent, so a word
 the client wrote with JSON escapes (\u0070assword) is not matched; "block test" shows such cases.
-Body words are written under both block_bodys (read by Higress's built-in C++ plugin) and
-block_bodies (read by the Go build). --exact and --regex need the Go build and a keyword URL rule
-beside them.
+Body words are written under block_bodies, which both builds and the console read (words found
+under the older block_bodys are moved there). --exact and --regex need a keyword URL rule beside
+them: neither build checks them otherwise.
 
 case_sensitive applies to every word of a config and is always written: without --case-sensitive
 the config keeps how it matches today (a config with no words yet is case-insensitive); with it,
@@ -130,15 +130,12 @@ type adder struct {
 
 func (a *adder) apply(p wasmplugin.Plugin) error {
 	build := requestblock.BuildOf(p.URL())
-	if (a.in == requestblock.InURLExact || a.in == requestblock.InURLRegex) && build == requestblock.CPP {
-		return fmt.Errorf("wasmplugin %q runs request-block's C++ build (Higress's built-in image), which has only keyword URL rules: --exact and --regex need the Go build", p.Ref())
-	}
 	isNew := p.Obj.GetResourceVersion() == ""
 	pl, cfg, err := a.open(p)
 	if err != nil {
 		return err
 	}
-	before, wasEmpty := len(cfg.Words()), cfg.Empty()
+	before, loaded := len(cfg.Words()), build.Loads(cfg)
 	current, set := cfg.CaseSensitive(build)
 	want := a.caseWanted(current, before)
 	if err := a.addWords(cfg, build); err != nil {
@@ -161,7 +158,7 @@ func (a *adder) apply(p wasmplugin.Plugin) error {
 			a.notes = append(a.notes, fmt.Sprintf("the new rule for %s starts from the words of the config in force there (%s): Higress applies a route's or domain's rule instead of the global config", a.scope, pl.from))
 		}
 	}
-	a.global(p, isNew, wasEmpty && !cfg.Empty())
+	a.global(p, isNew, !loaded && build.Loads(cfg))
 	return nil
 }
 
@@ -229,14 +226,27 @@ func caseName(sensitive bool) string {
 	return "case-insensitively"
 }
 
-// checkURLRules refuses exact and regex URL rules the Go build would never check: it checks them
-// only beside a keyword URL rule.
+// checkURLRules refuses exact and regex URL rules that neither build would check (both check them
+// only when block_urls has an entry) and regexes that would stop the plugin loading once it
+// lower-cases them; it warns where lower-casing changes what a new regex means.
 func (a *adder) checkURLRules(cfg *requestblock.Config, build requestblock.Build) error {
 	if a.in != requestblock.InURLExact && a.in != requestblock.InURLRegex {
 		return nil
 	}
 	if len(build.Read(cfg, requestblock.InURL)) == 0 {
-		return fmt.Errorf("exact and regex URL rules are checked only beside a keyword URL rule, and the config for %s has none: add one first (higress-ai block add WORD --in url)", a.scope)
+		return fmt.Errorf("exact and regex URL rules are checked only when block_urls has an entry, and the config for %s has none: add one first (higress-ai block add WORD --in url)", a.scope)
+	}
+	if a.in != requestblock.InURLRegex {
+		return nil
+	}
+	if bad := build.BadRegexes(cfg); len(bad) > 0 {
+		return fmt.Errorf("regex %s does not compile once lower-cased (case_sensitive is false in the config for %s), so the %s would refuse to load the config: write it for lower-case text or use --case-sensitive", quoteWords(bad), a.scope, build)
+	}
+	for _, w := range a.added {
+		a.warnings = append(a.warnings, build.RegexWarnings(cfg, w)...)
+	}
+	if build == requestblock.CPP {
+		a.notes = append(a.notes, "the C++ build (Higress's built-in image) matches a regex against the whole path with its query (RE2 full match); the Go build matches it anywhere in it")
 	}
 	return nil
 }

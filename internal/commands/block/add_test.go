@@ -85,7 +85,7 @@ func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
 	mustRun(t, tf, "add", "project-x", "--route", "team-a/deepseek")
 	rules := spec(t, p)["matchRules"].([]any)
 	want := map[string]any{"ingress": []any{"team-a/deepseek"}, "configDisable": false,
-		"config": map[string]any{"block_bodies": []any{"internal", "project-x"}, "block_bodys": []any{"internal", "project-x"}, "case_sensitive": true}}
+		"config": map[string]any{"block_bodies": []any{"internal", "project-x"}, "case_sensitive": true}}
 	if len(rules) != 2 || !reflect.DeepEqual(rules[0], want) {
 		t.Fatalf("rules: %v", rules)
 	}
@@ -113,8 +113,10 @@ func TestScopeRefusals(t *testing.T) {
 		{"remove empty domain", []string{"remove", "x", "--domain", ""}, "empty domain name"},
 		{"test unknown route", []string{"test", "x", "--route", "gpt4"}, `unknown route "gpt4"`},
 		{"test empty domain", []string{"test", "x", "--domain", ""}, "empty domain name"},
-		{"exact on the built-in image", []string{"add", "/x", "--in", "url", "--exact"}, "C++ build (Higress's built-in image), which has only keyword URL rules"},
-		{"regex on the built-in image", []string{"add", "^/x", "--in", "url", "--regex"}, "--exact and --regex need the Go build"},
+		// plugin.cc checkHeader checks block_exact_urls and block_regexp_urls only inside
+		// `if (!rule.block_urls.empty())`, as main.go onHttpRequestHeaders does.
+		{"exact without a keyword URL rule", []string{"add", "/x", "--in", "url", "--exact"}, "checked only when block_urls has an entry"},
+		{"regex without a keyword URL rule", []string{"add", "^/x", "--in", "url", "--regex"}, "checked only when block_urls has an entry"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,9 +129,9 @@ func TestScopeRefusals(t *testing.T) {
 			noWrite(t, tf, p, before)
 		})
 	}
-	// No plugin yet: the one block add would create is the built-in (C++) image, so no exact rule.
+	// No plugin yet: a new config has no keyword URL rule, so no exact rule either.
 	tf := cmdutil.NewTestFactory(t)
-	if err := run(tf, "add", "/x", "--in", "url", "--exact"); err == nil || !strings.Contains(err.Error(), "only keyword URL rules") {
+	if err := run(tf, "add", "/x", "--in", "url", "--exact"); err == nil || !strings.Contains(err.Error(), "checked only when block_urls has an entry") {
 		t.Fatalf("err = %v", err)
 	}
 	if entries, _ := os.ReadDir(tf.Dir); len(entries) != 0 {
@@ -140,8 +142,8 @@ func TestScopeRefusals(t *testing.T) {
 func TestExactAndRegexOnTheGoBuild(t *testing.T) {
 	tf, p := withPlugin(t, goURL, "  defaultConfig: {block_bodies: [password], case_sensitive: false}\n")
 	before := read(t, p)
-	// The Go build checks exact and regex rules only beside a keyword URL rule.
-	if err := run(tf, "add", "/swagger.html", "--in", "url", "--exact"); err == nil || !strings.Contains(err.Error(), "checked only beside a keyword URL rule") {
+	// main.go onHttpRequestHeaders checks exact and regex rules only when block_urls has an entry.
+	if err := run(tf, "add", "/swagger.html", "--in", "url", "--exact"); err == nil || !strings.Contains(err.Error(), "checked only when block_urls has an entry") {
 		t.Fatalf("err = %v", err)
 	}
 	noWrite(t, tf, p, before)
@@ -153,7 +155,7 @@ func TestExactAndRegexOnTheGoBuild(t *testing.T) {
 	}
 	// Without the keyword URL rule the exact and regex rules are dead: the user is told.
 	mustRun(t, tf, "remove", "/admin", "--in", "url")
-	if !strings.Contains(tf.Stderr.String(), `note: the exact and regex URL rules of global ("/swagger.html", "^/v[0-9]+/debug") are checked only beside a keyword URL rule, and none is left`) {
+	if !strings.Contains(tf.Stderr.String(), `note: the exact and regex URL rules of global ("/swagger.html", "^/v[0-9]+/debug") are checked only when block_urls has an entry, and none is left`) {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 	// With no body word left either, the config would not load: it is disabled.
@@ -161,7 +163,7 @@ func TestExactAndRegexOnTheGoBuild(t *testing.T) {
 	if s := spec(t, p); s["defaultConfigDisable"] != true {
 		t.Fatalf("spec: %v", s)
 	}
-	if !strings.Contains(tf.Stderr.String(), `the global config has only exact or regex URL rules left ("/swagger.html", "^/v[0-9]+/debug"), which do not make a config load: disabled it`) {
+	if !strings.Contains(tf.Stderr.String(), `the global config has only exact or regex URL rules left ("/swagger.html", "^/v[0-9]+/debug"), which the Go build does not load without a keyword, header or body rule: disabled it`) {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 }
@@ -177,7 +179,7 @@ func TestRemovingARulesLastLoadableWordDropsTheRule(t *testing.T) {
 	if _, ok := spec(t, p)["matchRules"]; ok {
 		t.Fatalf("rule kept: %v", spec(t, p))
 	}
-	if !strings.Contains(tf.Stderr.String(), `the rule for route gpt-4o has only exact or regex URL rules left ("/x"), which do not make a config load: removed it`) {
+	if !strings.Contains(tf.Stderr.String(), `the rule for route gpt-4o has only exact or regex URL rules left ("/x"), which the Go build does not load without a keyword, header or body rule: removed it`) {
 		t.Fatalf("stderr: %s", tf.Stderr)
 	}
 }
@@ -228,7 +230,7 @@ func TestRemoveWritesCaseSensitive(t *testing.T) {
 		tf, p := withPlugin(t, tc.url, "  defaultConfig: {block_bodies: [password, token], block_bodys: [password, token]}\n")
 		mustRun(t, tf, "remove", "token")
 		cfg := spec(t, p)["defaultConfig"].(map[string]any)
-		if cfg["case_sensitive"] != tc.want || !reflect.DeepEqual(cfg["block_bodys"], []any{"password"}) {
+		if cfg["case_sensitive"] != tc.want || !reflect.DeepEqual(cfg["block_bodies"], []any{"password"}) || cfg["block_bodys"] != nil {
 			t.Fatalf("%s: %v", tc.url, cfg)
 		}
 	}

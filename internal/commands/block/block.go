@@ -46,8 +46,8 @@ type matchFlags struct {
 
 func (m *matchFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&m.In, "in", "body", "where to match: body, url or header")
-	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (Go build only)")
-	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression, unanchored (Go build only)")
+	cmd.Flags().BoolVar(&m.Exact, "exact", false, "with --in url: the whole path and query must equal the word (needs a keyword URL rule beside it)")
+	cmd.Flags().BoolVar(&m.Regex, "regex", false, "with --in url: the word is an RE2 regular expression (the C++ build matches it against the whole path, the Go build anywhere in it)")
 	cmd.Flags().StringVar(&m.Route, "route", "", "a rule for this route only (an Ingress name as Higress names it)")
 	cmd.Flags().StringVar(&m.Domain, "domain", "", "a rule for this domain only")
 	cmd.Flags().StringVar(&m.Plugin, "plugin", "", "name of the request-block WasmPlugin (default: found automatically)")
@@ -103,7 +103,10 @@ func (m *matchFlags) withHosts(f *cmdutil.Factory, store k8s.Store, s wasmplugin
 		return s, err
 	}
 	route, err := routeOf(f, store, s.Route, m.AnyRoute, bp)
-	s.Hosts = route.Hosts
+	s.Hosts, s.Services = route.Hosts, route.Services
+	if bp != nil {
+		s.Matcher = requestblock.BuildOf(bp.URL()).Matcher()
+	}
 	return s, err
 }
 
@@ -138,29 +141,23 @@ func configAt(p wasmplugin.Plugin, s wasmplugin.Scope) (*requestblock.Config, wa
 	return cfg, rule, true, nil
 }
 
-// ConfigFor is the config Higress applies in a scope: the first enabled rule covering the route
-// or domain, else the global config. A nil config means none applies; where then says why,
-// otherwise it names the config ("global" or the rule's targets).
+// ConfigFor is the config Higress applies in a scope, matching rules as the plugin's build does:
+// the first enabled rule covering the route or domain, else the global config. A nil config means
+// none applies; where then says why, otherwise it names the config ("global" or the rule's targets).
 func ConfigFor(p wasmplugin.Plugin, s wasmplugin.Scope) (cfg *requestblock.Config, where string, err error) {
-	if err := p.CheckReadable(); err != nil {
-		return nil, "", err
+	s.Matcher = requestblock.BuildOf(p.URL()).Matcher()
+	raw, where, index, err := s.ConfigOf(p)
+	if err != nil || raw == nil {
+		return nil, where, err
 	}
-	r, ok, err := s.Effective(p)
-	switch {
-	case err != nil:
-		return nil, "", err
-	case ok:
-		if cfg, err = requestblock.Parse(r.Config()); err != nil {
-			return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.matchRules[%d].config.%w", p.Ref(), r.Index, err)
+	if cfg, err = requestblock.Parse(raw); err != nil {
+		at := "spec.defaultConfig"
+		if index >= 0 {
+			at = fmt.Sprintf("spec.matchRules[%d].config", index)
 		}
-		return cfg, r.Targets(), nil
-	case p.GlobalDisabled():
-		return nil, "the global config is disabled (defaultConfigDisable: true)", nil
+		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: %s.%w", p.Ref(), at, err)
 	}
-	if cfg, err = requestblock.Parse(p.DefaultConfig()); err != nil {
-		return nil, "", fmt.Errorf("cannot read the request-block config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
-	}
-	return cfg, "global", nil
+	return cfg, where, nil
 }
 
 // Entry is one blocked word as list -o json prints it.

@@ -146,16 +146,48 @@ func TestClusterConsolePluginRoundTrips(t *testing.T) {
 	}
 	want := created.Object["spec"].(map[string]any)
 	got := after.Object["spec"].(map[string]any)
-	// By design: an edited config lists its body words under both block_bodys (the built-in C++
-	// plugin's spelling) and block_bodies (the Go build's), and case_sensitive is written explicitly
+	// By design: an edited config lists its body words under block_bodies (what the console and
+	// both builds read; block_bodys' words move there), and case_sensitive is written explicitly
 	// (true: what the built-in plugin assumed when it was unset). Everything else is as it was.
 	wantCfg := want["defaultConfig"].(map[string]any)
 	wantCfg["block_bodies"] = wantCfg["block_bodys"]
+	delete(wantCfg, "block_bodys")
 	wantCfg["case_sensitive"] = true
-	domainCfg := want["matchRules"].([]any)[0].(map[string]any)["config"].(map[string]any)
-	domainCfg["block_bodys"] = domainCfg["block_bodies"]
 	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(after.GetLabels(), created.GetLabels()) {
 		a, _ := yaml.Marshal(got)
 		t.Fatalf("the console's plugin changed:\n%s", a)
+	}
+}
+
+// TestClusterPriorityNull: upstream's CRD (helm/core/crds/customresourcedefinitions.gen.yaml)
+// has spec.priority nullable: true, so a WasmPlugin written with priority: null keeps it, and the
+// tool edits such a plugin without touching it.
+func TestClusterPriorityNull(t *testing.T) {
+	kc := testenv.Kubeconfig(t)
+	ns := testenv.Namespace(t, kc)
+	dc := testenv.Dynamic(t, kc)
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "extensions.higress.io/v1alpha1", "kind": "WasmPlugin",
+		"metadata": map[string]any{"name": "request-block-2.0.0", "namespace": ns, "labels": map[string]any{"higress.io/wasm-plugin-name": "request-block"}},
+		"spec": map[string]any{"url": "oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0", "priority": nil,
+			"defaultConfig": map[string]any{"block_bodies": []any{"password"}}},
+	}}
+	created, err := dc.Resource(k8s.WasmPluginGVR).Namespace(ns).Create(context.Background(), obj, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := created.Object["spec"].(map[string]any)["priority"]; !ok || v != nil {
+		t.Fatalf("spec.priority = %v (present %v): the CRD dropped a null priority", v, ok)
+	}
+	if err := run(cmdutil.NewClusterTestFactory(t, kc, ns), "add", "secret"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := dc.Resource(k8s.WasmPluginGVR).Namespace(ns).Get(context.Background(), created.GetName(), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := after.Object["spec"].(map[string]any)
+	if v, ok := spec["priority"]; !ok || v != nil || !reflect.DeepEqual(spec["defaultConfig"].(map[string]any)["block_bodies"], []any{"password", "secret"}) {
+		t.Fatalf("spec after add: %v", spec)
 	}
 }

@@ -95,9 +95,8 @@ func removeRun(o *RemoveOptions) error {
 	return nil
 }
 
-// afterRemove keeps the plugin loadable once a word is gone: a config with no keyword URL, header
-// or body word left (exact and regex URL rules alone do not load) is disabled when global and
-// dropped when it is a rule. It returns what to tell the user.
+// afterRemove keeps the plugin loadable once a word is gone: a config the build would refuse to
+// load is disabled when global and dropped when it is a rule. It returns what to tell the user.
 func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.Config, build requestblock.Build) (string, error) {
 	var stranded []string
 	for _, w := range cfg.Words() {
@@ -105,15 +104,15 @@ func afterRemove(p wasmplugin.Plugin, scope wasmplugin.Scope, cfg *requestblock.
 			stranded = append(stranded, w.Text)
 		}
 	}
-	if !cfg.Empty() {
-		if len(stranded) > 0 && build == requestblock.Go && len(build.Read(cfg, requestblock.InURL)) == 0 {
-			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only beside a keyword URL rule, and none is left", scope, quoteWords(stranded)), nil
+	if build.Loads(cfg) {
+		if len(stranded) > 0 && len(build.Read(cfg, requestblock.InURL)) == 0 {
+			return fmt.Sprintf("the exact and regex URL rules of %s (%s) are checked only when block_urls has an entry, and none is left", scope, quoteWords(stranded)), nil
 		}
 		return "", nil
 	}
 	left := "no words left"
 	if len(stranded) > 0 {
-		left = fmt.Sprintf("only exact or regex URL rules left (%s), which do not make a config load", quoteWords(stranded))
+		left = fmt.Sprintf("only exact or regex URL rules left (%s), which the %s does not load without a keyword, header or body rule", quoteWords(stranded), build)
 	}
 	if scope.Global() {
 		p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true

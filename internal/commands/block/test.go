@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
+	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
@@ -58,7 +60,12 @@ With --route or --domain the rule Higress applies there is used: the first enabl
 naming the route, or a domain that matches one of the route's hosts (or --domain), else the global
 config. The route is looked up as route bind does (refused when nothing names it, unless
 --any-route). The evaluation follows the plugin's build: Higress's built-in image is the C++ build
-(block_bodys, no exact or regex URL rules, ASCII-only case folding), any other image the Go build.
+(case-sensitive unless case_sensitive is false, ASCII-only case folding, regexes match the whole
+path, exact then regex then keyword URL rules, bodies up to 32 MiB), any other image the Go build
+(case-insensitive by default, regexes match anywhere, exact then keyword then regex, and no body
+check at all for a body with a Content-Encoding or an octet-stream or gRPC Content-Type: such a
+request is reported as a bypass unless a plugin on the route refuses it). -H replaces the emulated
+Content-Type (application/json) when it names one.
 
 The answer says whether the request would be blocked, by which rule, the build and the status code
 the client would get, and warns where a word would be missed: a JSON-escaped spelling such as
@@ -126,7 +133,7 @@ func (o *TestOptions) body() ([]byte, error) {
 		}
 		return b, nil
 	case o.Text == "-":
-		b, err := io.ReadAll(io.LimitReader(o.F.IO.In, requestblock.MaxBody+1))
+		b, err := io.ReadAll(o.F.IO.In) // whole: the Go build inspects bodies of any size
 		if err != nil {
 			return nil, fmt.Errorf("cannot read standard input: %w", err)
 		}
@@ -154,7 +161,8 @@ func chatBody(model, prompt string) ([]byte, error) {
 }
 
 // request is the request the options describe; its :authority is --domain, else the route's first
-// host that is not a wildcard.
+// host that is not a wildcard. A --header naming a header the emulated request has already
+// (content-type) replaces it, as a client setting its own Content-Type would.
 func (o *TestOptions) request(body []byte, hosts []string) requestblock.Request {
 	authority := o.Domain
 	for _, h := range hosts {
@@ -167,9 +175,16 @@ func (o *TestOptions) request(body []byte, hosts []string) requestblock.Request 
 	}
 	headers := [][2]string{{":authority", authority}, {":method", "POST"}, {":path", o.Path}, {":scheme", "https"},
 		{"content-type", "application/json"}}
+	emulated := len(headers)
 	for _, h := range o.Headers {
 		name, value, _ := strings.Cut(h, ":")
-		headers = append(headers, [2]string{strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)})
+		name = strings.ToLower(strings.TrimSpace(name))
+		kv := [2]string{name, strings.TrimSpace(value)}
+		if i := slices.IndexFunc(headers[:emulated], func(e [2]string) bool { return e[0] == name }); i >= 0 {
+			headers[i] = kv
+			continue
+		}
+		headers = append(headers, kv)
 	}
 	return requestblock.Request{Path: o.Path, Headers: headers, Body: body}
 }
@@ -194,9 +209,13 @@ func testRun(o *TestOptions) error {
 		if err != nil {
 			return err
 		}
-		scope.Hosts = route.Hosts
+		scope.Hosts, scope.Services = route.Hosts, route.Services
 	}
-	res, err := evaluate(p, scope, o.request(body, scope.Hosts))
+	req := o.request(body, scope.Hosts)
+	if req.Guard, err = guard(f, store, scope, req.Path); err != nil {
+		return err
+	}
+	res, err := evaluate(p, scope, req)
 	if err != nil {
 		return err
 	}
@@ -215,6 +234,9 @@ func testRun(o *TestOptions) error {
 		if res.Message != "" {
 			fmt.Fprintf(out, "message: %s\n", res.Message)
 		}
+	case res.Bypass:
+		fmt.Fprintf(out, "%s: the %s does not read a body sent with %s, so no body word is checked (%s)\n",
+			io.Paint(cmdutil.Red, "bypass"), res.Build, res.BodyUnread, res.Scope)
 	case res.Applied:
 		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope, res.Build)
 	default:
@@ -236,7 +258,7 @@ func evaluate(p *wasmplugin.Plugin, scope wasmplugin.Scope, req requestblock.Req
 	if err != nil {
 		return res, err
 	}
-	var warnings []string
+	warnings := []string{}
 	if r, ok, _ := scope.Rule(*p); ok && r.Disabled() {
 		warnings = append(warnings, fmt.Sprintf("the rule for %s is disabled (configDisable: true): Higress applies %s instead", scope, inForce(where, cfg)))
 	}
@@ -248,6 +270,22 @@ func evaluate(p *wasmplugin.Plugin, scope wasmplugin.Scope, req requestblock.Req
 	res.Verdict = requestblock.Evaluate(cfg, req, requestblock.BuildOf(p.URL()))
 	res.Warnings = append(warnings, res.Warnings...)
 	return res, nil
+}
+
+// guard names the plugin on the scope that refuses a body wasm-go does not hand to plugins, if
+// any: the bundled ai-proxy on its API paths.
+func guard(f *cmdutil.Factory, store k8s.Store, scope wasmplugin.Scope, path string) (string, error) {
+	proxies, err := wasmplugin.FindAll(f.Context, store, f.Namespace(), "ai-proxy")
+	if err != nil {
+		return "", err
+	}
+	scope.Matcher = wasmplugin.MatcherGo
+	for _, p := range proxies {
+		if cfg, _, _, err := scope.ConfigOf(p); err == nil && requestblock.BundledProxyRefuses(cfg, path) {
+			return fmt.Sprintf("the bundled ai-proxy (wasmplugin %q, HTTP 415)", p.Ref()), nil
+		}
+	}
+	return "", nil
 }
 
 func inForce(where string, cfg *requestblock.Config) string {

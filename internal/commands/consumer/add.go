@@ -88,7 +88,7 @@ func addRun(o *AddOptions) error {
 	existed := false
 	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
 		existed = false
-		cfg, err := ParseConfig(p)
+		cfg, err := EditConfig(p)
 		if err != nil {
 			return err
 		}

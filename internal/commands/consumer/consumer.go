@@ -36,7 +36,8 @@ func Target(f *cmdutil.Factory, plugin string) wasmplugin.Target {
 	return wasmplugin.Target{Namespace: f.Namespace(), Plugin: keyauth.Plugin, Resource: plugin}
 }
 
-// ParseConfig reads a key-auth plugin's consumers, saying where its config cannot be read.
+// ParseConfig reads a key-auth plugin's consumers as its build reads them, saying where its
+// config cannot be read.
 func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err := p.CheckReadable(); err != nil {
 		return nil, err
@@ -45,7 +46,17 @@ func ParseConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the key-auth config of wasmplugin %q: spec.defaultConfig.%w", p.Ref(), err)
 	}
-	return cfg, nil
+	return cfg.ReadAs(keyauth.BuildOf(p.URL())), nil
+}
+
+// EditConfig is ParseConfig for a command about to change the plugin: it refuses a plugin whose
+// build would not load what this tool writes.
+func EditConfig(p wasmplugin.Plugin) (*keyauth.Config, error) {
+	cfg, err := ParseConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, keyauth.CheckWritable(p.URL(), p.Ref())
 }
 
 // newKey is the key a command stores: read from standard input when asked, else generated.

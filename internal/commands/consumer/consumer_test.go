@@ -552,3 +552,48 @@ func TestPluginConfigIsRefusedAndNothingWritten(t *testing.T) {
 		t.Fatal("something was written")
 	}
 }
+
+// TestShowMatchesRulesAsTheGatewayDoes: route_rule_matcher.h (parseAuthRuleConfig,
+// getMatchAuthConfig) makes a rule naming a route and a domain a route rule (the domain is never
+// consulted), matches domains case-sensitively, and applies a service rule by the request's
+// upstream cluster: here team-a/chat's backend.
+func TestShowMatchesRulesAsTheGatewayDoes(t *testing.T) {
+	tf, p := withConsoleFixture(t)
+	b := strings.Replace(fileBytes(t, p), "  matchRules:\n", `  matchRules:
+  - {ingress: [gpt-4o], domain: [chat.example.com], config: {allow: [legacy]}}
+  - {domain: [CHAT.example.com], config: {allow: [legacy]}}
+  - {service: [chat.team-a.svc.cluster.local:8000], config: {allow: [legacy]}}
+`, 1)
+	routes := `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: team-a}
+spec: {ingressClassName: higress, rules: [{host: chat.example.com}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: chat, namespace: team-a}
+spec:
+  ingressClassName: higress
+  rules:
+  - http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: chat, port: {number: 8000}}}}]}
+`
+	for name, doc := range map[string]string{"key-auth.yaml": b, "routes.yaml": routes} {
+		if err := os.WriteFile(filepath.Join(tf.Dir, name), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run(tf, "show", "legacy", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var pol Policy
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &pol); err != nil {
+		t.Fatal(err)
+	}
+	// gpt-4o: the first rule (route and domain) decides, legacy is in it. team-a/web on
+	// chat.example.com: the route rule's domain does not count and CHAT.example.com does not match,
+	// so no rule covers it and global_auth false lets anyone in. team-a/chat: the service rule.
+	want := Access{Routes: []string{"gpt-4o", "team-a/chat"}, OpenRoutes: []string{"team-a/locked", "team-a/web", "team-b/locked"}, Domains: []string{"CHAT.example.com", "ai.example.com"}}
+	if !reflect.DeepEqual(pol.Access, want) {
+		t.Fatalf("access: %+v", pol.Access)
+	}
+}

@@ -63,7 +63,7 @@ func removeRun(o *RemoveOptions) error {
 	var emptied []string
 	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
 		unbound, emptied = nil, nil
-		cfg, err := ParseConfig(p)
+		cfg, err := EditConfig(p)
 		if err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func rotateRun(o *RotateOptions) error {
 	}
 	dropped := 0
 	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		cfg, err := ParseConfig(p)
+		cfg, err := EditConfig(p)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package consumer
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -113,6 +112,9 @@ func showRun(o *ShowOptions) error {
 	if !ok {
 		return fmt.Errorf("consumer %q not found in wasmplugin %q", o.Name, p.Ref())
 	}
+	if n := keyauth.ReadNote(p.URL(), p.Ref()); n != "" {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+n)
+	}
 	pol := Policy{Name: o.Name, Plugin: p.Ref(), PresentedAs: c.Where(), Credentials: []string{}}
 	for _, cr := range c.Credentials() {
 		pol.Credentials = append(pol.Credentials, secret.Mask(cr))
@@ -145,7 +147,7 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 	a.Routes, a.OpenRoutes, a.Domains = []string{}, []string{}, []string{}
 	var reach []wasmplugin.Scope
 	for _, r := range routes {
-		s := wasmplugin.Scope{Route: r.Name, Hosts: r.Hosts}
+		s := wasmplugin.RouteScope(r)
 		g, err := access.GateOn(p, cfg, s)
 		switch {
 		case err != nil:
@@ -159,7 +161,7 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 		}
 		reach = append(reach, s)
 	}
-	domains, err := ruleDomains(*p)
+	domains, err := wasmplugin.RuleDomains(*p, cfg.Build().Matcher())
 	if err != nil {
 		return nil, err
 	}
@@ -175,17 +177,6 @@ func (a *Access) gather(p *wasmplugin.Plugin, cfg *keyauth.Config, name string, 
 	g, err := access.GateOn(p, cfg, wasmplugin.Scope{})
 	a.GlobalAuth = g.Key
 	return reach, err
-}
-
-// ruleDomains lists the domains named in the plugin's enabled rules, sorted, each once.
-func ruleDomains(p wasmplugin.Plugin) ([]string, error) {
-	rules, err := wasmplugin.Enabled(p)
-	var out []string
-	for _, r := range rules {
-		out = append(out, r.Domain()...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), err
 }
 
 // blockedWords are the words of the request-block config each scope gets (bp nil: none installed),

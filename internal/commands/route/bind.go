@@ -122,12 +122,12 @@ func bindRun(o *BindOptions) error {
 	if err != nil {
 		return err
 	}
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts, Services: route.Services}
 	var added, present, notes []string
-	var disabled bool
+	var disabled, wroteGlobal bool
 	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
-		added, present, notes, disabled = nil, nil, nil, false
-		cfg, err := consumer.ParseConfig(p)
+		added, present, notes, disabled, wroteGlobal = nil, nil, nil, false, false
+		cfg, err := consumer.EditConfig(p)
 		if err != nil {
 			return err
 		}
@@ -161,6 +161,7 @@ func bindRun(o *BindOptions) error {
 			// With global_auth unset, the first rule would switch key-auth off on every other route.
 			p.DefaultConfig()["global_auth"] = true
 			notes = append(notes, "global_auth was unset and no rule existed, so every route needed a key; wrote global_auth: true so the other routes still do (a first rule would have let them be called without a key)")
+			wroteGlobal = true
 		}
 		disabled = rule.Disabled()
 		names, _ := keyauth.Allow(rule.Config())
@@ -180,6 +181,9 @@ func bindRun(o *BindOptions) error {
 	}
 	for _, n := range notes {
 		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+	}
+	if wroteGlobal {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+keyauth.ConsoleResetsGlobalAuth)
 	}
 	if disabled {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the key-auth rule for route %s is disabled (configDisable: true): Higress ignores it, so its allow list has no effect until it is enabled\n", o.Route)
@@ -227,7 +231,7 @@ func unbindRun(o *BindOptions) error {
 		return err
 	}
 	route, _ := block.LookUpRoute(f, store, o.Route, true, pol.keyAuth, pol.block)
-	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts}
+	scope := wasmplugin.Scope{Route: o.Route, Hosts: route.Hosts, Services: route.Services}
 	// remaining is the allow list after the change; it runs before the write (to ask) and inside it.
 	remaining := func(p wasmplugin.Plugin) (wasmplugin.Rule, []string, error) {
 		rule, ok, err := scope.Rule(p)
@@ -280,6 +284,9 @@ func unbindRun(o *BindOptions) error {
 	}
 	var emptied bool
 	res, err := wasmplugin.Edit(f.Context, store, consumer.Target(f, o.Plugin), false, o.DryRun, func(p wasmplugin.Plugin) error {
+		if err := keyauth.CheckWritable(p.URL(), p.Ref()); err != nil {
+			return err
+		}
 		rule, left, err := remaining(p)
 		if err != nil {
 			return err

@@ -6,8 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/access"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/keyauth"
 )
 
 // ListOptions are route list's inputs.
@@ -68,6 +70,18 @@ func listRun(o *ListOptions) error {
 	infos, err := describe(pol, ingresses)
 	if err != nil {
 		return err
+	}
+	effect, err := access.GlobalEffect(pol.keyAuth, pol.auth)
+	if err != nil {
+		return err
+	}
+	if effect != "" {
+		fmt.Fprintln(f.IO.ErrOut, "note: "+effect)
+	}
+	if pol.keyAuth != nil {
+		if n := keyauth.ReadNote(pol.keyAuth.URL(), pol.keyAuth.Ref()); n != "" {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+n)
+		}
 	}
 	switch o.Output {
 	case "json", "yaml":

@@ -82,8 +82,8 @@ func loadPolicy(f *cmdutil.Factory, store k8s.Store, keyAuthName string) (policy
 }
 
 // authOf says who may call a route under the key-auth plugin.
-func (pol policy) authOf(route string, hosts []string) (auth Auth, consumers []string, rule string, err error) {
-	g, err := access.GateOn(pol.keyAuth, pol.auth, wasmplugin.Scope{Route: route, Hosts: hosts})
+func (pol policy) authOf(route k8s.Route) (auth Auth, consumers []string, rule string, err error) {
+	g, err := access.GateOn(pol.keyAuth, pol.auth, wasmplugin.RouteScope(route))
 	switch {
 	case err != nil:
 		return "", nil, "", err
@@ -97,11 +97,11 @@ func (pol policy) authOf(route string, hosts []string) (auth Auth, consumers []s
 
 // blockedOn lists the words of the request-block config that applies to a route, as the plugin's
 // build applies them; scope is the rule's targets, "global", or "" when no word applies.
-func (pol policy) blockedOn(route string, hosts []string) (words []string, scope string, err error) {
+func (pol policy) blockedOn(route k8s.Route) (words []string, scope string, err error) {
 	if pol.block == nil {
 		return nil, "", nil
 	}
-	cfg, scope, err := block.ConfigFor(*pol.block, wasmplugin.Scope{Route: route, Hosts: hosts})
+	cfg, scope, err := block.ConfigFor(*pol.block, wasmplugin.RouteScope(route))
 	if err != nil || cfg == nil {
 		return nil, "", err
 	}
@@ -124,10 +124,10 @@ func describe(pol policy, ingresses []k8s.Route) ([]Info, error) {
 	for _, r := range routes {
 		in := Info{Route: r.Name, Namespace: r.Namespace, Ingress: r.Ingress != "", Hosts: r.Hosts}
 		var err error
-		if in.Auth, in.Consumers, in.AuthRule, err = pol.authOf(r.Name, r.Hosts); err != nil {
+		if in.Auth, in.Consumers, in.AuthRule, err = pol.authOf(r); err != nil {
 			return nil, err
 		}
-		if in.BlockedWords, in.BlockRule, err = pol.blockedOn(r.Name, r.Hosts); err != nil {
+		if in.BlockedWords, in.BlockRule, err = pol.blockedOn(r); err != nil {
 			return nil, err
 		}
 		if in.BlockedWords == nil {

@@ -374,13 +374,14 @@ func TestBindIntoADisabledRuleWarns(t *testing.T) {
 
 func TestBlockedShowsWhatThePluginsBuildApplies(t *testing.T) {
 	tf := withGitops(t)
-	// The built-in image is the C++ build: it reads block_bodys, not block_bodies.
+	// The built-in image is the C++ build: since v2.0.5 it reads block_bodys and block_bodies
+	// (plugin.cc parsePluginConfig); words under block_bodys only would be C++-only.
 	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
 spec:
   url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0
-  defaultConfig: {block_bodys: [password], block_bodies: [password, go-only], case_sensitive: true}
+  defaultConfig: {block_bodys: [cpp-only], block_bodies: [password, both], case_sensitive: true}
   matchRules:
   - ingress: [gpt-4o]
     configDisable: true
@@ -389,7 +390,85 @@ spec:
 		t.Fatal(err)
 	}
 	in := listJSON(t, tf)["gpt-4o"]
-	if !reflect.DeepEqual(in.BlockedWords, []string{"password"}) || in.BlockRule != "global" {
+	if !reflect.DeepEqual(in.BlockedWords, []string{"password", "both", "cpp-only"}) || in.BlockRule != "global" {
 		t.Fatalf("gpt-4o: %+v", in)
+	}
+}
+
+// TestGlobalAuthWarningsAndEffect: the console's KeyAuthCredentialHandler writes global_auth:
+// false on every consumer save, so where this tool writes true it says so; route list says what
+// the value in force does to routes without a rule.
+func TestGlobalAuthWarningsAndEffect(t *testing.T) {
+	tf := keyAuthWith(t, "", "")
+	mustRun(t, tf, "list")
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth unset and no enabled key-auth rule: every route needs any consumer's key") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	mustRun(t, tf, "bind", "gpt-4o", "-c", "alice")
+	if !strings.Contains(tf.Stderr.String(), "warning: the Higress console writes global_auth: false whenever it saves a consumer") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	mustRun(t, tf, "list")
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth true: routes without a key-auth rule need any consumer's key; the Higress console writes global_auth: false") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	// What a console consumer save leaves: team-a/deepseek, without a rule, needs no key.
+	tf = keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n")
+	if in := listJSON(t, tf)["team-a/deepseek"]; in.Auth != AuthOff {
+		t.Fatalf("deepseek: %+v", in)
+	}
+	if !strings.Contains(tf.Stderr.String(), "note: global_auth false: routes without a key-auth rule need no key") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+}
+
+// TestKeyAuthNotOnTheCPPBuildIsReadNotEdited: only the built-in key-auth:2.0.0 is known to be the
+// C++ build, the one that loads the console's format this tool writes.
+func TestKeyAuthNotOnTheCPPBuildIsReadNotEdited(t *testing.T) {
+	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {ingress: [gpt-4o], config: {allow: [alice]}}\n")
+	p := filepath.Join(tf.Dir, "key-auth.yaml")
+	b, _ := os.ReadFile(p)
+	other := strings.Replace(string(b), "oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0", "oci://registry.example.com/plugins/key-auth:1.0.0", 1)
+	if err := os.WriteFile(p, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if in := listJSON(t, tf)["gpt-4o"]; in.Auth != AuthOn || !reflect.DeepEqual(in.Consumers, []string{"alice"}) {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+	if !strings.Contains(tf.Stderr.String(), "warning: wasmplugin \"higress-system/key-auth.internal\" runs \"oci://registry.example.com/plugins/key-auth:1.0.0\", not Higress's built-in key-auth:2.0.0") {
+		t.Fatalf("stderr: %s", tf.Stderr)
+	}
+	err := run(tf, "bind", "gpt-4o", "-c", "bob")
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "not Higress's built-in key-auth:2.0.0 (the C++ build)") {
+		t.Fatalf("err = %v", err)
+	}
+	if after, _ := os.ReadFile(p); string(after) != other {
+		t.Fatal("the plugin was written")
+	}
+}
+
+// TestListServiceRules: route list counts a request-block or key-auth rule with `service:` for
+// the routes whose Ingress sends to that service (gpt-4o's higress.io/destination: openai.dns),
+// as route_rule_matcher.h's serviceMatch does, and names it as the rule in force.
+func TestListServiceRules(t *testing.T) {
+	tf := keyAuthWith(t, "    global_auth: false\n", "  matchRules:\n  - {service: [openai.dns], config: {allow: [bob]}}\n")
+	if err := os.WriteFile(filepath.Join(tf.Dir, "block.yaml"), []byte(`apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata: {name: words, namespace: higress-system, labels: {higress.io/wasm-plugin-name: request-block}}
+spec:
+  url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/request-block:2.0.0
+  defaultConfigDisable: true
+  matchRules:
+  - service: [openai.dns]
+    config: {block_bodies: [secret], case_sensitive: true}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	infos := listJSON(t, tf)
+	if in := infos["gpt-4o"]; in.Auth != AuthOn || !reflect.DeepEqual(in.Consumers, []string{"bob"}) || in.AuthRule != "service openai.dns" || in.BlockRule != "service openai.dns" {
+		t.Fatalf("gpt-4o: %+v", in)
+	}
+	if in := infos["team-a/deepseek"]; in.Auth != AuthOff || in.BlockRule != "" {
+		t.Fatalf("team-a/deepseek: %+v", in)
 	}
 }
