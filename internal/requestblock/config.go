@@ -39,8 +39,9 @@ var fields = []struct {
 }
 
 // The body list has two spellings: block_bodies, which the console writes and both builds read,
-// and the older block_bodys, which only the C++ build reads (beside block_bodies). The view reads
-// their union and writes block_bodies only, moving block_bodys' words there on any edit.
+// and the older block_bodys, which only the C++ build reads (beside block_bodies since Higress
+// v2.0.5; only it before). The view reads their union and writes the same list under both,
+// except in a config that has block_bodies only (the console's), which keeps that one spelling.
 const (
 	bodiesField  = "block_bodies"
 	legacyBodies = "block_bodys"
@@ -135,7 +136,16 @@ func (c *Config) list(in In) []string {
 func (c *Config) setList(in In, words []string) {
 	field, _ := fieldOf(in)
 	if in == InBody {
-		delete(c.raw, legacyBodies)
+		// A C++ build older than Higress v2.0.5 (January 2025: a gateway still running an image
+		// it pulled before) reads block_bodys only, newer ones their union with block_bodies. A
+		// config that has block_bodys, or no body words yet, gets both spellings; one written by
+		// the console (block_bodies only, so its gateway reads that) keeps block_bodies only, so
+		// the console's later edits are not undone by a stale copy.
+		_, legacy := c.raw[legacyBodies]
+		_, current := c.raw[bodiesField]
+		if legacy || !current {
+			setField(c.raw, legacyBodies, words)
+		}
 	}
 	setField(c.raw, field, words)
 }
@@ -219,9 +229,9 @@ func CheckWord(w Word) error {
 // Blocks reports a rule build b already applies: a body word counts under the spelling b reads.
 func (c *Config) Blocks(w Word, b Build) bool { return slices.Contains(b.Read(c, w.In), w.Text) }
 
-// Add adds a rule and reports whether the config changed. Body words are written under
-// block_bodies, so a body word found under block_bodys only is written again. Any change moves
-// the words of block_bodys to block_bodies.
+// Add adds a rule and reports whether the config changed. Body words are written under both
+// spellings (block_bodies only where the config has only that one); any change brings the two
+// lists together.
 func (c *Config) Add(w Word) (bool, error) {
 	if err := CheckWord(w); err != nil {
 		return false, err
@@ -238,8 +248,8 @@ func (c *Config) Add(w Word) (bool, error) {
 	return true, nil
 }
 
-// syncBodies writes every body word under block_bodies (the spelling both builds and the console
-// read) and drops block_bodys; every edit of a config does it.
+// syncBodies brings block_bodys and block_bodies together (the same words under both) in a
+// config that has block_bodys; every edit of a config does it.
 func (c *Config) syncBodies() {
 	if _, ok := c.raw[legacyBodies]; ok {
 		c.setList(InBody, c.list(InBody))

@@ -29,12 +29,12 @@ func TestViewKeepsUnknownFieldsAndMovesBodysToBodies(t *testing.T) {
 	if added, err := c.Add(Word{"api_key", InBody}); !added || err != nil {
 		t.Fatalf("add: %v %v", added, err)
 	}
-	// block_bodies is what the console and both builds read: the words move there.
-	if got := raw["block_bodies"]; !reflect.DeepEqual(got, []any{"password", "secret", "api_key"}) {
-		t.Fatalf("block_bodies %v", got)
-	}
-	if _, ok := raw["block_bodys"]; ok {
-		t.Fatal("block_bodys was left beside block_bodies")
+	// The same words under both spellings: a C++ build older than v2.0.5 reads block_bodys only,
+	// the Go build block_bodies only (plugin.cc parsePluginConfig; main.go).
+	for _, f := range []string{"block_bodies", "block_bodys"} {
+		if got := raw[f]; !reflect.DeepEqual(got, []any{"password", "secret", "api_key"}) {
+			t.Fatalf("%s %v", f, got)
+		}
 	}
 	if raw["x_extra"] == nil || CPP.BlockedCode(c) != 418 {
 		t.Fatal("unknown field lost or blocked_code misread")
@@ -48,7 +48,7 @@ func TestViewKeepsUnknownFieldsAndMovesBodysToBodies(t *testing.T) {
 	if _, ok := raw["block_urls"]; ok {
 		t.Fatal("an emptied list was left behind")
 	}
-	if !c.Remove(Word{"secret", InBody}) || !reflect.DeepEqual(raw["block_bodies"], []any{"password", "api_key"}) {
+	if !c.Remove(Word{"secret", InBody}) || !reflect.DeepEqual(raw["block_bodies"], []any{"password", "api_key"}) || !reflect.DeepEqual(raw["block_bodys"], []any{"password", "api_key"}) {
 		t.Fatalf("after remove %v", raw)
 	}
 }
@@ -60,19 +60,32 @@ func TestBodyWordUnderBodysOnlyIsWrittenToBodies(t *testing.T) {
 	if added, _ := c.Add(Word{"password", InBody}); !added {
 		t.Fatal("a word the Go build does not read counted as present")
 	}
-	if !reflect.DeepEqual(raw["block_bodies"], []any{"password"}) || raw["block_bodys"] != nil {
+	if !reflect.DeepEqual(raw["block_bodies"], []any{"password"}) || !reflect.DeepEqual(raw["block_bodys"], []any{"password"}) {
 		t.Fatalf("spellings: %v", raw)
 	}
-	// Any edit moves block_bodys' words; a config with block_bodies only keeps its fields.
+	// Any edit brings the spellings together; a config with block_bodies only keeps its fields.
 	raw = decode(t, `{"block_bodys": ["password"], "block_headers": ["x-a"]}`)
 	c, _ = Parse(raw)
-	if added, _ := c.Add(Word{"x-b", InHeader}); !added || !reflect.DeepEqual(raw["block_bodies"], []any{"password"}) || raw["block_bodys"] != nil {
+	if added, _ := c.Add(Word{"x-b", InHeader}); !added || !reflect.DeepEqual(raw["block_bodies"], []any{"password"}) || !reflect.DeepEqual(raw["block_bodys"], []any{"password"}) {
 		t.Fatalf("header add left block_bodys: %v", raw)
 	}
 	raw = decode(t, `{"block_bodies": [], "block_headers": ["x-a"]}`)
 	c, _ = Parse(raw)
 	if _, _ = c.Add(Word{"x-b", InHeader}); raw["block_bodies"] == nil {
 		t.Fatal("an edit dropped a field it had no reason to touch")
+	}
+	// The console writes block_bodies only, so its gateway reads that: it keeps one spelling, and
+	// a later console edit of block_bodies is not undone by a stale block_bodys.
+	raw = decode(t, `{"block_bodies": ["password"]}`)
+	c, _ = Parse(raw)
+	if added, _ := c.Add(Word{"secret", InBody}); !added || !reflect.DeepEqual(raw["block_bodies"], []any{"password", "secret"}) || raw["block_bodys"] != nil {
+		t.Fatalf("a console config got a second spelling: %v", raw)
+	}
+	// A fresh config gets both.
+	raw = decode(t, `{}`)
+	c, _ = Parse(raw)
+	if _, _ = c.Add(Word{"secret", InBody}); !reflect.DeepEqual(raw["block_bodys"], []any{"secret"}) || !reflect.DeepEqual(raw["block_bodies"], []any{"secret"}) {
+		t.Fatalf("a fresh config: %v", raw)
 	}
 }
 

@@ -85,7 +85,7 @@ func TestAddToARouteWithoutARuleOfItsOwn(t *testing.T) {
 	mustRun(t, tf, "add", "project-x", "--route", "team-a/deepseek")
 	rules := spec(t, p)["matchRules"].([]any)
 	want := map[string]any{"ingress": []any{"team-a/deepseek"}, "configDisable": false,
-		"config": map[string]any{"block_bodies": []any{"internal", "project-x"}, "case_sensitive": true}}
+		"config": map[string]any{"block_bodies": []any{"internal", "project-x"}, "block_bodys": []any{"internal", "project-x"}, "case_sensitive": true}}
 	if len(rules) != 2 || !reflect.DeepEqual(rules[0], want) {
 		t.Fatalf("rules: %v", rules)
 	}
@@ -230,7 +230,7 @@ func TestRemoveWritesCaseSensitive(t *testing.T) {
 		tf, p := withPlugin(t, tc.url, "  defaultConfig: {block_bodies: [password, token], block_bodys: [password, token]}\n")
 		mustRun(t, tf, "remove", "token")
 		cfg := spec(t, p)["defaultConfig"].(map[string]any)
-		if cfg["case_sensitive"] != tc.want || !reflect.DeepEqual(cfg["block_bodies"], []any{"password"}) || cfg["block_bodys"] != nil {
+		if cfg["case_sensitive"] != tc.want || !reflect.DeepEqual(cfg["block_bodies"], []any{"password"}) || !reflect.DeepEqual(cfg["block_bodys"], []any{"password"}) {
 			t.Fatalf("%s: %v", tc.url, cfg)
 		}
 	}

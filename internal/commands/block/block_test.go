@@ -230,10 +230,11 @@ func TestConsolePluginKeepsWhatTheToolDoesNotKnow(t *testing.T) {
 	got := spec(t, p)
 	cfg := got["defaultConfig"].(map[string]any)
 	want := map[string]any{
-		// block_bodies only: the console and both builds read it (plugin.cc parsePluginConfig reads
-		// block_bodies beside block_bodys since v2.0.5, main.go block_bodies only); block_bodys'
-		// words moved there.
+		// Both spellings, as the config had block_bodys: plugin.cc parsePluginConfig reads
+		// block_bodies beside block_bodys since v2.0.5 (block_bodys only before), main.go
+		// block_bodies only.
 		"block_bodies":    []any{"Password", "secret"},
+		"block_bodys":     []any{"Password", "secret"},
 		"blocked_code":    float64(451),
 		"blocked_message": "blocked by policy",
 		"x_console_note":  "kept",
@@ -274,7 +275,7 @@ func TestRouteScopeTouchesOnlyItsOwnRule(t *testing.T) {
 	}
 	// It starts from the config that governed gpt-4o (the shared rule, not the global config), as
 	// the route stops getting that rule's words.
-	want := map[string]any{"block_headers": []any{"x-debug"}, "block_bodies": []any{"project-x"}, "case_sensitive": false}
+	want := map[string]any{"block_headers": []any{"x-debug"}, "block_bodies": []any{"project-x"}, "block_bodys": []any{"project-x"}, "case_sensitive": false}
 	if !reflect.DeepEqual(own["config"], want) {
 		t.Fatalf("new rule config: %v", own["config"])
 	}
