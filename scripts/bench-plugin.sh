@@ -2,11 +2,13 @@
 # The bundled ai-proxy Wasm plugin against a no-op plugin built the same way (same SDK, same
 # callbacks, doing nothing), both compiled as Higress loads them and run in the wasm host
 # (wazero, as in the tests), in ONE `go test -bench` run: the same requests (a chat completion as
-# JSON, and streamed in twelve chunks) through each, COUNT times. Prints, per scenario, each
-# plugin's median time per request, wall and CPU (the CPU time of the benchmark's thread, where
-# the plugin runs: on a shared machine it leaves out waiting for a core and the Go host's garbage
-# collector, which Envoy's C++ host does not have), and the ratios ai-proxy / no-op (the issue's
-# target: at most 2); then benchstat's table when benchstat can be fetched.
+# JSON, and streamed in twelve chunks; the request a realistic 1 KB chat completion) through
+# each, COUNT times. Prints, per scenario, each plugin's median time per request, wall and CPU
+# (the CPU time of the benchmark's thread, where the plugin runs: on a shared machine it leaves
+# out waiting for a core and the Go host's garbage collector, which Envoy's C++ host does not
+# have), the ratios ai-proxy / no-op (the target: at most 1.5) and the host's allocations per
+# request (each host call the plugin makes costs the host some); then benchstat's table when
+# benchstat can be fetched.
 #
 #   scripts/bench-plugin.sh                BENCHTIME=2000x COUNT=6
 #   BENCHTIME=500x COUNT=3 scripts/bench-plugin.sh      a quick run

@@ -3,15 +3,24 @@
 # machine (and CI) gets exactly what a developer's has:
 #   etcd-server     etcd for the real kube-apiserver
 #   docker-registry a real OCI registry for plugin push
+#   redis-server    a real Redis for limits and budgets
 #   prometheus      a real Prometheus for usage --prometheus
 #   wabt            wasm-objdump, to check the plugin's exports
 #   tmux            a real terminal for the dashboard
 #   jq, time, bc    the reference tool, peak-memory meter and arithmetic of the benchmarks
 #   curl, openssl, python3  testenv.sh's readiness probe, keys and free-port finder
+#
+# No service is started and none is stopped: the tests start their own instances on loopback and
+# stop exactly those. Debian's maintainer scripts start a package's daemon at install unless
+# /usr/sbin/policy-rc.d forbids it, so while apt-get runs this script puts one there that
+# answers 101 ("action forbidden") to everything, and afterwards puts back what was there before
+# (or nothing). A daemon of the user's own (their Prometheus, their registry) is never touched.
+# HIGRESS_AI_POLICY_RC moves that file, for scripts/test-deps.sh only.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v redis-server >/dev/null || need+=(redis-server)
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v wasm-objdump >/dev/null || need+=(wabt)
 command -v tmux >/dev/null || need+=(tmux)
@@ -21,27 +30,42 @@ command -v bc >/dev/null || need+=(bc)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
-if ((${#need[@]})); then
-  echo "deps: installing ${need[*]}" >&2
-  sudo=""
-  [[ $(id -u) == 0 ]] || sudo=sudo
-  export DEBIAN_FRONTEND=noninteractive
-  log=$(mktemp)
-  # Debian's service scripts try to start daemons at install; there is no init here, and the tests
-  # start their own instances on loopback.
-  if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-      -o Dpkg::Options::=--force-confold "${need[@]}"; } > "$log" 2>&1; then
-    cat "$log" >&2
-    echo "deps: apt-get failed" >&2
-    exit 1
+((${#need[@]})) || exit 0
+
+echo "deps: installing ${need[*]}" >&2
+sudo=""
+[[ $(id -u) == 0 ]] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+
+policy=${HIGRESS_AI_POLICY_RC:-/usr/sbin/policy-rc.d}
+saved="$policy.higress-ai-saved"
+marker="# higress-ai scripts/deps.sh: no service starts while packages install"
+ours() { [[ -f $policy ]] && grep -qxF "$marker" "$policy"; }
+restore() {
+  if ours; then
+    $sudo rm -f "$policy"
   fi
-  rm -f "$log"
-  # A daemon a package's install script may have started (none should run here): only those of
-  # the packages just installed.
-  for pkg in "${need[@]}"; do
-    case $pkg in
-      prometheus|docker-registry) pkill -x "$pkg" 2>/dev/null || true ;;
-      etcd-server) pkill -x etcd 2>/dev/null || true ;;
-    esac
-  done
+  if [[ -e $saved || -L $saved ]]; then
+    $sudo mv -f "$saved" "$policy"
+  fi
+}
+# A run killed before it could clean up left its file (and maybe the saved one): undo that first.
+restore
+if [[ -e $policy || -L $policy ]]; then
+  $sudo mv "$policy" "$saved"
 fi
+trap restore EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+printf '#!/bin/sh\n%s\nexit 101\n' "$marker" | $sudo tee "$policy" >/dev/null
+$sudo chmod 755 "$policy"
+
+log=$(mktemp)
+if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confold "${need[@]}"; } > "$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "deps: apt-get failed" >&2
+  exit 1
+fi
+rm -f "$log"

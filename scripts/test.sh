@@ -14,6 +14,7 @@ fuzztime=${FUZZTIME:-}
 section() { printf '\n==> %s\n' "$*"; }
 
 section "dependencies"
+bash scripts/test-deps.sh   # deps.sh itself, on fakes: starts and stops no service
 bash scripts/deps.sh
 k8sbin=$(bash scripts/build-k8s.sh)
 export PATH="$k8sbin:$PATH"

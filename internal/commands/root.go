@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -17,14 +15,17 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/dashboard"
 	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
 	"github.com/higress-ai/higress-ai/internal/commands/plugin"
+	"github.com/higress-ai/higress-ai/internal/commands/provider"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
 	usagecmd "github.com/higress-ai/higress-ai/internal/commands/usage"
 	"github.com/higress-ai/higress-ai/internal/commands/version"
+	"github.com/higress-ai/higress-ai/internal/interrupt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Main runs the command line and returns the process's exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	f := cmdutil.New(ctx, cmdutil.System())
 	return RunAs(f, displayName(os.Args[0]), os.Args[1:])
@@ -49,7 +50,7 @@ func RunAs(f *cmdutil.Factory, name string, args []string) int {
 		if errors.Is(err, cmdutil.ErrCancel) {
 			msg = "cancelled"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "error: "+msg)
+		fmt.Fprintln(f.IO.ErrOut, "error: "+termsafe.Escape(msg))
 	}
 	return cmdutil.ExitCode(err)
 }
@@ -82,6 +83,7 @@ folder of YAML (--dir), and reports who spends what on which model.`,
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
 	root.AddCommand(plugin.NewCmdPlugin(f))
+	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(dashboard.NewCmdDashboard(f, nil))
 	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/higress-ai/higress-ai/internal/aiproxy"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
@@ -104,11 +105,16 @@ func finding(code, object, fix, format string, args ...any) Finding {
 
 func pluginObject(p wasmplugin.Plugin) string { return "wasmplugin/" + p.Name() }
 
-// byKind returns the plugins of a kind (key-auth, request-block, ...), in order.
+// byKind returns the plugins of a kind (key-auth, request-block, ...), in order. The bundled
+// ai-proxy, which has a name label of its own so the console leaves it alone, is an ai-proxy.
 func byKind(g Gateway, kind string) []wasmplugin.Plugin {
 	var out []wasmplugin.Plugin
 	for _, p := range g.Plugins {
-		if p.PluginName() == kind {
+		k := p.PluginName()
+		if k == aiproxy.Plugin {
+			k = "ai-proxy"
+		}
+		if k == kind {
 			out = append(out, p)
 		}
 	}

@@ -290,3 +290,26 @@ func TestDocsFresh(t *testing.T) {
 		}
 	}
 }
+
+// The bundled ai-proxy, installed by plugin install under its own name label, is checked as an
+// ai-proxy: failing open is flagged, and it counts as what logs usage.
+func TestBundledProxyIsAnAIProxy(t *testing.T) {
+	g := Gateway{Namespace: "higress-system", Plugins: plugins(t, `
+apiVersion: extensions.higress.io/v1alpha1
+kind: WasmPlugin
+metadata:
+  name: higress-ai-proxy
+  labels:
+    higress.io/resource-definer: higress
+    higress.io/wasm-plugin-name: higress-ai-proxy
+spec:
+  url: oci://registry.example.com/ai/ai-proxy@sha256:0123
+  phase: UNSPECIFIED_PHASE
+  priority: 100
+  failStrategy: FAIL_OPEN
+  defaultConfigDisable: true`)}
+	got := dump(Check(g))
+	if !strings.Contains(got, "HAI0205 wasmplugin/higress-ai-proxy") || strings.Contains(got, "HAI0402") {
+		t.Fatalf("findings:\n%s", got)
+	}
+}

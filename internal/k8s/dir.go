@@ -4,19 +4,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/secret"
 )
 
 // DirStore keeps WasmPlugins as YAML documents in the files under a folder (GitOps and offline
@@ -94,8 +100,8 @@ func (s *DirStore) Get(_ context.Context, namespace, name string) (*unstructured
 	return s.present(d, namespace), nil
 }
 
-func (s *DirStore) Create(_ context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
-	unlock, err := s.lock()
+func (s *DirStore) Create(ctx context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +126,7 @@ func (s *DirStore) Create(_ context.Context, obj *unstructured.Unstructured, opt
 	file := filepath.Join(s.root, name+".yaml")
 	var index int
 	if !opts.ServerDryRun {
-		index, err = appendDocument(file, text)
+		index, err = appendDocument(file, text, secret.Holds(out.Object["spec"]))
 		if err != nil {
 			return nil, err
 		}
@@ -128,8 +134,8 @@ func (s *DirStore) Create(_ context.Context, obj *unstructured.Unstructured, opt
 	return s.present(document{file: file, index: index, obj: out, hash: hashText(text)}, ns), nil
 }
 
-func (s *DirStore) Update(_ context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
-	unlock, err := s.lock()
+func (s *DirStore) Update(ctx context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +175,8 @@ func (s *DirStore) current(ns, name, version string) (document, error) {
 	loc, ok := s.seen[ns+"/"+name]
 	s.mu.Unlock()
 	if ok && version == dirVersionPrefix+loc.hash {
-		if raw, err := os.ReadFile(loc.file); err == nil {
-			docs := splitDocuments(string(raw)).docs
+		if raw, err := readFile(loc.file); err == nil {
+			docs := splitDocuments(raw).docs
 			if loc.index < len(docs) && hashText(docs[loc.index]) == loc.hash {
 				return document{file: loc.file, index: loc.index, obj: loc.doc, hash: loc.hash}, nil
 			}
@@ -209,7 +215,9 @@ func find(docs []document, namespace, name string) (document, error) {
 	return document{}, Explain(apierrors.NewNotFound(WasmPluginGVR.GroupResource(), name), "get", name, namespace)
 }
 
-// scan reads every WasmPlugin document under the folder, in a stable order.
+// scan reads every WasmPlugin document under the folder, in a stable order, and refuses a folder
+// where two documents are one WasmPlugin (same name, namespaces that overlap): which one an edit
+// changed, and which one applying the folder keeps, would be a guess.
 func (s *DirStore) scan() ([]document, error) {
 	files, err := s.files()
 	if err != nil {
@@ -217,11 +225,11 @@ func (s *DirStore) scan() ([]document, error) {
 	}
 	var docs []document
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		raw, err := readFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+			return nil, err
 		}
-		for i, text := range splitDocuments(string(raw)).docs {
+		for i, text := range splitDocuments(raw).docs {
 			obj, err := decodeWasmPlugin(text)
 			if err != nil {
 				return nil, fmt.Errorf("%s (document %d): %w", f, i+1, err)
@@ -231,10 +239,28 @@ func (s *DirStore) scan() ([]document, error) {
 			}
 		}
 	}
-	return docs, nil
+	return docs, checkDuplicates(docs)
 }
 
-// files lists the YAML files under the folder, hidden ones left out, in a stable order.
+// checkDuplicates refuses two documents of one WasmPlugin. A document without a namespace
+// belongs to any namespace, so it collides with a same-named one in any.
+func checkDuplicates(docs []document) error {
+	byName := map[string][]document{}
+	for _, d := range docs {
+		name := d.obj.GetName()
+		for _, o := range byName[name] {
+			a, b := o.obj.GetNamespace(), d.obj.GetNamespace()
+			if a == b || a == "" || b == "" {
+				return fmt.Errorf("wasmplugin %q is defined twice: %s (document %d) and %s (document %d); keep one", name, o.file, o.index+1, d.file, d.index+1)
+			}
+		}
+		byName[name] = append(byName[name], d)
+	}
+	return nil
+}
+
+// files lists the YAML files under the folder, hidden ones left out, in a stable order. A
+// symbolic link to a folder is not followed (as find(1) does not); a link to a file is read.
 func (s *DirStore) files() ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
@@ -247,9 +273,15 @@ func (s *DirStore) files() ([]string, error) {
 			}
 			return nil
 		}
-		if ext := filepath.Ext(path); (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(d.Name(), ".") {
-			files = append(files, path)
+		if ext := filepath.Ext(path); (ext != ".yaml" && ext != ".yml") || strings.HasPrefix(d.Name(), ".") {
+			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(path); err == nil && st.IsDir() {
+				return nil
+			}
+		}
+		files = append(files, path)
 		return nil
 	})
 	if err != nil {
@@ -259,9 +291,90 @@ func (s *DirStore) files() ([]string, error) {
 	return files, nil
 }
 
-// topLevel reads a plain scalar of a top-level key without parsing the document: kind and
-// apiVersion are always written that way, and parsing every document of a large folder twice
-// (once to learn its kind) was most of an edit's time.
+// header is what says what a document is: its top-level apiVersion and kind, as YAML reads them
+// (tags, quotes, escapes, a byte-order mark, flow style and JSON all included).
+type header struct {
+	APIVersion string
+	Kind       string
+}
+
+func (h header) isWasmPlugin() bool {
+	return h.Kind == Kind && strings.HasPrefix(h.APIVersion, WasmPluginGVR.Group+"/")
+}
+
+// headerOf reads the header of a document already converted to JSON. Keys match exactly, as in
+// YAML (encoding/json would also take "KIND" or "Kind" for kind). A document that is not a
+// mapping, or whose kind or apiVersion is not a string, has no header.
+func headerOf(js []byte) (header, map[string]json.RawMessage) {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(js, &top) != nil {
+		return header{}, nil
+	}
+	var h header
+	_ = json.Unmarshal(top["apiVersion"], &h.APIVersion)
+	_ = json.Unmarshal(top["kind"], &h.Kind)
+	return h, top
+}
+
+// decodeWasmPlugin returns the document as a WasmPlugin, or nil when it is empty, of another kind
+// or not YAML at all (a Helm template, say) and not declaring itself a WasmPlugin either. No
+// error quotes the document: it may be anyone's file, holding anyone's secrets.
+func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
+	js, err := yaml.YAMLToJSONStrict([]byte(text))
+	if err != nil {
+		// Strictness (duplicate keys) matters only for a document this tool may rewrite.
+		if loose, lerr := yaml.YAMLToJSON([]byte(text)); lerr == nil {
+			if h, _ := headerOf(loose); !h.isWasmPlugin() {
+				return nil, nil
+			}
+		} else if !declaresWasmPlugin(text) {
+			return nil, nil
+		}
+		return nil, yamlError(err)
+	}
+	h, top := headerOf(js)
+	if strings.HasSuffix(h.Kind, "List") && holdsWasmPlugin(top["items"]) {
+		return nil, fmt.Errorf("a %s holding WasmPlugins: write one document per resource (a file may hold several, separated by ---)", h.Kind)
+	}
+	if !h.isWasmPlugin() {
+		return nil, nil
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(js); err != nil {
+		return nil, errors.New("not a valid WasmPlugin") // its message quotes the whole object
+	}
+	if obj.GetName() == "" {
+		return nil, errors.New("a WasmPlugin without metadata.name")
+	}
+	return obj, nil
+}
+
+func holdsWasmPlugin(items json.RawMessage) bool {
+	var list []json.RawMessage
+	if json.Unmarshal(items, &list) != nil {
+		return false
+	}
+	for _, it := range list {
+		if h, _ := headerOf(it); h.isWasmPlugin() {
+			return true
+		}
+	}
+	return false
+}
+
+// declaresWasmPlugin is for a document YAML cannot read: does a top-level kind line say
+// WasmPlugin? Such a document is a broken plugin, to report rather than to skip (skipping it
+// would let an edit create a second one).
+func declaresWasmPlugin(text string) bool {
+	kind := topLevel(strings.TrimPrefix(text, bom), "kind")
+	kind = strings.TrimSpace(strings.TrimPrefix(kind, "!!str"))
+	return strings.Trim(kind, `"'`) == Kind
+}
+
+const bom = "\ufeff"
+
+// topLevel reads a plain scalar of a top-level block-style key without parsing the document:
+// only for documents YAML cannot read, to say what they meant to be.
 func topLevel(text, key string) string {
 	for len(text) > 0 {
 		line := text
@@ -275,56 +388,35 @@ func topLevel(text, key string) string {
 			if i := strings.Index(v, " #"); i >= 0 {
 				v = strings.TrimSpace(v[:i])
 			}
-			return strings.Trim(v, `"'`)
+			return v
 		}
 	}
 	return ""
 }
 
-// decodeWasmPlugin returns nil for documents that are empty or of another kind.
-func decodeWasmPlugin(text string) (*unstructured.Unstructured, error) {
-	if strings.TrimSpace(stripComments(text)) == "" {
-		return nil, nil
-	}
-	apiVersion, kind := topLevel(text, "apiVersion"), topLevel(text, "kind")
-	if kind == "" && strings.Contains(text, Kind) {
-		// Not block style (JSON, or a flow mapping): parse it to learn its kind.
-		return decodeIfWasmPlugin(text)
-	}
-	if strings.HasSuffix(kind, "List") && strings.Contains(text, Kind) {
-		return nil, fmt.Errorf("a %s holding WasmPlugins: write one document per resource (a file may hold several, separated by ---)", kind)
-	}
-	if kind != Kind || !strings.HasPrefix(apiVersion, WasmPluginGVR.Group+"/") {
-		return nil, nil
-	}
-	obj, err := decodeDoc(text)
-	if err != nil {
-		return nil, err
-	}
-	return obj, nil
-}
+var (
+	yamlLineRE = regexp.MustCompile(`line (\d+)`)
+	// libyaml's own messages are fixed texts such as "did not find expected ',' or ']'"; the
+	// decoder's quote the document ("cannot decode !!str `sk-...` as a !!int").
+	yamlFixedRE = regexp.MustCompile(`^[a-z ]+('[^a-zA-Z0-9]'[a-z ]*)*$`)
+)
 
-// decodeIfWasmPlugin parses a document of any style and keeps it when it is a WasmPlugin.
-func decodeIfWasmPlugin(text string) (*unstructured.Unstructured, error) {
-	obj, err := decodeDoc(text)
-	if err != nil || obj.GetKind() != Kind || !strings.HasPrefix(obj.GetAPIVersion(), WasmPluginGVR.Group+"/") {
-		return nil, err
+// yamlError turns a YAML parser error into one line that names the line and never quotes the
+// document.
+func yamlError(err error) error {
+	msg := err.Error()
+	at := ""
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		at = " at line " + m[1]
 	}
-	return obj, nil
-}
-
-// decodeDoc parses a document through JSON and unstructured's own decoder, so integers are int64
-// exactly as client-go gives them for the cluster.
-func decodeDoc(text string) (*unstructured.Unstructured, error) {
-	js, err := yaml.YAMLToJSONStrict([]byte(text))
-	if err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
+	if strings.Contains(msg, "already set in map") {
+		return fmt.Errorf("not valid YAML%s: a key appears twice", at)
 	}
-	obj := &unstructured.Unstructured{}
-	if err := obj.UnmarshalJSON(js); err != nil {
-		return nil, fmt.Errorf("not a valid WasmPlugin: %w", err)
+	detail := msg[strings.LastIndex(msg, ": ")+2:]
+	if !yamlFixedRE.MatchString(detail) {
+		return fmt.Errorf("not valid YAML%s", at)
 	}
-	return obj, nil
+	return fmt.Errorf("not valid YAML%s: %s", at, detail)
 }
 
 func marshalDoc(obj *unstructured.Unstructured) (string, error) {
@@ -349,21 +441,66 @@ func checkName(name string) error {
 	return nil
 }
 
+// lockTimeout is how long a writer waits for another to finish. Writers hold the lock for the
+// time of one read and one write of bounded files (about a second for the largest plugin), so a
+// minute means the holder is stuck.
+const lockTimeout = time.Minute
+
 // lock serialises writers on the same folder across processes with an flock on the folder
-// itself, so neither the user's folder nor the system's temp folder gets stray lock files.
-func (s *DirStore) lock() (func(), error) {
+// itself, so neither the user's folder nor the system's temp folder gets stray lock files. It
+// waits until ctx is cancelled (an interrupt) or lockTimeout, never for ever. Holding it, it
+// removes the temporary files of writers killed mid-write: no writer is running then.
+func (s *DirStore) lock(ctx context.Context) (func(), error) {
 	f, err := os.Open(s.root)
 	if err != nil {
 		return nil, fmt.Errorf("locking --dir %q: %w", s.root, unwrapPathError(err))
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking --dir %q: %w", s.root, err)
+	fd := int(f.Fd())
+	deadline := time.Now().Add(lockTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking --dir %q: %w", s.root, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("another higress-ai has been writing in --dir %q for over %v: is it stuck?", s.root, lockTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for another higress-ai writing in --dir %q: %w", s.root, ctx.Err())
+		case <-time.After(wait):
+		}
 	}
+	s.removeStaleTemps()
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = syscall.Flock(fd, syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// removeStaleTemps deletes the temporary files writeAtomic leaves when its process is killed:
+// hidden, so the store never reads them, but they may hold keys and `git add -A` commits them.
+// Only called under the lock, when no writer is between creating one and renaming it.
+func (s *DirStore) removeStaleTemps() {
+	_ = filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir():
+			if path != s.root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+		case d.Type().IsRegular() && isTempName(d.Name()):
+			_ = os.Remove(path)
+		}
+		return nil
+	})
 }
 
 func unwrapPathError(err error) error {

@@ -2,8 +2,8 @@ package k8s
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -126,6 +126,12 @@ func ListRoutes(ctx context.Context, cs kubernetes.Interface, higressNamespace s
 	return routes, nil
 }
 
+// mayBeIngress skips, without parsing it, a document that cannot be an Ingress (a large key-auth
+// plugin is most of a folder): its text would have to spell Ingress, or use an escape or a tag.
+func mayBeIngress(text string) bool {
+	return strings.Contains(text, "Ingress") || strings.Contains(text, "\\") || strings.Contains(text, "!!")
+}
+
 // Routes lists the Ingress documents of class higress in the folder.
 func (s *DirStore) Routes(higressNamespace string) ([]Route, error) {
 	files, err := s.files()
@@ -134,17 +140,24 @@ func (s *DirStore) Routes(higressNamespace string) ([]Route, error) {
 	}
 	var routes []Route
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		raw, err := readFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f, unwrapPathError(err))
+			return nil, err
 		}
-		for i, text := range splitDocuments(string(raw)).docs {
-			if topLevel(text, "kind") != "Ingress" || !strings.HasPrefix(topLevel(text, "apiVersion"), "networking.k8s.io/") {
+		for i, text := range splitDocuments(raw).docs {
+			if !mayBeIngress(text) {
+				continue
+			}
+			js, err := yaml.YAMLToJSON([]byte(text))
+			if err != nil {
+				continue // not YAML (a template, say): no Ingress anyone applies
+			}
+			if h, _ := headerOf(js); h.Kind != "Ingress" || !strings.HasPrefix(h.APIVersion, "networking.k8s.io/") {
 				continue
 			}
 			var ing networkingv1.Ingress
-			if err := yaml.Unmarshal([]byte(text), &ing); err != nil {
-				return nil, fmt.Errorf("%s (document %d): not a valid Ingress: %w", f, i+1, err)
+			if err := json.Unmarshal(js, &ing); err != nil {
+				return nil, fmt.Errorf("%s (document %d): not a valid Ingress", f, i+1)
 			}
 			if r, ok := routeOf(&ing, higressNamespace); ok {
 				routes = append(routes, r)

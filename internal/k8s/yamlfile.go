@@ -3,10 +3,15 @@ package k8s
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // yamlFile is a file split into documents, keeping the separator lines exactly as written so that
@@ -60,6 +65,10 @@ func (f yamlFile) join() string {
 // document keeps its header comment.
 func leadingComments(doc string) string {
 	var b strings.Builder
+	if rest, ok := strings.CutPrefix(doc, bom); ok {
+		b.WriteString(bom) // the file's byte-order mark, before its first document
+		doc = rest
+	}
 	for _, line := range strings.SplitAfter(doc, "\n") {
 		t := strings.TrimSpace(line)
 		if t != "" && !strings.HasPrefix(t, "#") {
@@ -80,67 +89,135 @@ func stripComments(doc string) string {
 	return b.String()
 }
 
+// MaxFileSize is the most the folder store reads of one file: ten times the largest WasmPlugin
+// a default cluster accepts (etcd's 1.5 MiB request limit), so a runaway or hostile file (a
+// sparse one of a terabyte) ends in one line instead of all the memory.
+const MaxFileSize = 16 << 20
+
+// readFile reads a regular file of at most MaxFileSize bytes. Anything else is refused, before
+// reading a byte: a named pipe would block the tool (holding the folder's lock, every writer
+// with it), a device such as /dev/zero never ends. The file is opened without blocking and its
+// type checked on the open descriptor, so a file swapped for a pipe after a check cannot hang it.
+func readFile(file string) (string, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if st, serr := os.Stat(file); serr == nil && !st.Mode().IsRegular() {
+			return "", notRegular(file, st.Mode()) // a socket cannot even be opened
+		}
+		return "", fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
+	}
+	if !st.Mode().IsRegular() {
+		return "", notRegular(file, st.Mode())
+	}
+	tooBig := fmt.Errorf("%s is larger than %d MiB, the most the folder store reads of a file", file, MaxFileSize>>20)
+	if st.Size() > MaxFileSize {
+		return "", tooBig
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
+	}
+	if len(b) > MaxFileSize {
+		return "", tooBig // it grew while being read
+	}
+	return string(b), nil
+}
+
+func notRegular(file string, m fs.FileMode) error {
+	return fmt.Errorf("%s is %s, not a regular file: the folder store reads regular files only", file, fileType(m))
+}
+
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "a special file"
+}
+
 // replaceDocument swaps document index of file for text, provided the document still hashes to
 // wantHash, and writes the file atomically.
 func replaceDocument(file string, index int, wantHash, text string) error {
-	raw, err := os.ReadFile(file)
+	raw, err := readFile(file)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
+		return err
 	}
-	f := splitDocuments(string(raw))
+	f := splitDocuments(raw)
 	if index >= len(f.docs) || hashText(f.docs[index]) != wantHash {
 		return fmt.Errorf("%s changed while it was being edited: run the command again", file)
 	}
 	f.docs[index] = leadingComments(f.docs[index]) + text
-	return writeAtomic(file, f.join())
+	return writeAtomic(file, f.join(), false)
 }
 
-// appendDocument adds text as a new document at the end of file (creating it) and returns its index.
-func appendDocument(file, text string) (int, error) {
-	raw, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, writeAtomic(file, text)
+// appendDocument adds text as a new document at the end of file (creating it, 0600 when
+// holdsKeys) and returns its index.
+func appendDocument(file, text string, holdsKeys bool) (int, error) {
+	if _, err := os.Lstat(file); errors.Is(err, fs.ErrNotExist) {
+		return 0, writeAtomic(file, text, holdsKeys)
 	}
+	raw, err := readFile(file)
 	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", file, unwrapPathError(err))
+		return 0, err
 	}
-	f := splitDocuments(string(raw))
-	if strings.TrimSpace(stripComments(string(raw))) == "" {
+	f := splitDocuments(raw)
+	if strings.TrimSpace(stripComments(raw)) == "" {
 		f.docs[len(f.docs)-1] += text
-		return len(f.docs) - 1, writeAtomic(file, f.join())
+		return len(f.docs) - 1, writeAtomic(file, f.join(), holdsKeys)
 	}
 	f.seps = append(f.seps, "---\n")
 	f.docs = append(f.docs, text)
-	return len(f.docs) - 1, writeAtomic(file, f.join())
+	return len(f.docs) - 1, writeAtomic(file, f.join(), holdsKeys)
 }
 
 // writeAtomic writes through a temporary file in the same folder, synced and renamed over the
-// target, keeping the target's permissions.
-func writeAtomic(file, content string) error {
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(file); err == nil {
-		mode = st.Mode().Perm()
+// target. An existing target keeps its permissions; a new one gets the umask's (0666 less the
+// umask), or 0600 less the umask when it holds keys. A symbolic link is refused: renaming over
+// it would replace the link by a copy, and the file it points to would silently stop changing.
+func writeAtomic(file, content string, holdsKeys bool) error {
+	perm, exists, keep := fs.FileMode(0o666), false, fs.FileMode(0)
+	if holdsKeys {
+		perm = 0o600
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
+	if st, err := os.Lstat(file); err == nil {
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link: the folder store does not write through links; edit the file it points to (or replace the link by that file)", file)
+		}
+		perm, exists, keep = 0o600, true, st.Mode().Perm()
+	}
+	tmp, err := createTemp(file, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", file, unwrapPathError(err))
 	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	fail := func(err error) error {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", file, unwrapPathError(err))
+	}
 	if _, err := tmp.WriteString(content); err != nil {
-		cleanup()
-		return fmt.Errorf("writing %s: %w", file, err)
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		cleanup()
-		return fmt.Errorf("writing %s: %w", file, err)
+		return fail(err)
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		cleanup()
-		return fmt.Errorf("writing %s: %w", file, err)
+	if exists {
+		if err := tmp.Chmod(keep); err != nil {
+			return fail(err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", file, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		os.Remove(tmp.Name())
@@ -148,5 +225,23 @@ func writeAtomic(file, content string) error {
 	}
 	return nil
 }
+
+// createTemp creates ".<name>.tmp-<digits>" beside file with perm (less the umask): hidden, so
+// the store never reads it, and named so that isTempName finds it when its writer was killed.
+func createTemp(file string, perm fs.FileMode) (*os.File, error) {
+	dir, base := filepath.Split(file)
+	for {
+		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64(), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+}
+
+var tempNameRE = regexp.MustCompile(`^\..+\.ya?ml\.tmp-[0-9]+$`)
+
+// isTempName recognises the temporary files of writeAtomic (and of the os.CreateTemp it used before).
+func isTempName(name string) bool { return tempNameRE.MatchString(name) }
 
 func asPathError(err error, target **fs.PathError) bool { return errors.As(err, target) }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/secret"
 )
 
 // Plugin is the name of the key-auth plugin.
@@ -246,15 +248,19 @@ func (c *Config) RemoveConsumer(name string) bool {
 // MinKeyLength is the shortest key accepted.
 const MinKeyLength = 16
 
-// CheckKey refuses keys that are short or cannot travel in a header. The key itself never
-// appears in the message.
+// CheckKey refuses keys that are short or cannot travel in a header as given: a space of any kind
+// (no-break and the other Unicode spaces too), a control or an invisible format character, or
+// bytes that are not UTF-8. The key itself never appears in the message.
 func CheckKey(key string) error {
 	if len(key) < MinKeyLength {
 		return fmt.Errorf("key too short: %d characters, at least %d required", len(key), MinKeyLength)
 	}
+	if err := secret.CheckPrintable(key, "key"); err != nil {
+		return err
+	}
 	for _, r := range key {
-		if r <= ' ' || r == 0x7f {
-			return fmt.Errorf("key contains whitespace or control characters")
+		if secret.IsSpace(r) {
+			return fmt.Errorf("the key holds a space (%U)", r)
 		}
 	}
 	return nil

@@ -111,7 +111,11 @@ func TestAddConsumerRefusals(t *testing.T) {
 		{"name starting with dash", "-x", "hai_cccccccccccccccccccccccc", `invalid consumer name "-x"`},
 		{"name too long", strings.Repeat("a", 64), "hai_cccccccccccccccccccccccc", "invalid consumer name"},
 		{"short key", "carol", "short-key", "key too short: 9 characters, at least 16 required"},
-		{"key with space", "carol", "has a space in the key", "key contains whitespace"},
+		{"key with space", "carol", "has a space in the key", "the key holds a space (U+0020)"},
+		{"key with no-break space", "carol", "hai_cccccccccccc\u00a0cccccccccccc", "the key holds a space (U+00A0)"},
+		{"key with C1 control", "carol", "hai_cccccccccccc\u0085cccccccccccc", "the key holds a control character (U+0085)"},
+		{"key with zero-width space", "carol", "hai_cccccccccccc\u200bcccccccccccc", "the key holds an invisible format character (U+200B)"},
+		{"key not UTF-8", "carol", "hai_cccccccccccc\xffcccccccccccc", "the key is not valid UTF-8"},
 		{"key held by bearer consumer", "carol", "hai_aaaaaaaaaaaaaaaaaaaaaaaa", `that key is already held by consumer "alice"`},
 		{"key held in plain form", "carol", "legacy-plain-key-0001", `that key is already held by consumer "legacy"`},
 	}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Plugin is the name of the request-block plugin.
@@ -217,6 +219,13 @@ func CheckWord(w Word) error {
 	}
 	if _, err := fieldOf(w.In); err != nil {
 		return err
+	}
+	if w.In != InBody {
+		// A header or URL holding a control character never reaches the plugin (Envoy refuses
+		// the request), so such a word could never match; a body may hold any byte.
+		if err := termsafe.Check("word", w.Text); err != nil {
+			return err
+		}
 	}
 	if w.In == InURLRegex {
 		if _, err := regexp.Compile(w.Text); err != nil {

@@ -57,3 +57,27 @@ func redact(v any, inSecret bool) any {
 		return v
 	}
 }
+
+// Holds reports whether v (a config tree) holds a credential: a non-empty string under a
+// credential field. A file holding one is created readable by its owner only.
+func Holds(v any) bool { return holds(v, false) }
+
+func holds(v any, inSecret bool) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			if holds(val, inSecret || IsField(k)) {
+				return true
+			}
+		}
+	case []any:
+		for _, val := range t {
+			if holds(val, inSecret) {
+				return true
+			}
+		}
+	case string:
+		return inSecret && t != ""
+	}
+	return false
+}

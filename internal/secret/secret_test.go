@@ -39,3 +39,25 @@ func TestRedactMasksCredentialFieldsOnly(t *testing.T) {
 		t.Fatal("Redact changed its input")
 	}
 }
+
+func TestHolds(t *testing.T) {
+	cases := []struct {
+		name string
+		in   any
+		want bool
+	}{
+		{"key-auth consumer", map[string]any{"consumers": []any{map[string]any{"name": "a", "credentials": []any{"Bearer hai_x"}}}}, true},
+		{"single credential", map[string]any{"consumers": []any{map[string]any{"name": "a", "credential": "k"}}}, true},
+		{"ai-proxy provider", map[string]any{"providers": []any{map[string]any{"type": "openai", "apiTokens": []any{"sk-1"}}}}, true},
+		{"no consumers yet", map[string]any{"consumers": []any{}, "global_auth": false}, false},
+		{"request-block words", map[string]any{"block_bodies": []any{"password", "token"}}, false},
+		{"empty credential", map[string]any{"token": ""}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Holds(tc.in); got != tc.want {
+				t.Fatalf("Holds = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

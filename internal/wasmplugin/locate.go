@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Target says which plugin instance an edit works on.
@@ -24,6 +25,9 @@ type Target struct {
 // instances would fit and the choice would be a guess.
 func Find(ctx context.Context, store k8s.Store, t Target) (*Plugin, error) {
 	if t.Resource != "" {
+		if err := termsafe.Check("wasmplugin name", t.Resource); err != nil {
+			return nil, err
+		}
 		obj, err := store.Get(ctx, t.Namespace, t.Resource)
 		if err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -271,13 +272,13 @@ func (a *adder) global(p wasmplugin.Plugin, isNew, loads bool) {
 
 func (a *adder) report(s *cmdutil.IOStreams) {
 	for _, n := range a.notes {
-		fmt.Fprintln(s.ErrOut, "note: "+n)
+		fmt.Fprintln(s.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	for _, w := range a.warnings {
-		fmt.Fprintln(s.ErrOut, "warning: "+w)
+		fmt.Fprintln(s.ErrOut, "warning: "+termsafe.Escape(w))
 	}
 	if len(a.present) > 0 {
-		fmt.Fprintf(s.ErrOut, "already blocked in %s (%s): %s\n", a.in, a.presentWhere, quoteWords(a.present))
+		fmt.Fprintf(s.ErrOut, "already blocked in %s (%s): %s\n", a.in, termsafe.Escape(a.presentWhere), quoteWords(a.present))
 	}
 }
 

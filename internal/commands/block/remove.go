@@ -7,6 +7,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -89,7 +90,7 @@ func removeRun(o *RemoveOptions) error {
 		return err
 	}
 	if note != "" {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+		fmt.Fprintln(f.IO.ErrOut, "note: "+termsafe.Escape(note))
 	}
 	cmdutil.ReportEdit(f.IO, res)
 	return nil

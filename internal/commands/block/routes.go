@@ -7,6 +7,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -32,12 +33,12 @@ func LookUpRoute(f *cmdutil.Factory, store k8s.Store, name string, anyRoute bool
 	return route, fmt.Errorf("unknown route %q: no Ingress of class %s and no match rule names it%s; see higress-ai route list, or use --any-route", name, k8s.IngressClass, hint)
 }
 
-// CheckName refuses an empty route or domain name.
+// CheckName refuses an empty route or domain name, and one holding control characters.
 func CheckName(kind, name string) error {
 	if strings.TrimSpace(name) == "" {
 		return cmdutil.FlagErrorf("empty %s name", kind)
 	}
-	return nil
+	return termsafe.Check(kind+" name", name)
 }
 
 // routeOf looks up --route for the block commands: the routes the key-auth and request-block

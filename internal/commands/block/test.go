@@ -14,6 +14,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -230,20 +231,20 @@ func testRun(o *TestOptions) error {
 	switch {
 	case res.Blocked:
 		fmt.Fprintf(out, "%s: %s matches %q (%s, %s); the client gets HTTP %d\n",
-			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, res.Scope, res.Build, res.Code)
+			io.Paint(cmdutil.Red, "blocked"), res.Rule.In, res.Rule.Text, termsafe.Escape(res.Scope), res.Build, res.Code)
 		if res.Message != "" {
-			fmt.Fprintf(out, "message: %s\n", res.Message)
+			fmt.Fprintf(out, "message: %s\n", termsafe.Escape(res.Message))
 		}
 	case res.Bypass:
 		fmt.Fprintf(out, "%s: the %s does not read a body sent with %s, so no body word is checked (%s)\n",
 			io.Paint(cmdutil.Red, "bypass"), res.Build, res.BodyUnread, res.Scope)
 	case res.Applied:
-		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", io.Paint(cmdutil.Green, "allowed"), res.Scope, res.Build)
+		fmt.Fprintf(out, "%s: no rule matches (%s, %s)\n", io.Paint(cmdutil.Green, "allowed"), termsafe.Escape(res.Scope), res.Build)
 	default:
 		fmt.Fprintf(out, "%s: no request-block config applies\n", io.Paint(cmdutil.Green, "allowed"))
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), w)
+		fmt.Fprintf(f.IO.ErrOut, "%s %s\n", io.Paint(cmdutil.Yellow, "warning:"), termsafe.Escape(w))
 	}
 	return nil
 }

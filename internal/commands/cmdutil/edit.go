@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"fmt"
 
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -12,8 +13,8 @@ import (
 func ReportEdit(s *IOStreams, res wasmplugin.Result) {
 	if res.DryRun == wasmplugin.DryRunClient || res.DryRun == wasmplugin.DryRunServer {
 		if res.Changed {
-			fmt.Fprint(s.Out, wasmplugin.Diff(res.Before, res.Plugin.Obj))
+			fmt.Fprint(s.Out, termsafe.EscapeLines(wasmplugin.Diff(res.Before, res.Plugin.Obj)))
 		}
 	}
-	fmt.Fprintln(s.ErrOut, res.StatusLine())
+	fmt.Fprintln(s.ErrOut, termsafe.Escape(res.StatusLine()))
 }

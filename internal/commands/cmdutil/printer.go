@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Table collects rows and prints them aligned. On a colour terminal the header is bold; off a
@@ -22,8 +24,15 @@ type Table struct {
 // NewTable starts a table with these column headers.
 func NewTable(headers ...string) *Table { return &Table{headers: headers} }
 
-// Row adds a row; missing cells print empty.
-func (t *Table) Row(cells ...string) { t.rows = append(t.rows, cells) }
+// Row adds a row; missing cells print empty. Cells are made terminal-safe (termsafe.Escape):
+// names and words come from files, the cluster and logs.
+func (t *Table) Row(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = termsafe.Escape(c)
+	}
+	t.rows = append(t.rows, row)
+}
 
 // Len is the number of rows.
 func (t *Table) Len() int { return len(t.rows) }
@@ -73,11 +82,25 @@ func (t *Table) RenderCSV(s *IOStreams) error {
 func PrintStructured(s *IOStreams, format string, data any) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(s.Out)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(data)
+		if err := enc.Encode(data); err != nil {
+			return err
+		}
+		_, err := s.Out.Write(termsafe.EscapeJSON(buf.Bytes()))
+		return err
 	case "yaml":
-		b, err := yaml.Marshal(data)
+		// yaml.Marshal's own way (JSON, then YAML), with the JSON escaped: its YAML parser
+		// refuses a raw C1 control, which a name from a file or a log may hold.
+		js, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		b, err := yaml.JSONToYAML(termsafe.EscapeJSON(js))
+		if err == nil {
+			b, err = termsafe.EscapeYAML(b)
+		}
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
+	"github.com/higress-ai/higress-ai/internal/aiproxy"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
@@ -20,12 +22,16 @@ type AddOptions struct {
 	Query       string
 	Plugin      string
 	IfNotExists bool
-	DryRun      wasmplugin.DryRun
+	// Models, when set, are the models the consumer may call through the bundled ai-proxy.
+	Models    []string
+	HasModels bool
+	DryRun    wasmplugin.DryRun
 }
 
 // NewCmdAdd builds consumer add; runF replaces the run function in tests.
 func NewCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command {
 	o := &AddOptions{F: f}
+	var models []string
 	cmd := &cobra.Command{
 		Use:   "add NAME",
 		Short: "Add a consumer and print its new key",
@@ -51,6 +57,9 @@ $ higress-ai consumer add ci --header x-api-key --dir ./gitops`,
 				return err
 			}
 			o.DryRun = dry
+			if o.HasModels = cmd.Flags().Changed("models"); o.HasModels {
+				o.Models = cmdutil.SplitList(models)
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -62,6 +71,7 @@ $ higress-ai consumer add ci --header x-api-key --dir ./gitops`,
 	cmd.Flags().StringVar(&o.Query, "query", "", "read the key from this query parameter")
 	cmd.Flags().StringVar(&o.Plugin, "plugin", "", "name of the key-auth WasmPlugin to edit (default: found automatically)")
 	cmd.Flags().BoolVar(&o.IfNotExists, "if-not-exists", false, "succeed without change when the consumer already exists")
+	cmd.Flags().StringSliceVar(&models, "models", nil, "the models it may call through the bundled ai-proxy (names, prefix*, *), comma-separated")
 	return cmd
 }
 
@@ -84,6 +94,17 @@ func addRun(o *AddOptions) error {
 	store, err := f.Store()
 	if err != nil {
 		return err
+	}
+	if o.HasModels {
+		// Check before anything is written: no half-made consumer when the model list cannot go in.
+		if p, err := aiplugin.Find(f.Context, store, f.Namespace()); err != nil {
+			return err
+		} else if p == nil {
+			return aiplugin.ErrNotInstalled
+		}
+		if err := aiproxy.CheckModels(o.Models); err != nil {
+			return cmdutil.FlagErrorf("--models: %v", err)
+		}
 	}
 	existed := false
 	res, err := wasmplugin.Edit(f.Context, store, Target(f, o.Plugin), true, o.DryRun, func(p wasmplugin.Plugin) error {
@@ -111,6 +132,16 @@ func addRun(o *AddOptions) error {
 		return nil
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
+	if o.HasModels {
+		mres, err := aiplugin.CheckedSetModels(f.Context, store, f.Namespace(), o.DryRun, o.Name, o.Models)
+		if err != nil {
+			return fmt.Errorf("consumer %q added to key-auth, but its model list was not written: %w", o.Name, err)
+		}
+		cmdutil.ReportEdit(f.IO, mres)
+	}
 	if o.DryRun != wasmplugin.DryRunNone {
 		return nil
 	}

@@ -28,6 +28,7 @@ Each holds one or more keys; routes name the consumers they allow.`,
 	cmd.AddCommand(NewCmdRemove(f, nil))
 	cmd.AddCommand(NewCmdRotate(f, nil))
 	cmd.AddCommand(NewCmdShow(f, nil))
+	cmd.AddCommand(NewCmdModels(f, nil))
 	return cmd
 }
 
@@ -67,13 +68,16 @@ func newKey(f *cmdutil.Factory, fromStdin bool) (string, error) {
 	return keyauth.GenerateKey(f.Rand)
 }
 
-// readKey reads a key from standard input: the first line, without its line ending.
+// readKey reads a key from standard input: exactly what was given, less one line ending.
 func readKey(s *cmdutil.IOStreams) (string, error) {
 	key, err := cmdutil.ReadSecretLine(s, "--key-stdin", "key")
 	if err != nil {
 		return "", err
 	}
-	return key, keyauth.CheckKey(key)
+	if err := keyauth.CheckKey(key); err != nil {
+		return "", fmt.Errorf("--key-stdin: %w", err)
+	}
+	return key, nil
 }
 
 // AllowedOn lists the match rules of the plugin whose allow list names the consumer.

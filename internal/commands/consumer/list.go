@@ -9,6 +9,7 @@ import (
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/secret"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -74,7 +75,7 @@ func listRun(o *ListOptions) error {
 		return cmdutil.PrintStructured(f.IO, o.Output, items)
 	case "name":
 		for _, it := range items {
-			fmt.Fprintln(f.IO.Out, it.Name)
+			fmt.Fprintln(f.IO.Out, termsafe.Escape(it.Name))
 		}
 		return nil
 	}

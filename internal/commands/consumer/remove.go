@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -96,11 +98,21 @@ func removeRun(o *RemoveOptions) error {
 		return err
 	}
 	for _, u := range unbound {
-		fmt.Fprintf(f.IO.ErrOut, "removed %q from the allow list of %s\n", o.Name, u)
+		fmt.Fprintf(f.IO.ErrOut, "removed %q from the allow list of %s\n", o.Name, termsafe.Escape(u))
 	}
 	for _, e := range emptied {
-		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", e)
+		fmt.Fprintf(f.IO.ErrOut, "warning: the allow list of %s is now empty: nobody may call it\n", termsafe.Escape(e))
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
+	mres, removed, err := aiplugin.RemoveModels(f.Context, store, f.Namespace(), o.DryRun, o.Name)
+	if err != nil {
+		return fmt.Errorf("consumer %q removed from key-auth, but its model list stays: %w", o.Name, err)
+	}
+	if removed {
+		cmdutil.ReportEdit(f.IO, mres)
+	}
 	return nil
 }

@@ -8,12 +8,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/access"
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/requestblock"
 	"github.com/higress-ai/higress-ai/internal/secret"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -36,6 +38,9 @@ type Policy struct {
 	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
 	// may call, those of the request-block config Higress applies there, each config's word once.
 	BlockedWords []Blocked `json:"blockedWords"`
+	// Models are the models the bundled ai-proxy lets it call; null when it has no list (any
+	// model), [] when it may call none.
+	Models []string `json:"models"`
 }
 
 // Access is what key-auth lets the consumer call, decided route by route by the rule in force.
@@ -125,13 +130,16 @@ func showRun(o *ShowOptions) error {
 	}
 	ingresses, err := f.Routes(store)
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %s\n", termsafe.Escape(err.Error()))
 	}
 	reach, err := pol.Access.gather(p, cfg, o.Name, wasmplugin.KnownRoutes(ingresses, p, bp))
 	if err != nil {
 		return err
 	}
 	if pol.BlockedWords, err = blockedWords(bp, reach); err != nil {
+		return err
+	}
+	if pol.Models, _, err = aiplugin.Models(f.Context, store, f.Namespace(), o.Name); err != nil {
 		return err
 	}
 	if o.Output != "table" {
@@ -218,10 +226,10 @@ func printPolicy(w io.Writer, pol Policy) {
 		if len(list) == 0 {
 			return "none"
 		}
-		return strings.Join(list, ", ")
+		return termsafe.Escape(strings.Join(list, ", "))
 	}
-	fmt.Fprintf(w, "Consumer:     %s (%s)\n", pol.Name, pol.Plugin)
-	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), pol.PresentedAs)
+	fmt.Fprintf(w, "Consumer:     %s (%s)\n", termsafe.Escape(pol.Name), termsafe.Escape(pol.Plugin))
+	fmt.Fprintf(w, "Credentials:  %s, presented as %s\n", orNone(pol.Credentials), termsafe.Escape(pol.PresentedAs))
 	fmt.Fprintf(w, "Routes:       %s\n", orNone(pol.Access.Routes))
 	fmt.Fprintf(w, "Open routes:  %s\n", orNone(pol.Access.OpenRoutes))
 	fmt.Fprintf(w, "Domains:      %s\n", orNone(pol.Access.Domains))
@@ -229,6 +237,14 @@ func printPolicy(w io.Writer, pol Policy) {
 		fmt.Fprintln(w, "Global auth:  on; its key opens every route no key-auth rule covers")
 	} else {
 		fmt.Fprintln(w, "Global auth:  off (routes without a key-auth rule need no key at all)")
+	}
+	switch {
+	case pol.Models == nil:
+		fmt.Fprintln(w, "Models:       any (no model list for it in the bundled ai-proxy)")
+	case len(pol.Models) == 0:
+		fmt.Fprintln(w, "Models:       none (an empty model list)")
+	default:
+		fmt.Fprintf(w, "Models:       %s\n", strings.Join(pol.Models, ", "))
 	}
 	if len(pol.BlockedWords) == 0 {
 		fmt.Fprintln(w, "Blocked:      none")
@@ -240,6 +256,6 @@ func printPolicy(w io.Writer, pol Policy) {
 		if len(e.On) != 1 || e.On[0] != e.Scope {
 			where += " (on " + strings.Join(e.On, "; ") + ")"
 		}
-		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, where)
+		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, termsafe.Escape(where))
 	}
 }

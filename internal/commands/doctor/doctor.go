@@ -14,6 +14,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/doctor"
 	"github.com/higress-ai/higress-ai/internal/k8s"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // Options are doctor's inputs.
@@ -193,9 +194,9 @@ func print(o *Options, fs []doctor.Finding) error {
 		if f.Level == doctor.Info && !o.ShowInfo {
 			continue
 		}
-		fmt.Fprintf(s.Out, "%s %s %-7s %s: %s\n", mark(s, f.Level), f.Code, f.Level, f.Object, f.Message)
+		fmt.Fprintf(s.Out, "%s %s %-7s %s: %s\n", mark(s, f.Level), f.Code, f.Level, termsafe.Escape(f.Object), termsafe.Escape(f.Message))
 		if f.Fix != "" {
-			fmt.Fprintf(s.Out, "    fix: %s\n", f.Fix)
+			fmt.Fprintf(s.Out, "    fix: %s\n", termsafe.Escape(f.Fix))
 		}
 	}
 	if counts[doctor.Error]+counts[doctor.Warning] == 0 {

@@ -21,5 +21,6 @@ sends it to an OCI registry in the layout Higress loads, and checks it by pullin
 	}
 	cmd.AddCommand(NewCmdBuild(f, nil))
 	cmd.AddCommand(NewCmdPush(f, nil))
+	cmd.AddCommand(NewCmdInstall(f, nil), NewCmdUninstall(f, nil), NewCmdRollback(f, nil), NewCmdList(f, nil))
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
 )
 
@@ -25,8 +26,10 @@ type BindOptions struct {
 	// AnyRoute binds a route that is neither an Ingress nor named in a match rule (yet).
 	AnyRoute bool
 	// Yes confirms leaving a route with an empty allow list (unbind).
-	Yes    bool
-	DryRun wasmplugin.DryRun
+	Yes bool
+	// Provider points the route at this provider of the bundled ai-proxy (bind).
+	Provider string
+	DryRun   wasmplugin.DryRun
 }
 
 func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*BindOptions) error) (*cobra.Command, *BindOptions) {
@@ -44,7 +47,10 @@ func newBindCmd(f *cmdutil.Factory, use, short, long, example string, run func(*
 				return err
 			}
 			o.Consumers = cmdutil.SplitList(consumers)
-			if len(o.Consumers) == 0 {
+			if len(o.Consumers) == 0 && o.Provider == "" {
+				if cmd.Flags().Lookup("provider") != nil {
+					return cmdutil.FlagErrorf("--consumer is required: name at least one consumer (or point the route at a provider with --provider ID)")
+				}
 				return cmdutil.FlagErrorf("--consumer is required: name at least one consumer")
 			}
 			for _, n := range o.Consumers {
@@ -71,7 +77,15 @@ func NewCmdBind(f *cmdutil.Factory, runF func(*BindOptions) error) *cobra.Comman
 		if runF != nil {
 			return runF(o)
 		}
-		return bindRun(o)
+		if len(o.Consumers) > 0 {
+			if err := bindRun(o); err != nil {
+				return err
+			}
+		}
+		if o.Provider == "" {
+			return nil
+		}
+		return providerBindRun(o)
 	}
 	cmd, o := newBindCmd(f, "bind", "Allow consumers to call a route",
 		`Add consumers to the allow list of the key-auth match rule whose ingress is exactly [ROUTE],
@@ -87,9 +101,15 @@ With global_auth unset, key-auth needs a key on every route while no rule exists
 routes once one does: the first bind then also writes global_auth: true, so the other routes keep
 needing a key, and says so. Binding into a route whose own rule is disabled (configDisable: true)
 edits it but warns that Higress ignores it.`,
-		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob",
+		"$ higress-ai route bind gpt-4o --consumer alice,data-team\n$ higress-ai route bind team-a/deepseek -c bob\n$ higress-ai route bind gpt-4o --provider openai",
 		run)
+	cmd.Use = "bind ROUTE (--consumer NAME[,NAME...] | --provider ID)"
+	cmd.Long += `
+
+--provider ID points the route at one provider of the bundled ai-proxy (plugin install, provider
+add): the ai-proxy match rule for exactly ROUTE, with activeProviderId ID.`
 	cmd.Flags().BoolVar(&o.AnyRoute, "any-route", false, "bind even when no Ingress or match rule names the route")
+	cmd.Flags().StringVar(&o.Provider, "provider", "", "point the route at this provider of the bundled ai-proxy")
 	return cmd
 }
 
@@ -180,7 +200,7 @@ func bindRun(o *BindOptions) error {
 		return explainMissing(err)
 	}
 	for _, n := range notes {
-		fmt.Fprintln(f.IO.ErrOut, "note: "+n)
+		fmt.Fprintln(f.IO.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	if wroteGlobal {
 		fmt.Fprintln(f.IO.ErrOut, "warning: "+keyauth.ConsoleResetsGlobalAuth)
@@ -196,6 +216,9 @@ func bindRun(o *BindOptions) error {
 		return nil
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -304,6 +327,9 @@ func unbindRun(o *BindOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "warning: route %s now allows nobody (allow: []): every request to it is denied\n", o.Route)
 	}
 	cmdutil.ReportEdit(f.IO, res)
+	if err := cmdutil.RefreshKeyAuth(f, store, o.DryRun); err != nil {
+		return err
+	}
 	return nil
 }
 

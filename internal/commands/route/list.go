@@ -10,6 +10,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 )
 
 // ListOptions are route list's inputs.
@@ -64,7 +65,7 @@ func listRun(o *ListOptions) error {
 	ingresses, err := f.Routes(store)
 	if err != nil {
 		// Someone allowed to edit WasmPlugins may not list Ingresses: the rules still say a lot.
-		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %v\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "warning: showing routes named in match rules only: %s\n", termsafe.Escape(err.Error()))
 		ingresses = nil
 	}
 	infos, err := describe(pol, ingresses)
@@ -88,7 +89,7 @@ func listRun(o *ListOptions) error {
 		return cmdutil.PrintStructured(f.IO, o.Output, infos)
 	case "name":
 		for _, in := range infos {
-			fmt.Fprintln(f.IO.Out, in.Route)
+			fmt.Fprintln(f.IO.Out, termsafe.Escape(in.Route))
 		}
 		return nil
 	}

@@ -16,7 +16,8 @@ import (
 const e2eConfig = `{
   "provider": {"type": "openai", "apiTokens": ["` + key1 + `", "` + key2 + `"],
                "modelMapping": {"gpt-4": "gpt-4o"}},
-  "consumers": [{"name": "alice", "models": ["*"]}, {"name": "intern", "models": ["gpt-4o-mini"]}]
+  "consumers": [{"name": "alice", "models": ["*"]}, {"name": "intern", "models": ["gpt-4o-mini"]}],
+  "keyAuth": {"global": true}
 }`
 
 // post sends what an OpenAI SDK sends: the gateway key as a bearer token, the consumer as
@@ -84,8 +85,11 @@ func TestEndToEndStreaming(t *testing.T) {
 			}
 		}
 		require.Equal(t, "Hello!", content.String())
-		require.Len(t, events, 4, "three content chunks and [DONE]: the usage chunk the client did not ask for is hidden")
-		require.Equal(t, "[DONE]", events[3])
+		// The usage chunk the plugin asked for reaches the client too (valid for OpenAI clients,
+		// and what the plugins after this one count a stream's tokens from).
+		require.Len(t, events, 5, "three content chunks, the usage chunk and [DONE]")
+		require.Contains(t, events[3], `"usage":{"prompt_tokens":21`)
+		require.Equal(t, "[DONE]", events[4])
 		require.Contains(t, up.received[0].Body, `"stream_options":{"include_usage":true}`)
 
 		l := fr.logs[0]

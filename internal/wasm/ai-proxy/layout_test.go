@@ -18,6 +18,15 @@ func testInvalidConfigFailsToStart(t *testing.T) {
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"a","_rules_":[{"_match_route_":["r"],"activeProviderId":"b"}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"]},"_rules_":[{"_match_route_":["r"],"models":["a*b"]}]}`,
 		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":"soon"}}`,
+		// Per-consumer lists without knowing where key-auth runs would trust any client's header.
+		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*"]}]}`,
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{"routes":"r"}}`,
+		`{"provider":{"type":"vllm","apiTokens":["k"],"passThroughPaths":["/v1/responses"]}}`,
+		`{"provider":{"type":"vllm","passThroughPaths":["v1/responses"]}}`,
+		// Higress ai-proxy settings this plugin does not implement fail the start, never ignored.
+		`{"provider":{"type":"openai","apiTokens":["k"],"failover":{"enabled":true}}}`,
+		`{"provider":{"type":"qwen","apiTokens":["k"],"qwenEnableCompatible":false}}`,
+		`{"provider":{"type":"openai","apiTokens":["k"],"protocol":"original"}}`,
 	} {
 		t.Run(cfg, func(t *testing.T) {
 			host, status := test.NewTestHost(json.RawMessage(cfg))
@@ -108,5 +117,30 @@ func testNoProviderAnswers503(t *testing.T) {
 	require.Nil(t, host.GetLocalResponse())
 	auth, _ := header(host.GetRequestHeaders(), "authorization")
 	require.Equal(t, "Bearer shop-session", auth, "a route without an AI provider is not touched")
+	host.CompleteHttp()
+}
+
+// testHigressSettingsCarryOver: a Higress ai-proxy config for an Ollama server, with a ~regex
+// mapping and a first-byte timeout, works as it did there.
+func testHigressSettingsCarryOver(t *testing.T) {
+	host := start(t, json.RawMessage(`{"provider":{"type":"ollama","ollamaServerHost":"ollama.svc","ollamaServerPort":11434,
+		"modelMapping":{"~^gpt-(.*)$":"llama-$1"},"firstByteTimeout":15000,"failover":{"enabled":false}}}`))
+	request(host, "/v1/chat/completions", "")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-3","stream":true}`))
+	headers := host.GetRequestHeaders()
+	for name, want := range map[string]string{":authority": "ollama.svc:11434", ":path": "/v1/chat/completions",
+		"x-envoy-upstream-rq-first-byte-timeout-ms": "15000", "x-envoy-upstream-rq-timeout-ms": "120000"} {
+		got, _ := header(headers, name)
+		require.Equal(t, want, got, name)
+	}
+	var sent map[string]any
+	require.NoError(t, json.Unmarshal(host.GetRequestBody(), &sent))
+	require.Equal(t, "llama-3", sent["model"])
+	host.CompleteHttp()
+	// The first-byte timeout is for streams only, as in Higress.
+	request(host, "/v1/chat/completions", "")
+	host.CallOnHttpRequestBody([]byte(`{"model":"gpt-3"}`))
+	_, has := header(host.GetRequestHeaders(), "x-envoy-upstream-rq-first-byte-timeout-ms")
+	require.False(t, has)
 	host.CompleteHttp()
 }

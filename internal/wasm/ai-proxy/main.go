@@ -85,17 +85,23 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 // exchange is what the plugin keeps of one request that goes to a model, from its headers to
 // its access log: one context value, so each callback reads it once.
 type exchange struct {
-	provider  *config.Provider
-	api       string // the OpenAI API path without /v1
-	consumer  string // X-Mse-Consumer
-	token     string // the upstream key used
-	model     string // the model sent upstream
-	startMs   int64
-	firstMs   int64 // when the first token passed (streams)
-	first     bool
-	dropUsage bool           // the client did not ask for the usage chunk the plugin asked for
-	stream    *openai.Stream // set when the answer is an event stream
-	logged    bool
+	provider *config.Provider
+	api      string // the OpenAI API path without /v1
+	consumer string // X-Mse-Consumer, where key-auth ran
+	token    string // the upstream key used
+	model    string // the model sent upstream
+	startMs  int64
+	firstMs  int64 // when the first token passed (streams)
+	first    bool
+	// acceptEncoding: the request has accept-encoding, removed upstream (answers must come
+	// uncompressed for their usage to be read).
+	acceptEncoding bool
+	streaming      bool // the request asks for a stream
+	// passThrough: a pass-through path of a provider without a key, whose body's model is
+	// checked and nothing more.
+	passThrough bool
+	stream      *openai.Stream // set when the answer is an event stream
+	logged      bool
 }
 
 const exchangeKey = "ai-proxy"

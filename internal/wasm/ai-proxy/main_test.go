@@ -34,8 +34,15 @@ var behaviours = []struct {
 	{"RefusedKeyRests", testRefusedKeyRests},
 	{"Completions", testCompletions},
 	{"AzureWithoutDeployment", testAzureWithoutDeployment},
+	{"UsageAsReported", testUsageAsReported},
+	// security_test.go
+	{"APIPathSpellingsAreChecked", testAPIPathSpellingsAreChecked},
+	{"KeylessProviderRefusesUnknownPaths", testKeylessProviderRefusesUnknownPaths},
+	{"KeylessPassThroughPathsCheckTheModel", testKeylessPassThroughPathsCheckTheModel},
+	{"ConsumerTrustedOnlyWhereKeyAuthRuns", testConsumerTrustedOnlyWhereKeyAuthRuns},
+	{"GatewayKeysNeverForwarded", testGatewayKeysNeverForwarded},
 	// stream_test.go
-	{"StreamingAddsUsageAndHidesTheExtraChunk", testStreamingAddsUsageAndHidesTheExtraChunk},
+	{"StreamingAddsUsageAndKeepsTheUsageChunk", testStreamingAddsUsageAndKeepsTheUsageChunk},
 	{"StreamingKeepsTheUsageChunkTheClientAskedFor", testStreamingKeepsTheUsageChunkTheClientAskedFor},
 	{"StreamEndingEarly", testStreamEndingEarly},
 	{"StreamErrorStatus", testStreamErrorStatus},
@@ -46,6 +53,7 @@ var behaviours = []struct {
 	{"KeyRotationStartsOverOnEachStart", testKeyRotationStartsOverOnEachStart},
 	{"HigressMultiProviderLayout", testHigressMultiProviderLayout},
 	{"NoProviderAnswers503", testNoProviderAnswers503},
+	{"HigressSettingsCarryOver", testHigressSettingsCarryOver},
 	// prompt_test.go
 	{"PromptParam", testPromptParam},
 	{"PromptParamNeedsTheService", testPromptParamNeedsTheService},
@@ -69,7 +77,8 @@ var openaiConfig = json.RawMessage(`{
   "provider": {"type": "openai", "apiTokens": ["` + key1 + `", "` + key2 + `"],
                "modelMapping": {"gpt-4": "gpt-4o", "gpt-3.5-*": "gpt-4o-mini"}},
   "consumers": [{"name": "alice", "models": ["gpt-4o*", "gpt-4"]}, {"name": "intern", "models": ["gpt-4o-mini"]}],
-  "models": ["gpt-4o-mini"]
+  "models": ["gpt-4o-mini"],
+  "keyAuth": {"global": true}
 }`)
 
 // start starts the plugin with cfg; the host is reset when the test ends.

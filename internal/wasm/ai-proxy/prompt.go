@@ -14,9 +14,9 @@ import (
 // prompt answers GET /?PARAM=text: the text goes to the default model as a chat completion,
 // through the provider's Higress service (serviceName), and the model's answer comes back as
 // plain text.
-func prompt(ctx wrapper.HttpContext, cfg *config.Config, text string) types.Action {
+func prompt(ctx wrapper.HttpContext, cfg *config.Config, consumer, text string) types.Action {
 	p := cfg.Provider
-	x := &exchange{provider: p, api: "/chat/completions", consumer: consumer()}
+	x := &exchange{provider: p, api: "/chat/completions", consumer: consumer}
 	if !cfg.Allowed(x.consumer, cfg.DefaultModel) {
 		refuseModel(cfg.DefaultModel, x.consumer)
 		return types.HeaderStopAllIterationAndWatermark

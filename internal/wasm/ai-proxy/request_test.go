@@ -11,10 +11,18 @@ import (
 
 func testChatCompletion(t *testing.T) {
 	host := start(t, openaiConfig)
-	require.Equal(t, types.HeaderStopIteration, request(host, "/v1/chat/completions", "alice"))
+	require.Equal(t, types.HeaderStopIteration, request(host, "/v1/chat/completions", "alice",
+		[2]string{"accept-encoding", "gzip, br"}, [2]string{"content-length", "84"}, [2]string{"x-request-id", "r-1"}))
 	require.Equal(t, types.ActionContinue, host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4","messages":[{"role":"user","content":"hi"}],"temperature":0.2}`)))
 
 	headers := host.GetRequestHeaders()
+	_, hasEncoding := header(headers, "accept-encoding")
+	require.False(t, hasEncoding, "the answer must come uncompressed for its usage to be read")
+	for name, want := range map[string]string{":method": "POST", "x-request-id": "r-1", "x-mse-consumer": "alice",
+		"content-type": "application/json", "x-envoy-upstream-rq-timeout-ms": "120000"} {
+		got, _ := header(headers, name)
+		require.Equal(t, want, got, "%s: the other headers go upstream as they came", name)
+	}
 	auth, _ := header(headers, "authorization")
 	require.Equal(t, "Bearer "+key1, auth, "the upstream key replaces the client's")
 	authority, _ := header(headers, ":authority")
@@ -38,6 +46,8 @@ func testChatCompletion(t *testing.T) {
 	require.Equal(t, float64(5), l["output_token"])
 	require.Equal(t, float64(17), l["total_token"])
 	require.Equal(t, float64(4), l["cached_tokens"])
+	require.Equal(t, map[string]any{"cached_tokens": float64(4)}, l["input_token_details"], "as ai-statistics writes it")
+	require.NotContains(t, l, "reasoning_tokens", "none reported")
 	require.Equal(t, "normal", l["response_type"])
 	require.Contains(t, l, "llm_service_duration")
 	require.NotContains(t, l, "llm_first_token_duration")
@@ -58,6 +68,12 @@ func testPluginErrorsInOpenAIShape(t *testing.T) {
 		{"model twice", "intern", `{"model":"gpt-4o-mini","model":"gpt-4o"}`, 400, "invalid_body"},
 		{"model twice, escaped", "intern", `{"model":"gpt-4o-mini","mod\u0065l":"gpt-4o"}`, 400, "invalid_body"},
 		{"no model", "alice", `{"messages":[]}`, 400, "invalid_body"},
+		// Go's encoding/json reads Model (and ſtream, the Kelvin sign for k...) as model, the last
+		// one winning: the allow list would check one model and the server run the other.
+		{"model twice, folded", "intern", `{"model":"gpt-4o-mini","Model":"gpt-4o"}`, 400, "invalid_body"},
+		{"stream twice, folded", "intern", `{"model":"gpt-4o-mini","stream":false,"ſtream":true}`, 400, "invalid_body"},
+		{"max_tokens twice, folded", "intern", `{"model":"gpt-4o-mini","max_tokens":1,"max_to\u212aens":9}`, 400, "invalid_body"},
+		{"folded model is checked", "intern", `{"MODEL":"gpt-4o"}`, 403, "model_not_allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,7 +125,7 @@ func testUpstreamErrorsPassAndKeysRotate(t *testing.T) {
 	host.CallOnHttpResponseBody([]byte(errBody))
 	require.Equal(t, errBody, string(host.GetResponseBody()), "upstream errors reach the client unchanged")
 	l := aiLog(t, host)
-	require.Equal(t, float64(0), l["input_token"])
+	require.NotContains(t, l, "input_token", "an error reports no usage: no tokens written, not 0")
 	host.CompleteHttp()
 
 	// The key that got 429 rests: the next three requests all use the other one.
@@ -317,6 +333,42 @@ func testAILogReplacesOneItCannotRead(t *testing.T) {
 			l := aiLog(t, host)
 			require.Equal(t, float64(7), l["input_token"])
 			require.Equal(t, "alice", l["consumer"])
+			host.CompleteHttp()
+		})
+	}
+}
+
+// testUsageAsReported: ai_log holds what the provider reported, and nothing it did not: an
+// answer without usage is written without tokens (usage shows it unpriced, never $0), and
+// reasoning and cached tokens are written in ai-statistics' keys.
+func testUsageAsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       map[string]any
+		absent     []string
+	}{
+		{"no usage", `{"model":"llama","choices":[{"message":{"content":"hi"}}]}`, nil,
+			[]string{"input_token", "output_token", "total_token", "cached_tokens", "reasoning_tokens"}},
+		{"usage without counts", `{"model":"llama","usage":{}}`, nil, []string{"input_token", "total_token"}},
+		{"reasoning and cached", `{"model":"o3","usage":{"prompt_tokens":100,"completion_tokens":50,` +
+			`"prompt_tokens_details":{"cached_tokens":80},"completion_tokens_details":{"reasoning_tokens":25}}}`,
+			map[string]any{"input_token": 100.0, "output_token": 50.0, "total_token": 150.0, "cached_tokens": 80.0, "reasoning_tokens": 25.0,
+				"input_token_details": map[string]any{"cached_tokens": 80.0}, "output_token_details": map[string]any{"reasoning_tokens": 25.0}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host := start(t, openaiConfig)
+			request(host, "/v1/chat/completions", "alice")
+			host.CallOnHttpRequestBody([]byte(`{"model":"gpt-4o"}`))
+			host.CallOnHttpResponseHeaders([][2]string{{":status", "200"}, {"content-type", "application/json"}})
+			host.CallOnHttpResponseBody([]byte(tc.body))
+			l := aiLog(t, host)
+			for k, v := range tc.want {
+				require.Equal(t, v, l[k], k)
+			}
+			for _, k := range tc.absent {
+				require.NotContains(t, l, k)
+			}
+			require.Contains(t, l, "model")
 			host.CompleteHttp()
 		})
 	}

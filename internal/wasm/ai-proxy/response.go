@@ -45,7 +45,7 @@ func onResponseHeaders(ctx wrapper.HttpContext, pc PluginConfig) types.Action {
 		if hasLength {
 			_ = proxywasm.RemoveHttpResponseHeader("content-length")
 		}
-		x.stream = &openai.Stream{DropUsageOnly: x.dropUsage}
+		x.stream = &openai.Stream{}
 		return types.ActionContinue
 	}
 	ctx.BufferResponseBody()
@@ -104,9 +104,13 @@ func writeLog(x *exchange, u openai.Usage, responseType string) {
 		Model:        model,
 		Consumer:     x.consumer,
 		ResponseType: responseType,
+		HasUsage:     u.Found,
 		Input:        u.Input,
 		Output:       u.Output,
 		Cached:       u.Cached,
+		Reasoning:    u.Reasoning,
+		HasCached:    u.HasCached,
+		HasReasoning: u.HasReasoning,
 		ServiceMs:    nowMs() - x.startMs,
 		FirstToken:   x.first,
 		FirstTokenMs: x.firstMs - x.startMs,

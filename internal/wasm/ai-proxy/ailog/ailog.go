@@ -17,10 +17,18 @@ type Entry struct {
 	Model        string // model
 	Consumer     string // consumer, left out when empty
 	ResponseType string // response_type: stream or normal
-	Input        int64  // input_token
-	Output       int64  // output_token
-	Cached       int64  // cached_tokens, left out when zero
-	ServiceMs    int64  // llm_service_duration
+	// HasUsage: the provider reported its tokens. Without, no token key is written (the
+	// request is unpriced, never 0 tokens).
+	HasUsage bool
+	Input    int64 // input_token
+	Output   int64 // output_token
+	// Cached (prompt_tokens_details.cached_tokens, part of Input) and Reasoning
+	// (completion_tokens_details.reasoning_tokens, part of Output) are written when reported,
+	// as today's ai-statistics writes them: cached_tokens and input_token_details
+	// {"cached_tokens":N}, reasoning_tokens and output_token_details {"reasoning_tokens":N}.
+	Cached, Reasoning       int64
+	HasCached, HasReasoning bool
+	ServiceMs               int64 // llm_service_duration
 	// FirstToken tells whether a first token was seen (a streamed answer that produced one):
 	// only then is FirstTokenMs written, as llm_first_token_duration.
 	FirstToken   bool
@@ -31,6 +39,7 @@ type Entry struct {
 var keys = map[string]bool{
 	"model": true, "consumer": true, "response_type": true, "input_token": true, "output_token": true,
 	"total_token": true, "cached_tokens": true, "llm_service_duration": true, "llm_first_token_duration": true,
+	"input_token_details": true, "reasoning_tokens": true, "output_token_details": true,
 }
 
 // Merge returns the new value of the property: prev (its current value, possibly empty) with e's
@@ -67,11 +76,18 @@ func Merge(prev []byte, e Entry) (out []byte, ok bool) {
 		out = appendString(out, "consumer", e.Consumer)
 	}
 	out = appendString(out, "response_type", e.ResponseType)
-	out = appendInt(out, "input_token", e.Input)
-	out = appendInt(out, "output_token", e.Output)
-	out = appendInt(out, "total_token", e.Input+e.Output)
-	if e.Cached > 0 {
-		out = appendInt(out, "cached_tokens", e.Cached)
+	if e.HasUsage {
+		out = appendInt(out, "input_token", e.Input)
+		out = appendInt(out, "output_token", e.Output)
+		out = appendInt(out, "total_token", e.Input+e.Output)
+		if e.HasCached {
+			out = appendInt(out, "cached_tokens", e.Cached)
+			out = appendDetail(out, "input_token_details", "cached_tokens", e.Cached)
+		}
+		if e.HasReasoning {
+			out = appendInt(out, "reasoning_tokens", e.Reasoning)
+			out = appendDetail(out, "output_token_details", "reasoning_tokens", e.Reasoning)
+		}
 	}
 	out = appendInt(out, "llm_service_duration", e.ServiceMs)
 	if e.FirstToken {
@@ -114,6 +130,17 @@ func appendInt(b []byte, key string, n int64) []byte {
 	b = append(b, '\\', '"', ':')
 	b = strconv.AppendInt(b, n, 10)
 	return append(b, ',')
+}
+
+// appendDetail appends "key":{"detail":n}, as it reads escaped.
+func appendDetail(b []byte, key, detail string, n int64) []byte {
+	b = append(b, '\\', '"')
+	b = append(b, key...)
+	b = append(b, '\\', '"', ':', '{', '\\', '"')
+	b = append(b, detail...)
+	b = append(b, '\\', '"', ':')
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, '}', ',')
 }
 
 const hex = "0123456789abcdef"

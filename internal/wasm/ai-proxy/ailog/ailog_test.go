@@ -2,6 +2,7 @@ package ailog
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -29,21 +30,41 @@ func TestMerge(t *testing.T) {
 	}{
 		{
 			name: "alone, streamed",
-			e:    Entry{Model: "gpt-4o", Consumer: "alice", ResponseType: "stream", Input: 12, Output: 5, Cached: 4, ServiceMs: 900, FirstToken: true, FirstTokenMs: 120},
+			e: Entry{Model: "gpt-4o", Consumer: "alice", ResponseType: "stream", HasUsage: true, Input: 12, Output: 5, Cached: 4, HasCached: true,
+				Reasoning: 3, HasReasoning: true, ServiceMs: 900, FirstToken: true, FirstTokenMs: 120},
+			// cached_tokens and reasoning_tokens, and the details objects, as ai-statistics writes them.
 			want: map[string]any{"model": "gpt-4o", "consumer": "alice", "response_type": "stream", "input_token": 12.0, "output_token": 5.0,
-				"total_token": 17.0, "cached_tokens": 4.0, "llm_service_duration": 900.0, "llm_first_token_duration": 120.0},
+				"total_token": 17.0, "cached_tokens": 4.0, "input_token_details": map[string]any{"cached_tokens": 4.0},
+				"reasoning_tokens": 3.0, "output_token_details": map[string]any{"reasoning_tokens": 3.0},
+				"llm_service_duration": 900.0, "llm_first_token_duration": 120.0},
 			ok: true,
 		},
 		{
 			name: "no consumer, no first token, no cache",
-			e:    Entry{Model: "m", ResponseType: "normal", Input: 1},
+			e:    Entry{Model: "m", ResponseType: "normal", HasUsage: true, Input: 1},
 			want: map[string]any{"model": "m", "response_type": "normal", "input_token": 1.0, "output_token": 0.0, "total_token": 1.0, "llm_service_duration": 0.0},
 			ok:   true,
 		},
 		{
+			// The provider reported no usage: no token key at all, so usage shows it unpriced
+			// rather than free; a cached count reported is 0 cached tokens.
+			name: "no usage reported",
+			prev: `{\"input_token\":5,\"cached_tokens\":2,\"input_token_details\":{\"cached_tokens\":2}}`,
+			e:    Entry{Model: "m", ResponseType: "normal", Cached: 9, HasCached: true},
+			want: map[string]any{"model": "m", "response_type": "normal", "llm_service_duration": 0.0},
+			ok:   true,
+		},
+		{
+			name: "zero cached tokens reported",
+			e:    Entry{Model: "m", ResponseType: "normal", HasUsage: true, Input: 2, HasCached: true},
+			want: map[string]any{"model": "m", "response_type": "normal", "input_token": 2.0, "output_token": 0.0, "total_token": 2.0,
+				"cached_tokens": 0.0, "input_token_details": map[string]any{"cached_tokens": 0.0}, "llm_service_duration": 0.0},
+			ok: true,
+		},
+		{
 			name: "keeps other plugins' keys, replaces its own",
 			prev: `{\"chat_id\":\"abc\",\"api\":\"chat\\\"x\",\"model\":\"old\",\"input_token\":\"7\",\"question\":\"a\\nb\"}`,
-			e:    Entry{Model: "new", ResponseType: "normal", Input: 3, Output: 2},
+			e:    Entry{Model: "new", ResponseType: "normal", HasUsage: true, Input: 3, Output: 2},
 			want: map[string]any{"chat_id": "abc", "api": `chat"x`, "question": "a\nb", "model": "new", "response_type": "normal", "input_token": 3.0,
 				"output_token": 2.0, "total_token": 5.0, "llm_service_duration": 0.0},
 			ok: true,
@@ -51,22 +72,20 @@ func TestMerge(t *testing.T) {
 		{
 			name: "a first token at 0 ms is still written",
 			e:    Entry{Model: "m", ResponseType: "stream", FirstToken: true},
-			want: map[string]any{"model": "m", "response_type": "stream", "input_token": 0.0, "output_token": 0.0, "total_token": 0.0,
-				"llm_service_duration": 0.0, "llm_first_token_duration": 0.0},
-			ok: true,
+			want: map[string]any{"model": "m", "response_type": "stream", "llm_service_duration": 0.0, "llm_first_token_duration": 0.0},
+			ok:   true,
 		},
 		{
 			name: "replaces what is not an object",
 			prev: `not json`,
 			e:    Entry{Model: "m", ResponseType: "normal"},
-			want: map[string]any{"model": "m", "response_type": "normal", "input_token": 0.0, "output_token": 0.0, "total_token": 0.0, "llm_service_duration": 0.0},
+			want: map[string]any{"model": "m", "response_type": "normal", "llm_service_duration": 0.0},
 		},
 		{
 			name: "escapes what it writes",
 			e:    Entry{Model: "we\"ird\\\x01\u2028\xff", Consumer: "名前", ResponseType: "normal"},
-			want: map[string]any{"model": "we\"ird\\\x01\u2028\ufffd", "consumer": "名前", "response_type": "normal", "input_token": 0.0,
-				"output_token": 0.0, "total_token": 0.0, "llm_service_duration": 0.0},
-			ok: true,
+			want: map[string]any{"model": "we\"ird\\\x01\u2028\ufffd", "consumer": "名前", "response_type": "normal", "llm_service_duration": 0.0},
+			ok:   true,
 		},
 	}
 	for _, tc := range cases {
@@ -80,7 +99,7 @@ func TestMerge(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 			for k, v := range tc.want {
-				if got[k] != v {
+				if !reflect.DeepEqual(got[k], v) {
 					t.Errorf("%s = %#v, want %#v (all: %s)", k, got[k], v, out)
 				}
 			}
@@ -95,7 +114,7 @@ func FuzzMerge(f *testing.F) {
 	f.Add([]byte(``), "m\"\\", "", int64(0), int64(-1))
 	f.Add([]byte(`{\"a\":{\"b\":[1,2]},\"model\":1}`), "\xff\x00", "c\u2029", int64(1<<40), int64(7))
 	f.Fuzz(func(t *testing.T, prev []byte, model, consumer string, in, out int64) {
-		res, _ := Merge(prev, Entry{Model: model, Consumer: consumer, ResponseType: "normal", Input: in, Output: out})
+		res, _ := Merge(prev, Entry{Model: model, Consumer: consumer, ResponseType: "normal", HasUsage: true, Input: in, Output: out})
 		got := decode(t, res)
 		if got["input_token"] != float64(in) || got["output_token"] != float64(out) || got["total_token"] != float64(in+out) {
 			t.Fatalf("tokens wrong: %s", res)

@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/higress-ai/higress-ai/internal/wasm/ai-proxy/apipath"
 )
 
 // Config is the plugin's configuration for one scope (the global config or a match rule's).
@@ -26,6 +29,9 @@ type Config struct {
 	Consumers map[string][]string
 	// Models limits the models of requests from other callers; nil means any.
 	Models []string
+	// KeyAuth says where X-Mse-Consumer can be trusted and which names carry gateway keys; nil
+	// without a keyAuth block (no consumer header is trusted then).
+	KeyAuth *KeyAuth
 	// PromptParam turns GET /?PARAM=text into a chat completion answered with the model's text.
 	PromptParam  string
 	DefaultModel string
@@ -42,12 +48,18 @@ type Provider struct {
 	TimeoutMs    uint32
 	// TimeoutHeader is TimeoutMs as the x-envoy-upstream-rq-timeout-ms header value.
 	TimeoutHeader string
+	// FirstByteTimeoutHeader is firstByteTimeout (ms) as the
+	// x-envoy-upstream-rq-first-byte-timeout-ms header value of streaming requests; "" for none.
+	FirstByteTimeoutHeader string
 	// Base is the upstream's OpenAI-compatible base: scheme, host and the path prefix the API
 	// paths (/chat/completions...) are appended to.
 	Scheme, Host, PathPrefix string
 	// Azure: API version query and whether the deployment is already in PathPrefix.
 	AzureAPIVersion string
 	AzureDeployment bool
+	// PassThroughPaths are the paths (normalized, exact or ending in /*) a provider without a
+	// key lets through besides the API paths and /v1/models; every other path is refused.
+	PassThroughPaths []string
 	// Cluster is the Envoy cluster prompt mode calls the provider through: from serviceName and
 	// servicePort, empty without them.
 	Cluster string
@@ -60,6 +72,21 @@ type Provider struct {
 	tokens *Tokens
 }
 
+// Keyless reports whether the provider has no upstream key (a model server of one's own:
+// vllm, ollama, generic): it then checks the model of every JSON body and refuses every path
+// it does not know.
+func (p *Provider) Keyless() bool { return len(p.APITokens) == 0 }
+
+// PassesThrough reports whether a keyless provider lets a path (normalized) through.
+func (p *Provider) PassesThrough(path string) bool {
+	for _, pattern := range p.PassThroughPaths {
+		if apipath.Match(pattern, path) {
+			return true
+		}
+	}
+	return false
+}
+
 // PickToken returns the key for the next request at time nowMs ("" when the provider has none).
 func (p *Provider) PickToken(nowMs int64) string { return p.tokens.Pick(p.APITokens, nowMs) }
 
@@ -69,9 +96,11 @@ func (p *Provider) ReportToken(key string, status int, nowMs func() int64) {
 	p.tokens.Report(key, status, nowMs)
 }
 
-// Mapping is one modelMapping entry: Pattern (exact, prefix-*, or *) to Target ("" keeps the model).
+// Mapping is one modelMapping entry: Pattern (exact, prefix-*, ~regex or *) to Target ("" keeps
+// the model; for a ~regex, a replacement: $1 is the first group).
 type Mapping struct {
 	Pattern, Target string
+	re              *regexp.Regexp
 }
 
 // defaultBases are the providers' OpenAI-compatible endpoints.
@@ -127,11 +156,21 @@ type rawProvider struct {
 	AzureServiceURL *string           `json:"azureServiceUrl"`
 	ServiceName     *string           `json:"serviceName"`
 	ServicePort     *json.Number      `json:"servicePort"`
+	PassThrough     []string          `json:"passThroughPaths"`
+	// Higress ai-proxy's other ways to give the upstream, and its first-byte timeout.
+	OllamaServerHost *string      `json:"ollamaServerHost"`
+	OllamaServerPort *json.Number `json:"ollamaServerPort"`
+	VllmServerHost   *string      `json:"vllmServerHost"`
+	VllmCustomURL    *string      `json:"vllmCustomUrl"`
+	QwenDomain       *string      `json:"qwenDomain"`
+	FirstByteTimeout *json.Number `json:"firstByteTimeout"`
 }
 
-var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort"}
+var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "timeout", "openaiCustomUrl", "azureServiceUrl", "serviceName", "servicePort",
+	"passThroughPaths", "ollamaServerHost", "ollamaServerPort", "vllmServerHost", "vllmCustomUrl", "qwenDomain", "qwenEnableCompatible",
+	"firstByteTimeout", "protocol"}
 
-var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel"}
+var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel", "keyAuth"}
 
 // Parse reads a config object (the JSON of defaultConfig, or of a match rule's config: keys
 // starting with _ are Higress's and ignored). A rule's config inherits from the global config
@@ -177,6 +216,17 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 			}
 			cfg.Consumers[c.Name] = nonNil(c.Models)
 		}
+	}
+	if raw, ok := top["keyAuth"]; ok {
+		k, err := parseKeyAuth(raw)
+		if err != nil {
+			return nil, err
+		}
+		cfg.KeyAuth = k
+	}
+	if cfg.Consumers != nil && cfg.KeyAuth == nil {
+		return nil, fieldErr("consumers", "given without keyAuth: the plugin trusts X-Mse-Consumer only where key-auth runs, "+
+			"which keyAuth says (higress-ai plugin install writes it)")
 	}
 	if raw, ok := top["models"]; ok {
 		if err := json.Unmarshal(raw, &cfg.Models); err != nil {
@@ -306,9 +356,12 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, nil, fieldErr(field, "must be an object")
 	}
+	if err := checkHigressFields(fields, field); err != nil {
+		return nil, nil, err
+	}
 	var unknown []string
 	for k := range fields {
-		if !slices.Contains(knownProviderFields, k) {
+		if _, higress := unsupportedHigressFields[k]; !slices.Contains(knownProviderFields, k) && !higress {
 			unknown = append(unknown, field+"."+k)
 		}
 	}
@@ -339,11 +392,27 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		}
 	}
 	p.APITokens = r.APITokens
-	for pattern, target := range r.ModelMapping {
-		if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
-			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix* or *", pattern)
+	if len(r.PassThrough) > 0 && len(p.APITokens) > 0 {
+		return nil, nil, fieldErr(field+".passThroughPaths", "only for a provider without apiTokens: with a key, every path but the API paths passes through without it")
+	}
+	for i, path := range r.PassThrough {
+		if !strings.HasPrefix(path, "/") || strings.Contains(strings.TrimSuffix(path, "/*"), "*") {
+			return nil, nil, fieldErr(fmt.Sprintf("%s.passThroughPaths[%d]", field, i), "%q is not a path (/v1/responses) or a path ending in /* (/v1/files/*)", path)
 		}
-		p.ModelMapping = append(p.ModelMapping, Mapping{Pattern: pattern, Target: target})
+		p.PassThroughPaths = append(p.PassThroughPaths, apipath.Normalize(path))
+	}
+	for pattern, target := range r.ModelMapping {
+		m := Mapping{Pattern: pattern, Target: target}
+		if expr, ok := strings.CutPrefix(pattern, "~"); ok {
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, nil, fieldErr(field+".modelMapping", "key %q is not a regular expression: %v", pattern, err)
+			}
+			m.re = re
+		} else if err := checkPatterns([]string{pattern}, field+".modelMapping"); err != nil {
+			return nil, nil, fieldErr(field+".modelMapping", "key %q is not a model name, prefix*, ~regex or *", pattern)
+		}
+		p.ModelMapping = append(p.ModelMapping, m)
 	}
 	sortPatterns(p.ModelMapping)
 	if r.Timeout != nil {
@@ -354,6 +423,19 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		p.TimeoutMs = uint32(ms)
 	}
 	p.TimeoutHeader = strconv.FormatUint(uint64(p.TimeoutMs), 10)
+	if r.FirstByteTimeout != nil {
+		ms, err := strconv.ParseUint(r.FirstByteTimeout.String(), 10, 32)
+		if err != nil {
+			return nil, nil, fieldErr(field+".firstByteTimeout", "must be a number of milliseconds")
+		}
+		if ms > 0 {
+			p.FirstByteTimeoutHeader = strconv.FormatUint(ms, 10)
+		}
+	}
+	custom, err := customBase(r, p.Type, field)
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case p.Type == "azure":
 		if r.AzureServiceURL == nil || *r.AzureServiceURL == "" {
@@ -362,9 +444,9 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 		if err := p.setAzure(*r.AzureServiceURL); err != nil {
 			return nil, nil, fieldErr(field+".azureServiceUrl", "%v", err)
 		}
-	case r.OpenAICustomURL != nil && *r.OpenAICustomURL != "":
-		if err := p.setBase(*r.OpenAICustomURL); err != nil {
-			return nil, nil, fieldErr(field+".openaiCustomUrl", "%v", err)
+	case custom.url != "":
+		if err := p.setBase(custom.url); err != nil {
+			return nil, nil, fieldErr(field+"."+custom.field, "%v", err)
 		}
 	case base == "":
 		return nil, nil, fieldErr(field+".openaiCustomUrl", "required for %s: the OpenAI-compatible base URL, e.g. https://llm.internal/v1", p.Type)
@@ -376,6 +458,63 @@ func parseProvider(raw json.RawMessage, field string) (*Provider, []string, erro
 	}
 	p.precompute()
 	return p, unknown, nil
+}
+
+// customBase is the upstream base URL a provider's fields give besides its type's default:
+// openaiCustomUrl, or Higress ai-proxy's vllmCustomUrl (a URL, its scheme optional),
+// vllmServerHost (a host), ollamaServerHost with ollamaServerPort, qwenDomain. At most one.
+func customBase(r rawProvider, typ, field string) (struct{ url, field string }, error) {
+	var out struct{ url, field string }
+	value := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	vllmURL := value(r.VllmCustomURL)
+	if vllmURL != "" && !strings.HasPrefix(vllmURL, "http://") && !strings.HasPrefix(vllmURL, "https://") {
+		vllmURL = "http://" + vllmURL
+	}
+	vllmHost, qwen := value(r.VllmServerHost), value(r.QwenDomain)
+	if vllmHost != "" {
+		vllmHost = "http://" + vllmHost + "/v1"
+	}
+	if qwen != "" {
+		qwen = "https://" + qwen + "/compatible-mode/v1"
+	}
+	ollama := value(r.OllamaServerHost)
+	if typ == "ollama" && (ollama != "" || r.OllamaServerPort != nil) {
+		switch {
+		case ollama == "":
+			return out, fieldErr(field+".ollamaServerHost", "required with ollamaServerPort")
+		case r.OllamaServerPort == nil:
+			return out, fieldErr(field+".ollamaServerPort", "required with ollamaServerHost")
+		}
+		if n, err := strconv.ParseUint(r.OllamaServerPort.String(), 10, 16); err != nil || n == 0 {
+			return out, fieldErr(field+".ollamaServerPort", "must be a port number")
+		}
+		ollama = "http://" + ollama + ":" + r.OllamaServerPort.String() + "/v1"
+	} else if r.OllamaServerPort != nil {
+		ollama = "given"
+	}
+	for _, c := range []struct{ name, only, url string }{
+		{"openaiCustomUrl", "", value(r.OpenAICustomURL)},
+		{"vllmCustomUrl", "vllm", vllmURL},
+		{"vllmServerHost", "vllm", vllmHost},
+		{"ollamaServerHost", "ollama", ollama},
+		{"qwenDomain", "qwen", qwen},
+	} {
+		switch {
+		case c.url == "":
+			continue
+		case c.only != "" && typ != c.only:
+			return out, fieldErr(field+"."+c.name, "only for type %s, not %s", c.only, typ)
+		case out.field != "":
+			return out, fieldErr(field+"."+c.name, "given with %s: give one of them", out.field)
+		}
+		out.url, out.field = c.url, c.name
+	}
+	return out, nil
 }
 
 // setCluster sets the cluster prompt mode calls the provider through. An Envoy cluster exists
@@ -467,11 +606,14 @@ func (p *Provider) setAzure(raw string) error {
 	return nil
 }
 
-// sortPatterns orders mappings as they are tried: exact names, then longer prefixes first, then *.
+// sortPatterns orders mappings as they are tried: exact names, then longer prefixes first, then
+// ~regexes in the order of their keys, then *.
 func sortPatterns(m []Mapping) {
 	rank := func(p string) (int, int) {
 		switch {
 		case p == "*":
+			return 3, 0
+		case strings.HasPrefix(p, "~"):
 			return 2, 0
 		case strings.HasSuffix(p, "*"):
 			return 1, -len(p)
@@ -502,11 +644,19 @@ func Matches(pattern, model string) bool {
 // MapModel returns the model to send upstream for a requested model.
 func (p *Provider) MapModel(model string) string {
 	for _, m := range p.ModelMapping {
-		if Matches(m.Pattern, model) {
-			if m.Target == "" {
+		target, ok := m.Target, false
+		if m.re != nil {
+			if ok = m.re.MatchString(model); ok {
+				target = m.re.ReplaceAllString(model, m.Target)
+			}
+		} else {
+			ok = Matches(m.Pattern, model)
+		}
+		if ok {
+			if target == "" {
 				return model
 			}
-			return m.Target
+			return target
 		}
 	}
 	return model
@@ -545,7 +695,9 @@ func (c *Config) ListModels(consumer string) []string {
 		names = exact(patterns)
 	} else {
 		for _, m := range c.Provider.ModelMapping {
-			names = append(names, m.Pattern)
+			if m.re == nil {
+				names = append(names, m.Pattern)
+			}
 		}
 		names = append(exact(names), c.DefaultModel)
 	}
@@ -567,6 +719,17 @@ func exact(patterns []string) []string {
 		}
 	}
 	return out
+}
+
+// KeyHeader is the header Upstream puts the provider's key in ("" for a provider without one).
+func (p *Provider) KeyHeader() string {
+	switch {
+	case p.Type == "azure":
+		return "api-key"
+	case p.Keyless():
+		return ""
+	}
+	return "authorization"
 }
 
 // Upstream is where a request goes: the path to use (with the query) and the auth header.

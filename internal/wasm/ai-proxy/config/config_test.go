@@ -26,13 +26,13 @@ func TestParseNamesTheWrongField(t *testing.T) {
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"a"}`:       "providers[1].id",
 		`{"activeProviderId":"a"}`: "activeProviderId",
 		`{"providers":{"id":"a"}}`: "providers",
-		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:            "activeProviderId",
-		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:         "activeProviderId",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                             "provider",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                         "models[1]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                       "defaultModel",
+		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:                         "activeProviderId",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                      "activeProviderId",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                          "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                      "models[1]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                    "defaultModel",
 	}
 	for cfg, field := range cases {
 		_, err := Parse([]byte(cfg), nil)
@@ -83,7 +83,7 @@ func TestProviderDefaultsAndUpstreams(t *testing.T) {
 func TestModelMappingAndAllowLists(t *testing.T) {
 	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"],
 		"modelMapping":{"*":"gpt-4o-mini","gpt-4*":"gpt-4o","gpt-4-turbo":"","gpt-4o*":"gpt-4o"}},
-		"consumers":[{"name":"alice","models":["*"]},{"name":"bob","models":[]}],"models":["gpt-4o-mini","gpt-3.5*"],
+		"consumers":[{"name":"alice","models":["*"]},{"name":"bob","models":[]}],"keyAuth":{"global":true},"models":["gpt-4o-mini","gpt-3.5*"],
 		"unknownField":1,"failover":{}}`), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +192,137 @@ func TestTokensRotateAndRest(t *testing.T) {
 	// After its rest, b is used again.
 	if k := tk.Pick([]string{"b"}, 1000+CooldownRateLimitedMs+1); k != "b" {
 		t.Fatalf("after rest: %q", k)
+	}
+}
+
+func TestKeyAuthSaysWhereConsumersAreTrusted(t *testing.T) {
+	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"]},
+		"keyAuth":{"routes":["r1"],"domains":["*example.com","api.*","exact.io"],"keys":["X-Team-Key"],"queryKeys":["apikey"]}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.KeyAuth
+	if !reflect.DeepEqual(k.Keys, []string{"x-team-key"}) || !reflect.DeepEqual(k.QueryKeys, []string{"apikey"}) {
+		t.Errorf("keys %v, query keys %v", k.Keys, k.QueryKeys)
+	}
+	routeCalls := 0
+	route := func(name string) func() string { return func() string { routeCalls++; return name } }
+	for _, tc := range []struct {
+		host, route string
+		want        bool
+	}{
+		{"example.com", "x", true}, {"a.example.com:443", "x", true}, {"api.other", "x", true}, {"exact.io", "x", true},
+		{"Exact.io", "x", false}, {"exact.io.evil", "x", false}, {"gw", "r1", true}, {"gw", "r2", false}, {"[::1]:80", "x", false},
+	} {
+		if got := k.Runs(tc.host, route(tc.route)); got != tc.want {
+			t.Errorf("Runs(%q, %q) = %v", tc.host, tc.route, got)
+		}
+	}
+	var none *KeyAuth
+	if none.Runs("example.com", route("r1")) {
+		t.Error("no keyAuth block trusts a consumer")
+	}
+	global := &KeyAuth{Global: true}
+	before := routeCalls
+	if !global.Runs("x", route("y")) || routeCalls != before {
+		t.Error("global key-auth: trusted without reading the route")
+	}
+	for cfg, field := range map[string]string{
+		`{"keyAuth":{"routes":[""]}}`:       "keyAuth.routes[0]",
+		`{"keyAuth":{"domains":["*"]}}`:     "keyAuth.domains[0]",
+		`{"keyAuth":{"keys":["bad name"]}}`: "keyAuth.keys[0]",
+		`{"keyAuth":{"queryKeys":[""]}}`:    "keyAuth.queryKeys[0]",
+		`{"keyAuth":{"global":true,"x":1}}`: "keyAuth",
+		`{"consumers":[]}`:                  "consumers",
+	} {
+		_, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"]},`+cfg[1:]), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
+	}
+}
+
+func TestHigressSettingsSupportedOrRefused(t *testing.T) {
+	// Higress ai-proxy's ways of naming the upstream, carried over as they are.
+	for _, tc := range []struct{ cfg, host, path string }{
+		{`{"type":"ollama","ollamaServerHost":"ollama.svc","ollamaServerPort":11434}`, "ollama.svc:11434", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmServerHost":"vllm.svc:8000"}`, "vllm.svc:8000", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmCustomUrl":"vllm.svc:8000/v1"}`, "vllm.svc:8000", "/v1/chat/completions"},
+		{`{"type":"vllm","vllmCustomUrl":"https://vllm.example/api/v1/chat/completions"}`, "vllm.example", "/api/v1/chat/completions"},
+		{`{"type":"qwen","apiTokens":["k"],"qwenDomain":"dashscope-intl.aliyuncs.com","qwenEnableCompatible":true}`, "dashscope-intl.aliyuncs.com", "/compatible-mode/v1/chat/completions"},
+		// Set to what changes nothing in Higress either: accepted.
+		{`{"type":"openai","apiTokens":["k"],"failover":{"enabled":false,"failureThreshold":3},"retryOnFailure":{},"protocol":"openai",` +
+			`"qwenEnableSearch":false,"qwenFileIds":[],"context":null,"firstByteTimeout":0}`, "api.openai.com", "/v1/chat/completions"},
+	} {
+		cfg, err := Parse([]byte(`{"provider":`+tc.cfg+`}`), nil)
+		if err != nil {
+			t.Errorf("%s: %v", tc.cfg, err)
+			continue
+		}
+		path, _ := cfg.Provider.Upstream("/chat/completions", "m", "")
+		if cfg.Provider.Host != tc.host || path != tc.path || len(cfg.Unknown) != 0 {
+			t.Errorf("%s: host %q path %q unknown %v", tc.cfg, cfg.Provider.Host, path, cfg.Unknown)
+		}
+	}
+	// Set to what would change behaviour here and is not implemented: refused, naming the field.
+	for cfg, field := range map[string]string{
+		`"failover":{"enabled":true}`:                                           "provider.failover",
+		`"retryOnFailure":{"enabled":true,"maxRetries":1}`:                      "provider.retryOnFailure",
+		`"protocol":"original"`:                                                 "provider.protocol",
+		`"qwenEnableCompatible":false`:                                          "provider.qwenEnableCompatible",
+		`"qwenEnableSearch":true`:                                               "provider.qwenEnableSearch",
+		`"context":{"fileUrl":"http://x/f","serviceName":"s","servicePort":80}`: "provider.context",
+		`"capabilities":{"openai/v1/chatcompletions":"/x"}`:                     "provider.capabilities",
+		`"providerDomain":"x.example"`:                                          "provider.providerDomain",
+		`"providerBasePath":"/x"`:                                               "provider.providerBasePath",
+		`"basePath":"/x"`:                                                       "provider.basePath",
+		`"customSettings":[{"name":"max_tokens","value":10}]`:                   "provider.customSettings",
+		`"reasoningContentMode":"ignore"`:                                       "provider.reasoningContentMode",
+		`"awsRegion":"us-east-1"`:                                               "provider.awsRegion",
+		`"firstByteTimeout":-1`:                                                 "provider.firstByteTimeout",
+		`"modelMapping":{"~(":"x"}`:                                             "provider.modelMapping",
+		`"ollamaServerHost":"o"`:                                                "provider.ollamaServerHost",
+		`"vllmServerHost":"v"`:                                                  "provider.vllmServerHost",
+		`"openaiCustomUrl":"https://a/v1","qwenDomain":"b"`:                     "provider.qwenDomain",
+	} {
+		_, err := Parse([]byte(`{"provider":{"type":"qwen","apiTokens":["k"],`+cfg+`}}`), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
+	}
+	for cfg, field := range map[string]string{
+		`{"type":"ollama","ollamaServerHost":"o"}`:                                      "provider.ollamaServerPort",
+		`{"type":"ollama","ollamaServerPort":11434}`:                                    "provider.ollamaServerHost",
+		`{"type":"vllm","vllmServerHost":"a","vllmCustomUrl":"b"}`:                      "provider.vllmServerHost",
+		`{"type":"vllm","openaiCustomUrl":"http://a/v1","vllmCustomUrl":"http://b/v1"}`: "provider.vllmCustomUrl",
+	} {
+		_, err := Parse([]byte(`{"provider":`+cfg+`}`), nil)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: %v, want an error naming %s", cfg, err, field)
+		}
+	}
+}
+
+func TestRegexModelMapping(t *testing.T) {
+	cfg, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"],"modelMapping":{
+		"gpt-4":"gpt-4o","gpt-4o*":"","~^claude-(.*)$":"gpt-$1","~^llama-.*$":"","~^mis":"x","*":"gpt-4o-mini"}}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"gpt-4": "gpt-4o", "gpt-4o-2024": "gpt-4o-2024", "claude-4o": "gpt-4o", "llama-3": "llama-3", "other": "gpt-4o-mini",
+		// As in Higress, a ~regex's target replaces what matched, $1 its first group, the rest
+		// of the name kept; a result "" keeps the model.
+		"mistral": "xtral",
+	} {
+		if got := cfg.Provider.MapModel(in); got != want {
+			t.Errorf("MapModel(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := cfg.ListModels(""); !reflect.DeepEqual(got, []string{"gpt-4"}) {
+		t.Errorf("/v1/models lists %v: a ~regex is no model name", got)
 	}
 }

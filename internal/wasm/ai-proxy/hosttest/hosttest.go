@@ -12,6 +12,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/higress-group/proxy-wasm-go-sdk/proxywasm"
@@ -25,7 +26,8 @@ const AIProxyConfig = `{
   "provider": {"type": "openai", "apiTokens": ["sk-bench-fake-key-1", "sk-bench-fake-key-2"],
                "modelMapping": {"gpt-4": "gpt-4o"}},
   "consumers": [{"name": "alice", "models": ["gpt-4o", "gpt-4"]}],
-  "models": []
+  "models": [],
+  "keyAuth": {"global": true}
 }`
 
 // NoopConfig is the no-op plugin's config.
@@ -35,13 +37,13 @@ var (
 	requestHeaders = [][2]string{
 		{":authority", "gateway.example"}, {":method", "POST"}, {":path", "/v1/chat/completions"}, {":scheme", "https"},
 		{"content-type", "application/json"}, {"authorization", "Bearer hai-bench-client-key"},
-		{"user-agent", "OpenAI/Python 1.54.0"}, {"x-mse-consumer", "alice"}, {"content-length", "170"},
-		{"x-request-id", "5d3c1e7a-bench"},
+		{"user-agent", "OpenAI/Python 1.54.0"}, {"x-mse-consumer", "alice"}, {"content-length", strconv.Itoa(len(chatBody))},
+		{"accept", "application/json"}, {"accept-encoding", "gzip, deflate"}, {"x-request-id", "5d3c1e7a-bench"},
 	}
-	chatBody = []byte(`{"model":"gpt-4","messages":[{"role":"system","content":"You are terse."},` +
-		`{"role":"user","content":"Say hello in one word."}],"temperature":0.2,"max_tokens":16}`)
-	streamBody = []byte(`{"model":"gpt-4","stream":true,"messages":[{"role":"system","content":"You are terse."},` +
-		`{"role":"user","content":"Say hello in one word."}],"temperature":0.2,"max_tokens":16}`)
+	// chatBody is a realistic chat completion of about 1 KB: a system prompt, a short
+	// conversation, sampling parameters. streamBody is the same, streamed.
+	chatBody   = chatRequest(false)
+	streamBody = chatRequest(true)
 
 	jsonResponseHeaders = [][2]string{{":status", "200"}, {"content-type", "application/json"},
 		{"content-length", "351"}, {"openai-processing-ms", "312"}, {"x-request-id", "req_bench"}}
@@ -71,6 +73,30 @@ var (
 		return append(out, []byte("data: [DONE]\n\n"))
 	}()
 )
+
+// chatRequest is the benchmarks' request body (about 1 KB), streamed or not.
+func chatRequest(stream bool) []byte {
+	messages := []map[string]string{
+		{"role": "system", "content": "You are a support assistant for an online bookshop. Answer in the customer's language, " +
+			"in at most three short sentences. Never promise delivery dates; point to the order page instead. " +
+			"If the question is not about books, orders or the shop, say politely that you can only help with those."},
+		{"role": "user", "content": "Hello! I ordered two paperbacks last Tuesday, order 4471-2291, and the tracking page " +
+			"still says 'label created'. Is something wrong with it?"},
+		{"role": "assistant", "content": "Sorry for the wait! 'Label created' means the parcel is packed and waiting for " +
+			"the carrier; it usually moves within two working days. You can follow it on your order page."},
+		{"role": "user", "content": "Thanks. Can I still add a third book to the same parcel, or is it too late?"},
+	}
+	req := map[string]any{"model": "gpt-4", "messages": messages, "temperature": 0.2, "max_tokens": 256, "top_p": 1,
+		"presence_penalty": 0, "frequency_penalty": 0, "user": "customer-8812"}
+	if stream {
+		req["stream"] = true
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // Host is a started plugin in the emulator.
 type Host struct {

@@ -74,3 +74,12 @@ func TestBenchmarkRequestsWorkInWasm(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestBodyIsRealistic(t *testing.T) {
+	// The target is for a 1 KB chat completion.
+	for _, b := range [][]byte{chatBody, streamBody} {
+		if len(b) < 900 || len(b) > 1200 {
+			t.Errorf("the benchmark's body is %d bytes, not about 1 KB", len(b))
+		}
+	}
+}

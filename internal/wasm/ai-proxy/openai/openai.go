@@ -19,6 +19,9 @@ type Request struct {
 	Model        string
 	Stream       bool
 	IncludeUsage bool // stream_options.include_usage is true
+	// MaxTokens, MaxCompletionTokens and N are those members when they are integers written
+	// plainly, else -1.
+	MaxTokens, MaxCompletionTokens, N int64
 	// Where the rewrite goes: the model's value and stream_options' value or, when absent, the
 	// object's closing brace (offsets into the body; -1 when absent).
 	modelAt, modelEnd     int
@@ -35,12 +38,64 @@ var (
 )
 
 // duplicateError is a key the request gives twice: JSON parsers disagree on which one counts
-// (the first, the last), so the plugin could check one model and the provider use another.
+// (the first, the last; Go's encoding/json also takes "Model" or "ſtream" for model and
+// stream), so the plugin could check one model and the provider use another.
 type duplicateError string
 
 func (e duplicateError) Error() string {
-	return "the request body gives " + strconv.Quote(string(e)) + " twice"
+	return "the request body gives " + strconv.Quote(string(e)) + " twice (keys that differ only in case count as one)"
 }
+
+// field is a top-level member the plugin reads.
+type field uint8
+
+const (
+	noField field = iota
+	fieldModel
+	fieldStream
+	fieldOptions
+	fieldMaxTokens
+	fieldMaxCompletionTokens
+	fieldN
+	numFields
+)
+
+var fieldNames = [numFields]string{"", "model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n"}
+
+// fieldOf is the field a key names as Go's encoding/json matches keys (and many
+// OpenAI-compatible servers decode with it): ignoring case, with Unicode simple folding, so
+// "MODEL" is model, "\u017ftream" (ſ) stream and "max_to\u212aens" (the Kelvin sign) max_tokens.
+// The first byte rules out almost every other key: only ASCII letters, ſ (0xC5 0xBF) and K
+// (0xE2 0x84 0xAA) fold to ASCII letters, and no name starts with k.
+func fieldOf(key []byte) field {
+	if len(key) == 0 || len(key) > 3*len("max_completion_tokens") {
+		return noField
+	}
+	k := str(key)
+	switch key[0] | 0x20 {
+	case 'm':
+		for _, f := range [...]field{fieldModel, fieldMaxTokens, fieldMaxCompletionTokens} {
+			if strings.EqualFold(k, fieldNames[f]) {
+				return f
+			}
+		}
+	case 's', 0xC5 | 0x20:
+		for _, f := range [...]field{fieldStream, fieldOptions} {
+			if strings.EqualFold(k, fieldNames[f]) {
+				return f
+			}
+		}
+	case 'n':
+		if len(key) == 1 {
+			return fieldN
+		}
+	}
+	return noField
+}
+
+// maxOptions bounds the members of stream_options (OpenAI defines two), which are compared
+// with each other.
+const maxOptions = 32
 
 // str views b as a string without copying; b must not change while the result is in use.
 func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
@@ -49,10 +104,10 @@ func str(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 func bs(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // ParseRequest reads a request body: validates it, then goes through its top-level keys once.
-// A missing model is an error only when required; a key the plugin reads given twice is always
-// one.
+// A missing model is an error only when required; two keys that name one field the plugin
+// reads (or two members of stream_options that fold to one name) are always one.
 func ParseRequest(body []byte, modelRequired bool) (Request, error) {
-	r := Request{modelAt: -1, optionsAt: -1, usageAt: -1}
+	r := Request{modelAt: -1, optionsAt: -1, usageAt: -1, MaxTokens: -1, MaxCompletionTokens: -1, N: -1}
 	if !gjson.ValidBytes(body) {
 		return r, ErrNotJSON
 	}
@@ -60,12 +115,12 @@ func ParseRequest(body []byte, modelRequired bool) (Request, error) {
 	if start >= len(body) || body[start] != '{' {
 		return r, ErrNotJSON
 	}
-	var model, stream, options rawValue
+	var vals [numFields]rawValue
 	var err error
 	keys := 0
-	take := func(dst *rawValue, key string, value []byte, at int) bool {
+	take := func(dst *rawValue, name string, value []byte, at int) bool {
 		if dst.found {
-			err = duplicateError(key)
+			err = duplicateError(name)
 			return false
 		}
 		*dst = rawValue{value, at, true}
@@ -73,28 +128,18 @@ func ParseRequest(body []byte, modelRequired bool) (Request, error) {
 	}
 	fast := members(body[start:], func(key, value []byte, at int) bool {
 		keys++
-		switch string(key) {
-		case "model":
-			return take(&model, "model", value, start+at)
-		case "stream":
-			return take(&stream, "stream", value, start+at)
-		case "stream_options":
-			return take(&options, "stream_options", value, start+at)
+		if f := fieldOf(key); f != noField {
+			return take(&vals[f], fieldNames[f], value, start+at)
 		}
 		return true
 	})
 	if !fast {
 		// A key with an escape (mod\u0065l is model too): gjson decodes the keys.
-		model, stream, options, keys, err = rawValue{}, rawValue{}, rawValue{}, 0, nil
+		vals, keys, err = [numFields]rawValue{}, 0, nil
 		gjson.Parse(str(body)).ForEach(func(k, v gjson.Result) bool {
 			keys++
-			switch k.Str {
-			case "model":
-				return take(&model, "model", bs(v.Raw), v.Index)
-			case "stream":
-				return take(&stream, "stream", bs(v.Raw), v.Index)
-			case "stream_options":
-				return take(&options, "stream_options", bs(v.Raw), v.Index)
+			if f := fieldOf(bs(k.Str)); f != noField {
+				return take(&vals[f], fieldNames[f], bs(v.Raw), v.Index)
 			}
 			return true
 		})
@@ -102,21 +147,37 @@ func ParseRequest(body []byte, modelRequired bool) (Request, error) {
 	if err != nil {
 		return r, err
 	}
+	model, stream, options := vals[fieldModel], vals[fieldStream], vals[fieldOptions]
 	r.empty = keys == 0
 	r.closeAt = bytes.LastIndexByte(body, '}')
 	r.Stream = string(stream.raw) == "true"
+	r.MaxTokens, r.MaxCompletionTokens, r.N = vals[fieldMaxTokens].int(), vals[fieldMaxCompletionTokens].int(), vals[fieldN].int()
 	if options.found {
 		r.optionsAt, r.optionsEnd = options.at, options.at+len(options.raw)
 		if options.raw[0] == '{' {
 			var usage rawValue
+			var names [maxOptions]string
+			n := 0
 			readOptions := func(key string, value []byte, at int) bool {
-				if key == "include_usage" {
+				if n == maxOptions {
+					err = errors.New("the request body's stream_options has more than " + strconv.Itoa(maxOptions) + " members")
+					return false
+				}
+				for _, prev := range names[:n] {
+					if strings.EqualFold(prev, key) {
+						err = duplicateError("stream_options." + key)
+						return false
+					}
+				}
+				names[n] = key
+				n++
+				if strings.EqualFold(key, "include_usage") {
 					return take(&usage, "stream_options.include_usage", value, options.at+at)
 				}
 				return true
 			}
-			if !members(options.raw, func(key, value []byte, at int) bool { return readOptions(string(key), value, at) }) {
-				usage, err = rawValue{}, nil
+			if !members(options.raw, func(key, value []byte, at int) bool { return readOptions(str(key), value, at) }) {
+				usage, err, n = rawValue{}, nil, 0
 				gjson.Parse(str(options.raw)).ForEach(func(k, v gjson.Result) bool {
 					return readOptions(k.Str, bs(v.Raw), v.Index)
 				})
@@ -149,6 +210,14 @@ type rawValue struct {
 	raw   []byte
 	at    int
 	found bool
+}
+
+// int is the value when it is an integer written plainly, else -1.
+func (v rawValue) int() int64 {
+	if n, ok := plainInt(v.raw); ok && v.found {
+		return n
+	}
+	return -1
 }
 
 // jsonString decodes a JSON string literal (with its quotes), copying it.
@@ -243,11 +312,17 @@ func appendQuoted(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// Usage is what a response reports it cost.
+// Usage is what a response reports it cost. Input includes Cached, Output includes Reasoning,
+// as OpenAI counts them.
 type Usage struct {
-	Model                 string
-	Input, Output, Cached int64
-	Found                 bool
+	Model                            string
+	Input, Output, Cached, Reasoning int64
+	// Found: the response reported prompt_tokens or completion_tokens. Without, it reported no
+	// usage (which is not 0 tokens).
+	Found bool
+	// HasCached, HasReasoning: prompt_tokens_details.cached_tokens and
+	// completion_tokens_details.reasoning_tokens were given.
+	HasCached, HasReasoning bool
 }
 
 // Total is input plus output tokens.
@@ -262,8 +337,8 @@ func first(dst *gjson.Result, v gjson.Result) {
 
 // readUsage reads a usage object: with the scanner when it can, else with gjson.
 func readUsage(obj []byte) Usage {
-	u := Usage{Found: true}
-	var in, out, details bool
+	var u Usage
+	var in, out, cached, reasoning bool
 	ok := members(obj, func(key, value []byte, _ int) bool {
 		var dst *int64
 		switch {
@@ -271,49 +346,58 @@ func readUsage(obj []byte) Usage {
 			dst, in = &u.Input, true
 		case !out && string(key) == "completion_tokens":
 			dst, out = &u.Output, true
-		case !details && string(key) == "prompt_tokens_details":
-			details = true
-			u.Cached = cachedTokens(value)
+		case !cached && string(key) == "prompt_tokens_details":
+			cached = true
+			u.Cached, u.HasCached = detail(value, "cached_tokens")
+			return true
+		case !reasoning && string(key) == "completion_tokens_details":
+			reasoning = true
+			u.Reasoning, u.HasReasoning = detail(value, "reasoning_tokens")
 			return true
 		default:
 			return true
 		}
-		n, plain := plainInt(value)
-		if !plain {
-			n = gjson.Parse(str(value)).Int()
-		}
-		*dst = n
+		*dst = number(value)
 		return true
 	})
 	if !ok {
 		return readUsageSlow(gjson.Parse(str(obj)))
 	}
+	u.Found = in || out
 	return u
 }
 
-func cachedTokens(details []byte) int64 {
-	var n int64
-	found := false
-	ok := members(details, func(key, value []byte, _ int) bool {
-		if string(key) != "cached_tokens" {
-			return true
-		}
-		found = true
-		var plain bool
-		if n, plain = plainInt(value); !plain {
-			n = gjson.Parse(str(value)).Int()
-		}
-		return false
-	})
-	if !ok && !found {
-		return gjson.Parse(str(details)).Get("cached_tokens").Int()
+// number reads a token count: plainly written, or whatever gjson makes of it.
+func number(value []byte) int64 {
+	n, plain := plainInt(value)
+	if !plain {
+		n = gjson.Parse(str(value)).Int()
 	}
 	return n
 }
 
+// detail reads the member key of a details object (prompt_tokens_details...).
+func detail(details []byte, key string) (int64, bool) {
+	var n int64
+	found := false
+	ok := members(details, func(k, value []byte, _ int) bool {
+		if string(k) != key {
+			return true
+		}
+		found = true
+		n = number(value)
+		return false
+	})
+	if !ok && !found {
+		v := gjson.Parse(str(details)).Get(key)
+		return v.Int(), v.Exists()
+	}
+	return n, found
+}
+
 // readUsageSlow reads a usage object with gjson.
 func readUsageSlow(u gjson.Result) Usage {
-	var in, out, details gjson.Result
+	var in, out, cached, reasoning gjson.Result
 	u.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "prompt_tokens":
@@ -321,11 +405,15 @@ func readUsageSlow(u gjson.Result) Usage {
 		case "completion_tokens":
 			first(&out, v)
 		case "prompt_tokens_details":
-			first(&details, v)
+			first(&cached, v)
+		case "completion_tokens_details":
+			first(&reasoning, v)
 		}
 		return true
 	})
-	return Usage{Input: in.Int(), Output: out.Int(), Cached: details.Get("cached_tokens").Int(), Found: true}
+	c, r := cached.Get("cached_tokens"), reasoning.Get("reasoning_tokens")
+	return Usage{Input: in.Int(), Output: out.Int(), Cached: c.Int(), Reasoning: r.Int(),
+		Found: in.Exists() || out.Exists(), HasCached: c.Exists(), HasReasoning: r.Exists()}
 }
 
 // UsageFromBody reads the usage of a whole (non-streamed) response. OpenAI puts usage near the

@@ -3,6 +3,7 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,11 +44,73 @@ func TestRequestKeysGivenTwiceAreRefused(t *testing.T) {
 		`{"model":"m","stream":false,"stream":true}`,
 		`{"model":"m","stream":true,"stream_options":{"include_usage":true,"include_usage":false}}`,
 		`{"model":"m","stream_options":{},"stream_options":{}}`,
+		// Go's encoding/json takes any key that folds to a field's name, the last one winning:
+		// the plugin would check gpt-4o-mini and the server run gpt-4o.
+		`{"model":"gpt-4o-mini","Model":"gpt-4o"}`,
+		`{"model":"gpt-4o-mini","MODEL":"gpt-4o"}`,
+		`{"model":"gpt-4o-mini","M\u004fdel":"gpt-4o"}`,
+		// ſ (U+017F) folds to s, the Kelvin sign (U+212A) to k.
+		`{"model":"m","stream":false,"ſtream":true}`,
+		`{"model":"m","stream":false,"\u017ftream":true}`,
+		`{"model":"m","stream":true,"Stream_Options":{"include_usage":false},"stream_options":{"include_usage":true}}`,
+		`{"model":"m","stream":true,"stream_options":{"include_usage":true,"INCLUDE_USAGE":false}}`,
+		`{"model":"m","stream":true,"stream_options":{"include_uſage":false,"include_usage":true}}`,
+		`{"model":"m","stream_options":{"x":1,"X":2}}`,
+		`{"model":"m","max_tokens":10,"max_to` + "\u212a" + `ens":100000}`,
+		`{"model":"m","max_tokens":10,"MAX_TOKENS":100000}`,
+		`{"model":"m","max_completion_tokens":1,"Max_Completion_Tokens":2}`,
+		`{"model":"m","n":1,"N":50}`,
 	} {
 		_, err := ParseRequest([]byte(body), true)
 		if err == nil || !strings.Contains(err.Error(), "twice") {
 			t.Errorf("%s: %v", body, err)
 		}
+	}
+}
+
+func TestRequestKeysReadAsServersFoldThem(t *testing.T) {
+	// One key that folds to a field's name is that field: checked (and rewritten) as the server
+	// will read it.
+	cases := []struct {
+		body                   string
+		model                  string
+		stream, usage          bool
+		maxTokens, maxCompl, n int64
+	}{
+		{`{"Model":"gpt-4o"}`, "gpt-4o", false, false, -1, -1, -1},
+		{`{"MODEL":"gpt-4o","STREAM":true}`, "gpt-4o", true, false, -1, -1, -1},
+		{`{"model":"m","ſtream":true,"ſtream_options":{"Include_Uſage":true}}`, "m", true, true, -1, -1, -1},
+		{`{"model":"m","max_to\u212aens":7,"Max_Completion_Tokens":8,"N":2}`, "m", false, false, 7, 8, 2},
+		{`{"model":"m","max_tokens":"7","n":1.5}`, "m", false, false, -1, -1, -1},
+		// Not a field the plugin reads: other keys, even when they look alike.
+		{`{"model":"m","models":"x","streams":true,"nn":3}`, "m", false, false, -1, -1, -1},
+	}
+	for _, tc := range cases {
+		r, err := ParseRequest([]byte(tc.body), true)
+		if err != nil {
+			t.Errorf("%s: %v", tc.body, err)
+			continue
+		}
+		if r.Model != tc.model || r.Stream != tc.stream || r.IncludeUsage != tc.usage || r.MaxTokens != tc.maxTokens ||
+			r.MaxCompletionTokens != tc.maxCompl || r.N != tc.n {
+			t.Errorf("%s: %+v", tc.body, r)
+		}
+	}
+	// The model is replaced where the server reads it, whatever the key's case.
+	body := []byte(`{"Model":"gpt-4","stream":true}`)
+	r, _ := ParseRequest(body, true)
+	out, err := RewriteRequest(body, r, "gpt-4o", true)
+	if want := `{"Model":"gpt-4o","stream":true,"stream_options":{"include_usage":true}}`; err != nil || string(out) != want {
+		t.Errorf("rewritten %s %v, want %s", out, err, want)
+	}
+	// stream_options with too many members to compare is refused.
+	many := `{"model":"m","stream_options":{`
+	for i := 0; i <= maxOptions; i++ {
+		many += `"o` + strconv.Itoa(i) + `":1,`
+	}
+	many = strings.TrimSuffix(many, ",") + "}}"
+	if _, err := ParseRequest([]byte(many), true); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Error("accepted stream_options with too many members")
 	}
 }
 
@@ -91,9 +154,16 @@ func TestRewriteAsksForUsage(t *testing.T) {
 }
 
 func TestUsageFromBody(t *testing.T) {
-	u := UsageFromBody([]byte(`{"model":"m","usage":{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":1}}}`))
-	if u != (Usage{Model: "m", Input: 3, Output: 4, Cached: 1, Found: true}) || u.Total() != 7 {
+	u := UsageFromBody([]byte(`{"model":"m","usage":{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":1},` +
+		`"completion_tokens_details":{"reasoning_tokens":2}}}`))
+	if u != (Usage{Model: "m", Input: 3, Output: 4, Cached: 1, Reasoning: 2, Found: true, HasCached: true, HasReasoning: true}) || u.Total() != 7 {
 		t.Fatalf("%+v", u)
+	}
+	// A usage object without token counts reports no usage: not 0 tokens.
+	for _, body := range []string{`{"model":"m","usage":{}}`, `{"model":"m","usage":{"total_tokens":5}}`, `{"model":"m","usage":null}`} {
+		if u := UsageFromBody([]byte(body)); u.Found {
+			t.Errorf("%s: %+v", body, u)
+		}
 	}
 	if u := UsageFromBody([]byte(`{"model":"m"}`)); u.Found || u.Model != "m" {
 		t.Fatalf("%+v", u)
@@ -113,8 +183,7 @@ func refUsageFromBody(body []byte) Usage {
 	if !u.IsObject() {
 		return Usage{Model: v.Get("model").Str}
 	}
-	return Usage{Model: v.Get("model").Str, Input: u.Get("prompt_tokens").Int(), Output: u.Get("completion_tokens").Int(),
-		Cached: u.Get("prompt_tokens_details.cached_tokens").Int(), Found: true}
+	return refUsage(v.Get("model").Str, u)
 }
 
 func TestUsageFromBodyWhereverUsageIs(t *testing.T) {
@@ -132,6 +201,10 @@ func TestUsageFromBodyWhereverUsageIs(t *testing.T) {
 		`{"model":"m","usage":{"prompt_tokens":1},"x":[{"usage":{"prompt_tokens":2}}],"y":"}"}`,
 		`{"model":"m","usage":{"prompt_tokens":1,"s":"}\\"},"z":"\"usage\":{\"prompt_tokens\":5}"}`,
 		`{"model":"m","x":{"a":1,"usage":{"prompt_tokens":2}},"y":1}`,
+		`{"model":"m","usage":{"completion_tokens":2,"completion_tokens_details":{"reasoning_tokens":1,"x":2}}}`,
+		`{"model":"m","usage":{"prompt_tokens":2,"prompt_tokens_details":{"audio_tokens":1}}}`,
+		`{"model":"m","usage":{"prompt_tokens":2,"prompt_tokens_details":{"cached_tokens":0}}}`,
+		`{"model":"m","usage":{}}`,
 	} {
 		if got, want := UsageFromBody([]byte(body)), refUsageFromBody([]byte(body)); got != want {
 			t.Errorf("%s: %+v, want %+v", body, got, want)
@@ -197,18 +270,12 @@ const sseStream = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\
 	"data: [DONE]\n\n"
 
 func TestStreamSplitAnywhere(t *testing.T) {
-	withoutUsage := strings.Replace(sseStream, "data: {\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n", "", 1)
 	for cut := 0; cut <= len(sseStream); cut++ {
-		for _, drop := range []bool{false, true} {
-			s := &Stream{DropUsageOnly: drop}
-			got := feed(s, []string{sseStream[:cut], sseStream[cut:]})
-			want := sseStream
-			if drop {
-				want = withoutUsage
-			}
-			if got != want || s.Usage.Input != 5 || s.Usage.Output != 2 || !s.Started {
-				t.Fatalf("cut %d drop %v: %q, usage %+v", cut, drop, got, s.Usage)
-			}
+		s := &Stream{}
+		got := feed(s, []string{sseStream[:cut], sseStream[cut:]})
+		// The usage chunk passes too: the plugins after this one count a stream's tokens from it.
+		if got != sseStream || s.Usage.Input != 5 || s.Usage.Output != 2 || !s.Started {
+			t.Fatalf("cut %d: %q, usage %+v", cut, got, s.Usage)
 		}
 	}
 }
@@ -251,20 +318,20 @@ func FuzzParseRequest(f *testing.F) {
 }
 
 func FuzzStream(f *testing.F) {
-	f.Add([]byte(sseStream), uint16(7), true)
-	f.Add([]byte("data: {\"choices\":[]}\r\n\r\ndata: [DONE]"), uint16(3), false)
-	f.Fuzz(func(t *testing.T, data []byte, cut uint16, drop bool) {
+	f.Add([]byte(sseStream), uint16(7))
+	f.Add([]byte("data: {\"choices\":[]}\r\n\r\ndata: [DONE]"), uint16(3))
+	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
 		c := int(cut) % (len(data) + 1)
-		whole := &Stream{DropUsageOnly: drop}
-		split := &Stream{DropUsageOnly: drop}
+		whole := &Stream{}
+		split := &Stream{}
 		a := feed(whole, []string{string(data)})
 		b := feed(split, []string{string(data[:c]), string(data[c:])})
 		// Where a stream is cut never changes what is forwarded or the usage read.
 		if a != b || whole.Usage != split.Usage {
 			t.Fatalf("cut %d: %q vs %q, %+v vs %+v", c, a, b, whole.Usage, split.Usage)
 		}
-		// Nothing is invented: without dropping, the stream passes byte for byte.
-		if !drop && a != string(data) {
+		// Nothing is invented or dropped: the stream passes byte for byte.
+		if a != string(data) {
 			t.Fatalf("stream changed: %q -> %q", data, a)
 		}
 	})

@@ -2,6 +2,9 @@ package openai
 
 import (
 	"bytes"
+	"errors"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,8 +13,11 @@ import (
 
 // refParseRequest is the first ParseRequest, all gjson: what the scanner-based one must find,
 // for any body.
+// plainNumber is an integer as the plugin reads one: at most 15 digits.
+var plainNumber = regexp.MustCompile(`^-?[0-9]{1,15}$`)
+
 func refParseRequest(body []byte, modelRequired bool) (Request, error) {
-	r := Request{modelAt: -1, optionsAt: -1, usageAt: -1}
+	r := Request{modelAt: -1, optionsAt: -1, usageAt: -1, MaxTokens: -1, MaxCompletionTokens: -1, N: -1}
 	if !gjson.ValidBytes(body) {
 		return r, ErrNotJSON
 	}
@@ -20,7 +26,7 @@ func refParseRequest(body []byte, modelRequired bool) (Request, error) {
 		return r, ErrNotJSON
 	}
 	var err error
-	var model, stream, options gjson.Result
+	var vals [numFields]gjson.Result
 	seen := func(dst *gjson.Result, key string, value gjson.Result) bool {
 		if dst.Exists() {
 			err = duplicateError(key)
@@ -32,19 +38,25 @@ func refParseRequest(body []byte, modelRequired bool) (Request, error) {
 	keys := 0
 	v.ForEach(func(k, value gjson.Result) bool {
 		keys++
-		switch k.Str {
-		case "model":
-			return seen(&model, k.Str, value)
-		case "stream":
-			return seen(&stream, k.Str, value)
-		case "stream_options":
-			return seen(&options, k.Str, value)
+		// Every name, compared as Go's encoding/json compares keys (bytes.EqualFold).
+		for f := fieldModel; f < numFields; f++ {
+			if bytes.EqualFold([]byte(k.Str), []byte(fieldNames[f])) {
+				return seen(&vals[f], fieldNames[f], value)
+			}
 		}
 		return true
 	})
 	if err != nil {
 		return r, err
 	}
+	model, stream, options := vals[fieldModel], vals[fieldStream], vals[fieldOptions]
+	integer := func(v gjson.Result) int64 {
+		if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil && plainNumber.MatchString(v.Raw) {
+			return n
+		}
+		return -1
+	}
+	r.MaxTokens, r.MaxCompletionTokens, r.N = integer(vals[fieldMaxTokens]), integer(vals[fieldMaxCompletionTokens]), integer(vals[fieldN])
 	r.empty = keys == 0
 	r.closeAt = bytes.LastIndexByte(body, '}')
 	r.Stream = stream.Type == gjson.True
@@ -52,8 +64,20 @@ func refParseRequest(body []byte, modelRequired bool) (Request, error) {
 		r.optionsAt, r.optionsEnd = options.Index, options.Index+len(options.Raw)
 		if options.IsObject() {
 			var usage gjson.Result
+			var names []string
 			options.ForEach(func(k, value gjson.Result) bool {
-				if k.Str == "include_usage" {
+				if len(names) == maxOptions {
+					err = errors.New("the request body's stream_options has more than " + strconv.Itoa(maxOptions) + " members")
+					return false
+				}
+				for _, prev := range names {
+					if bytes.EqualFold([]byte(prev), []byte(k.Str)) {
+						err = duplicateError("stream_options." + k.Str)
+						return false
+					}
+				}
+				names = append(names, k.Str)
+				if bytes.EqualFold([]byte(k.Str), []byte("include_usage")) {
 					return seen(&usage, "stream_options.include_usage", value)
 				}
 				return true
@@ -84,6 +108,8 @@ func FuzzParseRequestMatchesReference(f *testing.F) {
 	f.Add([]byte(`{"mod\u0065l":"a","model":"b"}`), "m")
 	f.Add([]byte(` { "model" : "a\"b" , "stream_options" : { "x" : [1,{"y":"}"}] , "include_usage" : true } } `), "c")
 	f.Add([]byte(`{"stream_options":{"include\u005fusage":true},"model":null}`), "d")
+	f.Add([]byte(`{"Model":"a","\u017ftream":true,"STREAM_OPTIONS":{"Include_Usage":true},"max_to\u212aens":5,"N":2}`), "e")
+	f.Add([]byte(`{"model":"a","stream_options":{"x":1,"X":2}}`), "f")
 	f.Fuzz(func(t *testing.T, body []byte, model string) {
 		got, err := ParseRequest(body, true)
 		want, wantErr := refParseRequest(body, true)

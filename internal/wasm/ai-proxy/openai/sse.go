@@ -12,21 +12,20 @@ import (
 const MaxEvent = 1 << 20
 
 // Stream follows a server-sent event stream of chat completion chunks as it passes: it forwards
-// complete events, holding back only an incomplete last one, and takes the usage from the chunk
-// that carries it. When the client did not ask for usage, the usage-only chunk the plugin asked
-// for is dropped, so the client sees the stream it expects.
+// complete events as they came, holding back only an incomplete last one, and takes the usage
+// from the chunk that carries it. The usage chunk is forwarded too, even when the plugin asked
+// for it and the client did not: the plugins that see the answer after this one (Envoy runs
+// response filters in reverse: ai-statistics at priority 900, ai-token-ratelimit at 600) count
+// a stream's tokens from it, and OpenAI's clients accept it.
 //
-// It is on the path of every chunk, so it does as little as it can: a chunk whose events all
-// pass goes on as it came (no copy), and an event is parsed only while the first token or the
-// model is still unknown, or when it has a usage object.
+// It is on the path of every chunk, so it does as little as it can: events are not copied, and
+// an event is parsed only while the first token or the model is still unknown, or when it has
+// a usage object.
 type Stream struct {
-	// DropUsageOnly removes chunks that carry usage and no choices.
-	DropUsageOnly bool
-	Usage         Usage
+	Usage Usage
 	// Started is set once a chunk with choices has passed: the first token.
 	Started bool
 	carry   []byte
-	out     []byte
 }
 
 // Feed takes the next chunk of the body and returns what to forward now; last flushes what is
@@ -40,64 +39,36 @@ func (s *Stream) Feed(chunk []byte, last bool) (out []byte, started bool) {
 		s.carry = append(s.carry, chunk...)
 		data = s.carry
 	}
-	// While every event passes, what to forward is data[:pos]; once one is dropped, s.out.
-	pos, copied := 0, false
-	if s.Started && s.Usage.Model != "" && !mayHaveUsage(data) {
-		// Nothing to learn from these events and none to drop: only find where they end.
-		for {
-			end, sep := eventEnd(data[pos:])
-			if end < 0 {
-				break
-			}
-			pos += end + sep
-		}
-	}
+	// Once the first token and the model are known, only an event with usage has something to
+	// tell: without one, only find where the events end.
+	learn := !s.Started || s.Usage.Model == "" || mayHaveUsage(data)
+	pos := 0
 	for {
 		end, sep := eventEnd(data[pos:])
 		if end < 0 {
 			break
 		}
-		next := pos + end + sep
-		keep := s.keep(data[pos : pos+end])
-		switch {
-		case keep && copied:
-			s.out = append(s.out, data[pos:next]...)
-		case !keep && !copied:
-			s.out = append(s.out[:0], data[:pos]...)
-			copied = true
+		if learn {
+			s.read(data[pos : pos+end])
 		}
-		pos = next
+		pos += end + sep
 	}
 	rest := data[pos:]
 	if last || len(rest) > MaxEvent {
 		if last {
-			s.keep(rest)
+			s.read(rest)
 		}
-		out = data
-		if copied {
-			out = append(s.out, rest...)
-		}
-		// The stream is over, or the event too long to hold: let the buffers go.
-		s.out, s.carry = nil, nil
-		return out, s.Started && !wasStarted
+		// The stream is over, or the event too long to hold: let the buffer go.
+		s.carry = nil
+		return data, s.Started && !wasStarted
 	}
-	out = data[:pos]
-	switch {
-	case copied:
-		out = s.out
-		if fromCarry {
-			// rest is inside carry, after what out no longer needs.
-			s.carry = s.carry[:copy(s.carry, rest)]
-		} else {
-			s.carry = append(s.carry[:0], rest...)
-		}
-	case fromCarry:
-		// out points into carry: the rest goes to a new buffer.
+	if fromCarry {
+		// What is forwarded points into carry: the rest goes to a new buffer.
 		s.carry = append([]byte(nil), rest...)
-	default:
+	} else {
 		s.carry = append(s.carry[:0], rest...)
 	}
-	return out, s.Started && !wasStarted
+	return data[:pos], s.Started && !wasStarted
 }
 
 // eventEnd finds the end of the first event and the length of the blank line ending it: the
@@ -119,8 +90,8 @@ func eventEnd(data []byte) (int, int) {
 	}
 }
 
-// keep reads one event and reports whether to forward it.
-func (s *Stream) keep(event []byte) bool {
+// read reads one event.
+func (s *Stream) read(event []byte) {
 	for len(event) > 0 {
 		line := event
 		if i := bytes.IndexByte(event, '\n'); i >= 0 {
@@ -156,21 +127,16 @@ func (s *Stream) keep(event []byte) bool {
 			}
 			return true
 		})
-		hasChoices := nonEmptyArray(choices)
-		if hasChoices {
+		if nonEmptyArray(choices) {
 			s.Started = true
 		}
 		if usage.IsObject() {
 			s.Usage = readUsage(bs(usage.Raw))
 			s.Usage.Model = strings.Clone(model.Str)
-			if s.DropUsageOnly && !hasChoices {
-				return false
-			}
 		} else if s.Usage.Model == "" {
 			s.Usage.Model = strings.Clone(model.Str)
 		}
 	}
-	return true
 }
 
 // mayHaveUsage reports whether a chunk could have a usage object: "usage" followed by a colon

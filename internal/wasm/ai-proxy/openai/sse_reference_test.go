@@ -10,9 +10,7 @@ import (
 // refStream is the first, simpler Stream (every event parsed, every chunk copied): what the
 // faster one must do, byte for byte, for any stream cut anywhere.
 type refStream struct {
-	// DropUsageOnly removes chunks that carry usage and no choices.
-	DropUsageOnly bool
-	Usage         Usage
+	Usage Usage
 	// Started is set once a chunk with choices has passed: the first token.
 	Started bool
 	carry   []byte
@@ -97,9 +95,6 @@ func (s *refStream) keep(event []byte) bool {
 		}
 		if u, ok := refUsageOf(v); ok {
 			s.Usage = u
-			if s.DropUsageOnly && !hasChoices {
-				return false
-			}
 		} else if s.Usage.Model == "" {
 			s.Usage.Model = v.Get("model").Str
 		}
@@ -112,26 +107,35 @@ func refUsageOf(v gjson.Result) (Usage, bool) {
 	if !u.IsObject() {
 		return Usage{}, false
 	}
+	return refUsage(v.Get("model").Str, u), true
+}
+
+// refUsage reads a usage object with gjson's Get.
+func refUsage(model string, u gjson.Result) Usage {
+	cached, reasoning := u.Get("prompt_tokens_details.cached_tokens"), u.Get("completion_tokens_details.reasoning_tokens")
 	return Usage{
-		Model:  v.Get("model").Str,
-		Input:  u.Get("prompt_tokens").Int(),
-		Output: u.Get("completion_tokens").Int(),
-		Cached: u.Get("prompt_tokens_details.cached_tokens").Int(),
-		Found:  true,
-	}, true
+		Model:        model,
+		Input:        u.Get("prompt_tokens").Int(),
+		Output:       u.Get("completion_tokens").Int(),
+		Cached:       cached.Int(),
+		Reasoning:    reasoning.Int(),
+		Found:        u.Get("prompt_tokens").Exists() || u.Get("completion_tokens").Exists(),
+		HasCached:    cached.Exists(),
+		HasReasoning: reasoning.Exists(),
+	}
 }
 
 func FuzzStreamMatchesReference(f *testing.F) {
-	f.Add([]byte(sseStream), uint16(7), uint16(40), true)
-	f.Add([]byte("data: {\"choices\":[]}\r\n\r\ndata: {\"usage\" : {\"prompt_tokens\":1},\"choices\":[]}\n\n"), uint16(3), uint16(9), false)
-	f.Add([]byte("data: {\"model\":\"m\",\"choices\":[{}]}\n\ndata: {\"model\":\"m\",\"choices\":[{\"x\":\"\\\"usage\\\":{\"}]}\n\n"), uint16(20), uint16(60), true)
-	f.Fuzz(func(t *testing.T, data []byte, cut1, cut2 uint16, drop bool) {
+	f.Add([]byte(sseStream), uint16(7), uint16(40))
+	f.Add([]byte("data: {\"choices\":[]}\r\n\r\ndata: {\"usage\" : {\"prompt_tokens\":1},\"choices\":[]}\n\n"), uint16(3), uint16(9))
+	f.Add([]byte("data: {\"model\":\"m\",\"choices\":[{}]}\n\ndata: {\"model\":\"m\",\"choices\":[{\"x\":\"\\\"usage\\\":{\"}]}\n\n"), uint16(20), uint16(60))
+	f.Fuzz(func(t *testing.T, data []byte, cut1, cut2 uint16) {
 		a, b := int(cut1)%(len(data)+1), int(cut2)%(len(data)+1)
 		if a > b {
 			a, b = b, a
 		}
 		pieces := [][]byte{data[:a], data[a:b], data[b:]}
-		fast, ref := &Stream{DropUsageOnly: drop}, &refStream{DropUsageOnly: drop}
+		fast, ref := &Stream{}, &refStream{}
 		var got, want bytes.Buffer
 		for i, p := range pieces {
 			// Feed may return the chunk itself: give each call its own copy, as the host does.
@@ -144,7 +148,7 @@ func FuzzStreamMatchesReference(f *testing.F) {
 			}
 		}
 		if got.String() != want.String() || fast.Usage != ref.Usage || fast.Started != ref.Started {
-			t.Fatalf("cuts %d %d drop %v:\n%q %+v\nreference\n%q %+v", a, b, drop, got.String(), fast.Usage, want.String(), ref.Usage)
+			t.Fatalf("cuts %d %d:\n%q %+v\nreference\n%q %+v", a, b, got.String(), fast.Usage, want.String(), ref.Usage)
 		}
 	})
 }
