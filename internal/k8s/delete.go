@@ -29,8 +29,8 @@ func (s *ClusterStore) Delete(ctx context.Context, namespace, name, resourceVers
 
 // Delete removes the plugin's document from its file (the file itself when nothing else is left
 // in it); every other document stays as it was.
-func (s *DirStore) Delete(_ context.Context, namespace, name, resourceVersion string, opts WriteOptions) error {
-	unlock, err := s.lock()
+func (s *DirStore) Delete(ctx context.Context, namespace, name, resourceVersion string, opts WriteOptions) error {
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -45,11 +45,11 @@ func (s *DirStore) Delete(_ context.Context, namespace, name, resourceVersion st
 	if opts.ServerDryRun {
 		return nil
 	}
-	raw, err := os.ReadFile(cur.file)
+	raw, err := readFile(cur.file)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", cur.file, unwrapPathError(err))
+		return err
 	}
-	f := splitDocuments(string(raw))
+	f := splitDocuments(raw)
 	if cur.index >= len(f.docs) || hashText(f.docs[cur.index]) != cur.hash {
 		return fmt.Errorf("%s changed while it was being edited: run the command again", cur.file)
 	}
@@ -67,5 +67,6 @@ func (s *DirStore) Delete(_ context.Context, namespace, name, resourceVersion st
 	if strings.TrimSpace(stripComments(rest)) == "" {
 		return os.Remove(cur.file)
 	}
-	return writeAtomic(cur.file, rest)
+	// Only the mode of an existing file is kept: holdsKeys matters for new files alone.
+	return writeAtomic(cur.file, rest, false)
 }

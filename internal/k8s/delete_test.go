@@ -24,13 +24,13 @@ func TestDirDeleteRemovesOnlyItsDocument(t *testing.T) {
 	if err := s.Delete(ctx, "higress-system", "key-auth.internal", "dir:stale", WriteOptions{}); err == nil {
 		t.Fatal("a stale version deleted")
 	}
-	if err := s.Delete(ctx, "higress-system", "key-auth.internal", obj.GetResourceVersion(), WriteOptions{ServerDryRun: true}); err != nil || readFile(t, file) != multiDoc {
+	if err := s.Delete(ctx, "higress-system", "key-auth.internal", obj.GetResourceVersion(), WriteOptions{ServerDryRun: true}); err != nil || readTestFile(t, file) != multiDoc {
 		t.Fatalf("a dry run deleted: %v", err)
 	}
 	if err := s.Delete(ctx, "higress-system", "key-auth.internal", obj.GetResourceVersion(), WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	got := readFile(t, file)
+	got := readTestFile(t, file)
 	start := strings.Index(multiDoc, "# key-auth for the AI routes")
 	end := strings.Index(multiDoc, "apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: no-namespace")
 	if got != multiDoc[:start]+multiDoc[end:] {
