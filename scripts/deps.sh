@@ -9,6 +9,7 @@
 #   tmux            a real terminal for the dashboard
 #   jq, time, bc    the reference tool, peak-memory meter and arithmetic of the benchmarks
 #   curl, openssl, python3  testenv.sh's readiness probe, keys and free-port finder
+#   man-db          man, to check the release's man page renders (scripts/test-release.sh)
 #
 # No service is started and none is stopped: the tests start their own instances on loopback and
 # stop exactly those. Debian's maintainer scripts start a package's daemon at install unless
@@ -30,6 +31,7 @@ command -v bc >/dev/null || need+=(bc)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
+command -v man >/dev/null || need+=(man-db)
 ((${#need[@]})) || exit 0
 
 echo "deps: installing ${need[*]}" >&2

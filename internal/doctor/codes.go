@@ -67,6 +67,17 @@ var Codes = map[string]Code{
 		"With as_separate_log_field: true the consumer becomes a top-level access-log field, which needs %FILTER_STATE(wasm.consumer:PLAIN)% in the log format; the format does not have it, so the consumer is lost. Drop as_separate_log_field (it then lands in ai_log) or add the field."},
 	"HAI0405": {Error, "The gateway failed to load a plugin", "The gateway's own log reports a Wasm plugin that failed to load or configure: it does not run (or runs its previous config)."},
 
+	"HAI0601": {Info, "The traced route", "The route the traced request goes to: its Ingress and hosts."},
+	"HAI0602": {Error, "The traced route does not exist", "No Ingress of class higress and no match rule names the route: Higress answers 404."},
+	"HAI0603": {Error, "The traced consumer is not recognised", "key-auth is not installed, cannot be read, or has no consumer of that name: its key is refused (401)."},
+	"HAI0604": {Info, "A step of the traced request", "What one plugin does to the traced request: the key it presents, the rule that admits it, blocked words, its limit, its provider and models, its usage."},
+	"HAI0605": {Warning, "key-auth does not run on the traced route",
+		"No rule asks for a key there and global auth is off: anyone may call the route without a key, and the request carries no consumer, so no per-consumer model list, limit or attribution applies."},
+	"HAI0606": {Error, "key-auth refuses the traced consumer", "The rule in force on the route allows other consumers only: the consumer's request gets 403. `route bind` adds it."},
+	"HAI0607": {Error, "Nothing sends the traced request to a model", "The bundled ai-proxy does not serve the route (no `route bind --provider`), and no ai-proxy does: the request reaches no provider through higress-ai."},
+	"HAI0608": {Error, "The traced consumer may call no model", "Its model list is empty: the bundled ai-proxy refuses every request (403 model_not_allowed). `consumer models` sets it."},
+	"HAI0609": {Warning, "Models without a price", "The consumer may call models the price table does not know: their cost is reported as unpriced, never $0. `--prices FILE` adds them."},
+
 	"HAI0501": {Error, "ai-token-ratelimit's config does not load",
 		"The ai-token-ratelimit config (global or a rule's) fails the plugin's own checks (missing redis.service_name, both global_threshold and rule_items, a limit key with several windows...): the plugin refuses it and no limit applies."},
 	"HAI0502": {Warning, "A token limit never applies",

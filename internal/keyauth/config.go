@@ -151,10 +151,17 @@ func (c *Config) Consumer(name string) (Consumer, bool) {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 
+// NoConsumer is the name Higress's metrics (ai-statistics' ai_consumer label) give a request
+// without a consumer: a consumer of that name could not be told apart from no consumer.
+const NoConsumer = "none"
+
 // CheckName validates a consumer name.
 func CheckName(name string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("invalid consumer name %q: use 1 to 63 letters, digits, '-', '_' or '.', starting with a letter or digit", name)
+	}
+	if name == NoConsumer {
+		return fmt.Errorf("invalid consumer name %q: the gateway's metrics use it for requests without a consumer", name)
 	}
 	return nil
 }

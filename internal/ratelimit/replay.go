@@ -150,9 +150,7 @@ func (r *Replay) decide(cfg *Config, consumer string) (key string, limit int64, 
 	if cfg.Global != nil {
 		return cfg.RedisKey(nil, nil, ""), cfg.Global.Tokens, cfg.Global.Window.Duration(), true
 	}
-	if consumer == usage.None {
-		consumer = ""
-	}
+	// A request without a consumer (usage.Missing, "") matches no consumer item.
 	item, l, ok, unknown := cfg.Match(consumer)
 	if unknown {
 		r.Undecidable = true

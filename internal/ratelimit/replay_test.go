@@ -129,7 +129,7 @@ rule_items:
 		o := rec("alice", at, 100)
 		o.Route = "open" // a route whose rule has no limits
 		r.Add(o)
-		r.Add(rec(usage.None, at, 100)) // no consumer: the plugin cannot read the header, no item matches
+		r.Add(rec(usage.Missing, at, 100)) // no consumer: the plugin cannot read the header, no item matches
 	}
 	r.Add(&usage.Record{Consumer: "alice"}) // no start time
 	r.Finish()
@@ -141,8 +141,8 @@ rule_items:
 	if byName["alice"].Refused != 2 || byName["alice"].Requests != 6 {
 		t.Errorf("alice: %+v; want 2 refused of 6 (the route without limits never refuses)", byName["alice"])
 	}
-	if byName[usage.None].Refused != 0 {
-		t.Errorf("requests without a consumer were refused: %+v", byName[usage.None])
+	if byName[usage.Missing].Refused != 0 {
+		t.Errorf("requests without a consumer were refused: %+v", byName[usage.Missing])
 	}
 	if r.Unplaced != 1 {
 		t.Errorf("unplaced %d, want 1", r.Unplaced)

@@ -2,6 +2,7 @@ package usage
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,12 +51,12 @@ func (d Dim) of(r *Record) string {
 		return r.Route
 	case ByDay:
 		if r.Time.IsZero() {
-			return None
+			return Missing
 		}
 		return r.Time.UTC().Format("2006-01-02")
 	case ByStatus:
 		if r.Status == 0 {
-			return None
+			return Missing
 		}
 		return strconv.Itoa(r.Status)
 	}
@@ -68,7 +69,8 @@ type Group struct {
 	Requests, Errors int64
 	InputTokens      int64
 	OutputTokens     int64
-	CachedTokens     int64
+	CachedTokens     int64 // part of InputTokens
+	ReasoningTokens  int64 // part of OutputTokens
 	// CostUSD is the estimated cost of the PricedRequests: those with known tokens (0 included)
 	// of a model with a price. UnpricedRequests counts those whose model has no price, whatever
 	// their tokens, and those whose tokens are unknown (no ai_log, or one without token counts),
@@ -97,7 +99,17 @@ type Aggregator struct {
 	keysBuf []string
 	// Lines counts what was read: requests counted, skipped lines.
 	Requests, Skipped int64
+	// AIRequests counts the requests with an ai_log, Attributed those with a consumer.
+	AIRequests, Attributed int64
 }
+
+// NoConsumer reports AI traffic without a consumer anywhere: the gateway logs no consumer (see
+// ConsumerHint).
+func (a *Aggregator) NoConsumer() bool { return a.AIRequests > 0 && a.Attributed == 0 }
+
+// ConsumerHint says why a log has AI requests but no consumer, and the fix.
+const ConsumerHint = "the log has AI requests but no consumer: ai-statistics logs one only when configured; " +
+	"add to its attributes {key: consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}"
 
 // NewAggregator groups by the given dimensions and prices with prices (nil: the built-in table).
 func NewAggregator(by []Dim, prices *Prices) *Aggregator {
@@ -124,6 +136,12 @@ func (a *Aggregator) AddLine(line []byte) {
 // Add adds one request.
 func (a *Aggregator) Add(r *Record) {
 	a.Requests++
+	if r.HasAILog {
+		a.AIRequests++
+	}
+	if r.Consumer != Missing {
+		a.Attributed++
+	}
 	a.keyBuf = a.keyBuf[:0]
 	for i, d := range a.by {
 		k := d.of(r)
@@ -140,19 +158,15 @@ func (a *Aggregator) Add(r *Record) {
 	if r.Error() {
 		g.Errors++
 	}
-	g.InputTokens += r.InputTokens
-	g.OutputTokens += r.OutputTokens
-	g.CachedTokens += r.CachedTokens
-	switch price, ok := a.prices.Lookup(r.Model); {
-	case !r.HasTokens && r.Error():
-		// Failed before any tokens were counted (refused with 401, 403, 429...): no model was
-		// called, nothing to price.
-	case !r.HasTokens, !ok:
-		// Tokens unknown (a gateway before v2.0.5, a route without ai-statistics), or a model
-		// without a price: never a silent $0.
+	g.InputTokens = addSat(g.InputTokens, r.InputTokens)
+	g.OutputTokens = addSat(g.OutputTokens, r.OutputTokens)
+	g.CachedTokens = addSat(g.CachedTokens, r.CachedTokens)
+	g.ReasoningTokens = addSat(g.ReasoningTokens, r.ReasoningTokens)
+	switch pico, pricing := a.prices.Request(r); pricing {
+	case Unpriced:
 		g.UnpricedRequests++
-	default:
-		g.CostPico += price.costPico(r.InputTokens, r.CachedTokens, r.OutputTokens)
+	case Priced:
+		g.CostPico = addSat(g.CostPico, pico)
 		g.PricedRequests++
 	}
 	if r.Duration >= 0 {
@@ -167,6 +181,8 @@ func (a *Aggregator) Add(r *Record) {
 func (a *Aggregator) Merge(o *Aggregator) {
 	a.Requests += o.Requests
 	a.Skipped += o.Skipped
+	a.AIRequests += o.AIRequests
+	a.Attributed += o.Attributed
 	for k, og := range o.groups {
 		g, ok := a.groups[k]
 		if !ok {
@@ -175,10 +191,11 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		}
 		g.Requests += og.Requests
 		g.Errors += og.Errors
-		g.InputTokens += og.InputTokens
-		g.OutputTokens += og.OutputTokens
-		g.CachedTokens += og.CachedTokens
-		g.CostPico += og.CostPico
+		g.InputTokens = addSat(g.InputTokens, og.InputTokens)
+		g.OutputTokens = addSat(g.OutputTokens, og.OutputTokens)
+		g.CachedTokens = addSat(g.CachedTokens, og.CachedTokens)
+		g.ReasoningTokens = addSat(g.ReasoningTokens, og.ReasoningTokens)
+		g.CostPico = addSat(g.CostPico, og.CostPico)
 		g.PricedRequests += og.PricedRequests
 		g.UnpricedRequests += og.UnpricedRequests
 		g.Duration.Merge(&og.Duration)
@@ -186,15 +203,24 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	}
 }
 
+// addSat adds two non-negative counts, saturating at math.MaxInt64: a sum of absurd token
+// counts stays the largest number, never wraps to a negative total.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
 // fork returns an empty aggregator with the same dimensions and prices, for another goroutine.
 func (a *Aggregator) fork() *Aggregator { return NewAggregator(a.by, a.prices.clone()) }
 
-// Groups returns the groups sorted by their keys.
+// Groups returns the groups sorted by their keys (Missing last).
 func (a *Aggregator) Groups() []*Group {
 	out := make([]*Group, 0, len(a.groups))
 	for _, g := range a.groups {
 		out = append(out, g)
 	}
-	slices.SortFunc(out, func(x, y *Group) int { return slices.Compare(x.Keys, y.Keys) })
+	slices.SortFunc(out, func(x, y *Group) int { return compareKeys(x.Keys, y.Keys) })
 	return out
 }

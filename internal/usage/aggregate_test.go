@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
@@ -45,7 +46,7 @@ func TestTotalsOfAGeneratedLogAreExact(t *testing.T) {
 		if want == nil {
 			t.Fatalf("unexpected group %v", g.Keys)
 		}
-		got := usagetest.Totals{Requests: g.Requests, Errors: g.Errors, Input: g.InputTokens, Output: g.OutputTokens, Cached: g.CachedTokens}
+		got := usagetest.Totals{Requests: g.Requests, Errors: g.Errors, Input: g.InputTokens, Output: g.OutputTokens, Cached: g.CachedTokens, Reasoning: g.ReasoningTokens}
 		if got != *want {
 			t.Fatalf("%v: got %+v, want %+v", g.Keys, got, *want)
 		}
@@ -129,7 +130,7 @@ func TestDimsAndFilter(t *testing.T) {
 	for _, g := range agg.Groups() {
 		got = append(got, g.Keys)
 	}
-	want := [][]string{{"2026-11-20", "200"}, {"2026-11-21", "200"}, {"2026-11-21", "500"}, {"none", "none"}}
+	want := [][]string{{"2026-11-20", "200"}, {"2026-11-21", "200"}, {"2026-11-21", "500"}, {Missing, Missing}}
 	if len(got) != len(want) {
 		t.Fatalf("groups %v", got)
 	}
@@ -221,6 +222,49 @@ func TestCostIsTheSameInAnySplit(t *testing.T) {
 			if w := whole.Groups()[i]; g.CostUSD() != w.CostUSD() || g.CostUSD() == 0 {
 				t.Fatalf("%d parts, %v: cost %.15f, in one pass %.15f", parts, g.Keys, g.CostUSD(), w.CostUSD())
 			}
+		}
+	}
+}
+
+// Absurd token counts saturate at the largest int64: never a negative total or cost, in one
+// group, across merged parts, in a report's total and in one request's cost.
+func TestSumsSaturateNeverNegative(t *testing.T) {
+	huge := `{"ai_log":"{\"consumer\":\"alice\",\"model\":\"o1\",\"input_token\":999999999999999,\"output_token\":\"999999999999999\"}","response_code":"200"}`
+	var text strings.Builder
+	for range 20000 { // 2e19 tokens of each kind: more than an int64 holds
+		text.WriteString(huge + "\n")
+	}
+	agg := NewAggregator([]Dim{ByConsumer}, nil)
+	src := FileSource{Path: "-", Stdin: strings.NewReader(text.String())}
+	// Small batches: the lines are summed on every core and the parts merged.
+	if err := collectBatched(context.Background(), []Source{src}, false, Filter{}, agg, 4096); err != nil {
+		t.Fatal(err)
+	}
+	g := agg.Groups()[0]
+	if g.InputTokens != math.MaxInt64 || g.OutputTokens != math.MaxInt64 || g.CostPico != math.MaxInt64 || g.CostUSD() <= 0 {
+		t.Fatalf("group %+v", g)
+	}
+	rows := NewRows([]Dim{ByConsumer}, []*Group{g, g})
+	total := Total(rows)
+	if total.InputTokens != math.MaxInt64 || total.OutputTokens != math.MaxInt64 || *total.CostUSD <= 0 {
+		t.Fatalf("total %+v", total)
+	}
+	r := Record{Model: "o1", HasTokens: true, InputTokens: math.MaxInt64, OutputTokens: math.MaxInt64}
+	if pico, pricing := BuiltinPrices().Request(&r); pricing != Priced || pico != math.MaxInt64 {
+		t.Fatalf("one request: %d %v", pico, pricing)
+	}
+}
+
+func TestPricesFileErrorsAreOneLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "prices.yaml")
+	for _, tc := range []struct{ text, want string }{
+		{"models:\n  a: {input: 1, output: 1}\n  a: {input: 2, output: 2}\n", file + `: line 3: key "a" already set in map`},
+		{"models:\n  a: {input: 1, output: 1, input: 3}\n", file + `: line 2: key "input" already set in map`},
+		{"models:\n  a: {input: 1, output: 1}\n  a: {}\n  b: {}\n  b: {}\n", file + `: line 3: key "a" already set in map; line 5: key "b" already set in map`},
+	} {
+		write(t, file, tc.text)
+		if err := BuiltinPrices().LoadFile(file); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
 		}
 	}
 }

@@ -29,47 +29,47 @@ func TestParseLineShapes(t *testing.T) {
 		{
 			name: "older ai-statistics: counts as strings, no consumer",
 			line: `{"ai_log":"{\"model\":\"qwen-plus\",\"input_token\":\"7\",\"output_token\":\"9\"}","response_code":"429","route_name":"qwen","duration":"-"}`,
-			want: Record{Consumer: None, Model: "qwen-plus", Route: "qwen", Status: 429, InputTokens: 7, OutputTokens: 9, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: "qwen-plus", Route: "qwen", Status: 429, InputTokens: 7, OutputTokens: 9, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "token counts of 0: known, not absent",
 			line: `{"ai_log":"{\"model\":\"llama-local\",\"input_token\":0,\"output_token\":\"0\"}","response_code":"200"}`,
-			want: Record{Consumer: None, Model: "llama-local", Route: None, Status: 200, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: "llama-local", Route: Missing, Status: 200, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "ai_log without token counts: tokens unknown",
 			line: `{"ai_log":"{\"model\":\"gpt-4o\",\"consumer\":\"alice\",\"cached_tokens\":5}","response_code":"200"}`,
-			want: Record{Consumer: "alice", Model: "gpt-4o", Route: None, Status: 200, CachedTokens: 0, HasAILog: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: "alice", Model: "gpt-4o", Route: Missing, Status: 200, CachedTokens: 0, HasAILog: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "token fields that are not counts: tokens unknown",
 			line: `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":null,\"output_token\":\"-\",\"total_token\":-3}","response_code":"200"}`,
-			want: Record{Consumer: None, Model: "gpt-4o", Route: None, Status: 200, HasAILog: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: "gpt-4o", Route: Missing, Status: 200, HasAILog: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "one token count known",
 			line: `{"ai_log":"{\"model\":\"text-embedding-3-small\",\"input_token\":12}","response_code":"200"}`,
-			want: Record{Consumer: None, Model: "text-embedding-3-small", Route: None, Status: 200, InputTokens: 12, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: "text-embedding-3-small", Route: Missing, Status: 200, InputTokens: 12, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "ai_log empty as dash",
 			line: `{"ai_log":"-","response_code":"200","route_name":"-"}`,
-			want: Record{Consumer: None, Model: None, Route: None, Status: 200, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: Missing, Route: Missing, Status: 200, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "gateway before v2.0.5: no ai_log",
 			line: `{"authority":"x","response_code":"503","duration":"12","route_name":"r"}`,
-			want: Record{Consumer: None, Model: None, Route: "r", Status: 503, Duration: 12, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: Missing, Route: "r", Status: 503, Duration: 12, FirstToken: -1},
 		},
 		{
 			name: "ai_log as an object, escaped unicode, spaces",
 			line: " { \"ai_log\" : {\"model\":\"deepseek\\u002dchat\",\"consumer\":\"\\u00e9quipe\",\"output_token\":1e2} , \"response_code\" : \"-\" }\r",
-			want: Record{Consumer: "équipe", Model: "deepseek-chat", Route: None, OutputTokens: 100, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: "équipe", Model: "deepseek-chat", Route: Missing, OutputTokens: 100, HasAILog: true, HasTokens: true, Duration: -1, FirstToken: -1},
 		},
 		{
 			name: "ai_log that is not an object: as if absent",
 			line: `{"ai_log":"{broken","response_code":"200"}`,
-			want: Record{Consumer: None, Model: None, Route: None, Status: 200, Duration: -1, FirstToken: -1},
+			want: Record{Consumer: Missing, Model: Missing, Route: Missing, Status: 200, Duration: -1, FirstToken: -1},
 		},
 		{name: "blank", line: "   \t", kind: Blank},
 		{name: "empty", line: "", kind: Blank},
@@ -109,7 +109,7 @@ func reference(line []byte) (refRecord, LineKind) {
 	if err := json.Unmarshal(line, &top); err != nil {
 		return refRecord{}, Skipped
 	}
-	r := refRecord{consumer: None, model: None}
+	r := refRecord{consumer: Missing, model: Missing}
 	count := func(m map[string]any, k string) (int64, bool) {
 		switch v := m[k].(type) {
 		case float64:
@@ -134,16 +134,22 @@ func reference(line []byte) (refRecord, LineKind) {
 	case map[string]any:
 		ai = v
 	}
+	name := func(m map[string]any, k string) string {
+		if s, ok := m[k].(string); ok && s != "" && s != "-" {
+			return s
+		}
+		return Missing
+	}
+	// The consumer from ai_log, else from a top-level field (as_separate_log_field).
+	if ai != nil {
+		r.consumer, r.model = name(ai, "consumer"), name(ai, "model")
+	}
+	if r.consumer == Missing {
+		r.consumer = name(top, "consumer")
+	}
 	if ai == nil {
 		return r, Request
 	}
-	name := func(k string) string {
-		if s, ok := ai[k].(string); ok && s != "" && s != "-" {
-			return s
-		}
-		return None
-	}
-	r.consumer, r.model = name("consumer"), name("model")
 	var hasIn, hasOut bool
 	r.in, hasIn = count(ai, "input_token")
 	r.out, hasOut = count(ai, "output_token")
@@ -164,6 +170,7 @@ func FuzzParseLine(f *testing.F) {
 		`{"ai_log":"{\"model\":\"q\",\"input_token\":\"7\"}","response_code":"429"}`,
 		`{"ai_log":"-","response_code":"200"}`,
 		`{"response_code":"503"}`,
+		`{"ai_log":"{\"model\":\"gpt-4o\",\"input_token_details\":\"{\\\"cached_tokens\\\":9}\"}","consumer":"carol"}`,
 		`{"a":[1,2,{"b":null}],"c":true,"d":-0.5e+3}`,
 		"[1]", "", "not json", `{"x":"\ud83d\ude00"}`,
 		long + "\n" + long + "\r\n\n" + long,

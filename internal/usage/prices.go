@@ -29,8 +29,43 @@ func (p Price) costPico(input, cached, output int64) int64 {
 	if p.CachedInput != nil {
 		cachedPrice = *p.CachedInput
 	}
-	// A price per million tokens is its price per token in picodollars, times 1e6.
-	return int64(math.Round(float64(input-cached)*p.Input*1e6 + float64(cached)*cachedPrice*1e6 + float64(output)*p.Output*1e6))
+	// A price per million tokens is its price per token in picodollars, times 1e6. Beyond int64
+	// (absurd counts), the cost saturates.
+	c := math.Round(float64(input-cached)*p.Input*1e6 + float64(cached)*cachedPrice*1e6 + float64(output)*p.Output*1e6)
+	if c >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(c)
+}
+
+// Pricing says how a request was priced.
+type Pricing int
+
+const (
+	// Priced: known tokens (0 included) of a model with a price.
+	Priced Pricing = iota
+	// Unpriced: a model without a price, or tokens unknown (no ai_log, or one without token
+	// counts): never a silent $0.
+	Unpriced
+	// NotCharged: failed before any tokens were counted (refused with 401, 403, 429...): no model
+	// was called, nothing to price.
+	NotCharged
+)
+
+// Request prices one request: its cost in USD 1e-12 (see Group.CostPico) when Priced, and how
+// it was priced.
+func (p *Prices) Request(r *Record) (int64, Pricing) {
+	if !r.HasTokens {
+		if r.Error() {
+			return 0, NotCharged
+		}
+		return 0, Unpriced
+	}
+	price, ok := p.Lookup(r.Model)
+	if !ok {
+		return 0, Unpriced
+	}
+	return price.costPico(r.InputTokens, r.CachedTokens, r.OutputTokens), Priced
 }
 
 // PricesAsOf is the date the built-in figures were taken from the providers' public price lists.
@@ -105,30 +140,59 @@ type priceFile struct {
 	} `json:"models"`
 }
 
-// LoadFile overrides and extends the table with a YAML or JSON price file.
+// LoadPrices returns the built-in table, overridden and extended by the price file at path when
+// path is not empty.
+func LoadPrices(path string) (*Prices, error) {
+	p := BuiltinPrices()
+	if path == "" {
+		return p, nil
+	}
+	if err := p.LoadFile(path); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// LoadFile overrides and extends the table with a YAML or JSON price file. Its errors are one
+// line: the file's reading error, or the path and what is wrong in it.
 func (p *Prices) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("--prices: %w", err)
+		return err
 	}
 	var f priceFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
-		return fmt.Errorf("--prices %s: %v", path, err)
+		return fmt.Errorf("%s: %s", path, yamlError(err))
 	}
 	if len(f.Models) == 0 {
-		return fmt.Errorf("--prices %s: no models: write models: {NAME: {input: X, output: Y}} in USD per million tokens", path)
+		return fmt.Errorf("%s: no models: write models: {NAME: {input: X, output: Y}} in USD per million tokens", path)
 	}
 	for name, m := range f.Models {
 		switch {
 		case m == nil || m.Input == nil || m.Output == nil:
-			return fmt.Errorf("--prices %s: models.%s: input and output are required (USD per million tokens)", path, name)
+			return fmt.Errorf("%s: models.%s: input and output are required (USD per million tokens)", path, name)
 		case *m.Input < 0 || *m.Output < 0 || (m.CachedInput != nil && *m.CachedInput < 0):
-			return fmt.Errorf("--prices %s: models.%s: prices cannot be negative", path, name)
+			return fmt.Errorf("%s: models.%s: prices cannot be negative", path, name)
 		}
 		p.table[strings.ToLower(name)] = Price{Input: *m.Input, Output: *m.Output, CachedInput: m.CachedInput}
 	}
 	clear(p.memo)
 	return nil
+}
+
+// yamlError is a YAML decoding error in one line: the decoder lists its problems one a line
+// ("yaml: unmarshal errors:\n  line 3: key \"a\" already set in map"), which become "line 3: key
+// \"a\" already set in map", joined by "; ".
+func yamlError(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && l != "yaml: unmarshal errors:" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // withoutDate removes a version date providers append (-2024-08-06, -20241022, -0125); ok is

@@ -112,18 +112,18 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 			g = &Group{Keys: keys}
 			groups[gk] = g
 		}
-		req, in, out := int64(math.Round(s.requests)), int64(math.Round(s.input)), int64(math.Round(s.output))
+		req, in, out := count(s.requests), count(s.input), count(s.output)
 		if req == 0 && in == 0 && out == 0 {
 			continue
 		}
-		g.Requests += req
-		g.InputTokens += in
-		g.OutputTokens += out
+		g.Requests = addSat(g.Requests, req)
+		g.InputTokens = addSat(g.InputTokens, in)
+		g.OutputTokens = addSat(g.OutputTokens, out)
 		// As from the log: a model without a price, or requests without token counters, are
 		// unpriced; known tokens of a priced model are priced, 0 included.
 		switch price, ok := prices.Lookup(model); {
 		case s.tokens && ok:
-			g.CostPico += price.costPico(in, 0, out)
+			g.CostPico = addSat(g.CostPico, price.costPico(in, 0, out))
 			g.PricedRequests += max(req, 1)
 		default:
 			g.UnpricedRequests += max(req, 1)
@@ -135,8 +135,21 @@ func (p Prometheus) Query(ctx context.Context, by []Dim, since, until time.Time,
 			out = append(out, g)
 		}
 	}
-	slices.SortFunc(out, func(x, y *Group) int { return slices.Compare(x.Keys, y.Keys) })
+	slices.SortFunc(out, func(x, y *Group) int { return compareKeys(x.Keys, y.Keys) })
 	return out, nil
+}
+
+// count is a counter's value as a whole count: rounded, 0 below 0 (increase() never is), and
+// math.MaxInt64 beyond it.
+func count(v float64) int64 {
+	v = math.Round(v)
+	switch {
+	case v <= 0 || math.IsNaN(v):
+		return 0
+	case v >= math.MaxInt64:
+		return math.MaxInt64
+	}
+	return int64(v)
 }
 
 type promSample struct {
@@ -148,8 +161,9 @@ func (s promSample) values(labels []string) []string {
 	out := make([]string, len(labels))
 	for i, l := range labels {
 		v := s.metric[l]
-		if v == "" {
-			v = None
+		if l == "ai_consumer" && v == "none" {
+			// What ai-statistics labels a request without X-Mse-Consumer.
+			v = Missing
 		}
 		out[i] = v
 	}

@@ -12,8 +12,11 @@ import (
 	"time"
 )
 
-// None stands for a missing consumer, model or route, as Higress's metrics label it.
-const None = "none"
+// Missing is the value of a consumer, model, route, day or status the log did not give (empty,
+// "-", or absent): never a name, so it cannot be mistaken for a consumer called "none" (which is
+// what Higress's metrics call a missing consumer). Reports show it as "(none)" in tables, an
+// empty cell in CSV and null in JSON.
+const Missing = ""
 
 // Record is one request of the access log.
 type Record struct {
@@ -22,8 +25,9 @@ type Record struct {
 	Model    string
 	Route    string
 	Status   int // response_code; 0 when absent
-	// Tokens from ai_log; 0 when absent.
-	InputTokens, OutputTokens, CachedTokens int64
+	// Tokens from ai_log; 0 when absent. Input includes cached (prompt_tokens do), output
+	// includes reasoning (completion_tokens do).
+	InputTokens, OutputTokens, CachedTokens, ReasoningTokens int64
 	// HasAILog is false for lines of gateways older than v2.0.5 (no ai_log at all) or an empty one.
 	HasAILog bool
 	// HasTokens says the tokens are known: ai_log has input_token or output_token (a count, 0
@@ -56,6 +60,7 @@ func ParseLine(line []byte) (Record, LineKind) {
 // has seen: one per goroutine. The zero Parser works too.
 type Parser struct {
 	scratch []byte
+	details []byte
 	names   map[string]string
 }
 
@@ -77,11 +82,11 @@ func (p *Parser) name(b []byte) string {
 	return s
 }
 
-// nameValue is a string value, or None when it is empty, "-", or not a string.
+// nameValue is a string value, or Missing when it is empty, "-", or not a string.
 func (p *Parser) nameValue(v []byte) string {
 	s, ok := stringValue(v)
 	if !ok || len(s) == 0 || (len(s) == 1 && s[0] == '-') {
-		return None
+		return Missing
 	}
 	return p.name(s)
 }
@@ -91,12 +96,15 @@ func (p *Parser) Parse(line []byte) (Record, LineKind) {
 	if skipSpace(line, 0) == len(line) {
 		return Record{}, Blank
 	}
-	r := Record{Consumer: None, Model: None, Route: None, Duration: -1, FirstToken: -1}
-	var aiLog []byte
+	r := Record{Duration: -1, FirstToken: -1}
+	var aiLog, consumer []byte
 	ok := eachField(line, func(key, value []byte) {
 		switch string(key) {
 		case "ai_log":
 			aiLog = value
+		case "consumer":
+			// ai-statistics' consumer attribute with as_separate_log_field.
+			consumer = value
 		case "response_code":
 			r.Status = int(intValue(value))
 		case "route_name":
@@ -115,6 +123,9 @@ func (p *Parser) Parse(line []byte) (Record, LineKind) {
 	if aiLog != nil {
 		p.parseAILog(&r, aiLog)
 	}
+	if r.Consumer == Missing && consumer != nil {
+		r.Consumer = p.nameValue(consumer)
+	}
 	return r, Request
 }
 
@@ -130,6 +141,7 @@ func (p *Parser) parseAILog(r *Record, value []byte) {
 		obj = body
 	}
 	var first float64 = -1
+	var cached, detailsCached, reasoning, detailsReasoning int64
 	valid := eachField(obj, func(key, v []byte) {
 		switch string(key) {
 		case "consumer":
@@ -145,21 +157,44 @@ func (p *Parser) parseAILog(r *Record, value []byte) {
 				r.OutputTokens, r.HasTokens = n, true
 			}
 		case "cached_tokens":
-			r.CachedTokens = intValue(v)
+			cached = intValue(v)
+		case "reasoning_tokens":
+			reasoning = intValue(v)
+		case "input_token_details":
+			detailsCached = p.detail(v, "cached_tokens")
+		case "output_token_details":
+			detailsReasoning = p.detail(v, "reasoning_tokens")
 		case "llm_first_token_duration":
 			first = floatValue(v)
 		}
 	})
 	if !valid {
 		// "-", "" or something else: as if the gateway wrote no ai_log.
-		r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.CachedTokens, r.HasTokens = None, None, 0, 0, 0, false
+		r.Consumer, r.Model, r.InputTokens, r.OutputTokens, r.HasTokens = Missing, Missing, 0, 0, false
 		return
 	}
 	r.HasAILog = true
 	r.FirstToken = first
-	if r.CachedTokens > r.InputTokens {
-		r.CachedTokens = r.InputTokens
+	// The same count may come twice (cached_tokens is input_token_details.cached_tokens): once.
+	r.CachedTokens = min(max(cached, detailsCached), r.InputTokens)
+	r.ReasoningTokens = min(max(reasoning, detailsReasoning), r.OutputTokens)
+}
+
+// detail reads one count of a token-details value: an object, or a JSON string holding one
+// (ai-statistics writes the latter); 0 when absent.
+func (p *Parser) detail(v []byte, key string) int64 {
+	if len(v) >= 2 && v[0] == '"' {
+		// Unescaped into a buffer of its own: ai_log's is still being read.
+		p.details = appendUnescaped(p.details[:0], v[1:len(v)-1])
+		v = p.details
 	}
+	var n int64
+	eachField(v, func(k, value []byte) {
+		if string(k) == key {
+			n = intValue(value)
+		}
+	})
+	return n
 }
 
 // parseTime reads start_time: Envoy's 2026-11-20T10:00:00.123Z quickly, anything RFC 3339 otherwise.

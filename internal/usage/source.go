@@ -362,8 +362,12 @@ func readEach(ctx context.Context, sources []Source, follow bool, forSource func
 	return first
 }
 
-// batchSize is how many bytes of lines a parsing goroutine gets at a time.
-const batchSize = 1 << 20
+// batchSize is how many bytes of lines a parsing goroutine gets at a time, batchLines how many
+// lines at most.
+const (
+	batchSize  = 1 << 20
+	batchLines = 1 << 14
+)
 
 type batch struct {
 	data []byte
@@ -392,7 +396,8 @@ func (b *batcher) add(line []byte) {
 	}
 	b.cur.data = append(b.cur.data, line...)
 	b.cur.ends = append(b.cur.ends, len(b.cur.data))
-	if len(b.cur.data) >= b.size {
+	// Cut by lines too: blank lines add no data, and a batch of them would grow without end.
+	if len(b.cur.data) >= b.size || len(b.cur.ends) >= batchLines {
 		b.out <- b.cur
 		b.cur = nil
 	}

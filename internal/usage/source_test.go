@@ -412,3 +412,24 @@ func TestFileSourceErrorsNameThePathOnce(t *testing.T) {
 		}
 	}
 }
+
+// Blank lines add no bytes: a batch is cut at batchLines lines too, or it grows without end.
+func TestBatchesOfBlankLinesAreBounded(t *testing.T) {
+	out := make(chan *batch, 1000)
+	b := &batcher{out: out, free: make(chan *batch, 1), size: batchSize}
+	for range 10 * batchLines {
+		b.add(nil)
+	}
+	b.flush()
+	close(out)
+	n := 0
+	for got := range out {
+		if len(got.ends) > batchLines {
+			t.Fatalf("a batch of %d lines, more than %d", len(got.ends), batchLines)
+		}
+		n += len(got.ends)
+	}
+	if n != 10*batchLines {
+		t.Fatalf("%d lines in the batches, want %d", n, 10*batchLines)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/doctor"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/termsafe"
+	"github.com/higress-ai/higress-ai/internal/usage"
 )
 
 // Options are doctor's inputs.
@@ -24,8 +25,10 @@ type Options struct {
 	Suppress  []doctor.Suppression
 	ShowInfo  bool
 	Brief     bool
-	Wait      time.Duration // 0: check once
-	Output    string
+	// Consumer and Route: trace one consumer's request to one route instead of checking everything.
+	Consumer, Route string
+	Wait            time.Duration // 0: check once
+	Output          string
 }
 
 // NewCmdDoctor builds doctor.
@@ -61,6 +64,9 @@ $ higress-ai doctor --wait 2m`,
 				}
 				o.Suppress = append(o.Suppress, sup)
 			}
+			if (o.Consumer == "") != (o.Route == "") {
+				return cmdutil.FlagErrorf("--consumer and --route go together: the consumer whose request to the route is traced")
+			}
 			if o.Output, err = f.Flags.OutputFormat("table", "json", "yaml"); err != nil {
 				return err
 			}
@@ -79,6 +85,8 @@ $ higress-ai doctor --wait 2m`,
 	fl.StringSliceVar(&suppress, "suppress", nil, "hide findings: CODE or CODE=OBJECT (a trailing * matches the rest; repeatable)")
 	fl.BoolVar(&o.ShowInfo, "show-info", false, "also list informational findings (what is installed, the context)")
 	fl.BoolVar(&o.Brief, "brief", false, "print one summary line")
+	fl.StringVar(&o.Consumer, "consumer", "", "with --route: trace this consumer's request through the gateway, step by step")
+	fl.StringVar(&o.Route, "route", "", "with --consumer: the route the traced request goes to")
 	fl.DurationVar(&o.Wait, "wait", 0, "check again every few seconds until nothing at or above the threshold is found, for at most this long")
 	return cmd
 }
@@ -140,6 +148,11 @@ func check(o *Options) ([]doctor.Finding, error) {
 	g, err := gather(tctx, store, ns, routes, cluster)
 	if err != nil {
 		return nil, err
+	}
+	if o.Consumer != "" {
+		// A trace's steps stay in the order the plugins run; an error step fails it.
+		o.Threshold, o.ShowInfo = doctor.Error, true
+		return doctor.Filter(doctor.Trace(g, o.Consumer, o.Route, usage.BuiltinPrices()), o.Suppress), nil
 	}
 	return doctor.Filter(doctor.Check(g), o.Suppress), nil
 }

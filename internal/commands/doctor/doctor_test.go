@@ -272,3 +272,44 @@ current-context: gone
 		t.Errorf("unreachable: exit %d %+v", code, r)
 	}
 }
+
+// doctor --consumer --route traces one request: through on a gateway configured for it, refused
+// (exit 1, with the step that refuses it) where key-auth does not allow the consumer.
+func TestDoctorTrace(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	for _, f := range []struct{ from, to string }{
+		{"../../../examples/gitops/key-auth.yaml", "key-auth.yaml"},
+		{"../../../examples/gitops/routes.yaml", "routes.yaml"},
+		{"../testdata/installed-ai-proxy.yaml", "ai-proxy.yaml"},
+	} {
+		b, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, tf.Dir, map[string]string{f.to: string(b)})
+	}
+	code, r := runJSON(t, tf, "doctor", "--dir", tf.Dir, "--consumer", "alice", "--route", "gpt-4o")
+	var steps []string
+	for _, f := range r.Findings {
+		steps = append(steps, f.Code+" "+f.Message)
+	}
+	all := strings.Join(steps, "\n")
+	if code != 0 || r.Errors != 0 || !strings.Contains(all, `key-auth admits "alice"`) || !strings.Contains(all, `provider "openai"`) || !strings.Contains(all, `"alice" may call gpt-4o, gpt-4o-mini`) {
+		t.Fatalf("alice on gpt-4o: exit %d\n%s", code, all)
+	}
+	if strings.Contains(all, "sk-openai") {
+		t.Errorf("the trace printed an upstream key:\n%s", all)
+	}
+	code, r = runJSON(t, tf, "doctor", "--dir", tf.Dir, "--consumer", "legacy", "--route", "gpt-4o")
+	if code != 1 || !has(r, "HAI0606") {
+		t.Errorf("legacy on gpt-4o: exit %d %+v", code, r)
+	}
+	code, r = runJSON(t, tf, "doctor", "--dir", tf.Dir, "--consumer", "nobody", "--route", "nowhere")
+	if code != 1 || !has(r, "HAI0602") || !has(r, "HAI0603") {
+		t.Errorf("unknown consumer and route: exit %d %+v", code, r)
+	}
+	tf.Stderr.Reset()
+	if code := commands.Run(tf.Factory, []string{"doctor", "--dir", tf.Dir, "--consumer", "alice"}); code != cmdutil.ExitCheckError && code != 1 {
+		t.Errorf("--consumer without --route: exit %d", code)
+	}
+}

@@ -1,77 +1,13 @@
 package usage
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/usage"
 )
-
-// Row is one group as -o json prints it: the grouping keys first (consumer, model, ...), then the
-// figures. cost_usd is null when no request of the group could be priced; latencies are null when
-// unknown.
-type Row struct {
-	Keys             []usage.Dim `json:"-"`
-	Values           []string    `json:"-"`
-	Requests         int64       `json:"requests"`
-	Errors           int64       `json:"errors"`
-	InputTokens      int64       `json:"input_tokens"`
-	OutputTokens     int64       `json:"output_tokens"`
-	CachedTokens     int64       `json:"cached_tokens"`
-	CostUSD          *float64    `json:"cost_usd"`
-	UnpricedRequests int64       `json:"unpriced_requests"`
-	LatencyP50       *float64    `json:"latency_p50_ms"`
-	LatencyP95       *float64    `json:"latency_p95_ms"`
-	FirstTokenP50    *float64    `json:"first_token_p50_ms"`
-	FirstTokenP95    *float64    `json:"first_token_p95_ms"`
-}
-
-func newRow(by []usage.Dim, g *usage.Group) Row {
-	r := Row{Keys: by, Values: g.Keys, Requests: g.Requests, Errors: g.Errors, InputTokens: g.InputTokens,
-		OutputTokens: g.OutputTokens, CachedTokens: g.CachedTokens, UnpricedRequests: g.UnpricedRequests,
-		LatencyP50: quantile(&g.Duration, 0.5), LatencyP95: quantile(&g.Duration, 0.95),
-		FirstTokenP50: quantile(&g.FirstToken, 0.5), FirstTokenP95: quantile(&g.FirstToken, 0.95)}
-	if g.Priced() {
-		c := math.Round(g.CostUSD()*1e6) / 1e6
-		r.CostUSD = &c
-	}
-	return r
-}
-
-func quantile(h *usage.Histogram, q float64) *float64 {
-	v := h.Quantile(q)
-	if v < 0 {
-		return nil
-	}
-	v = math.Round(v)
-	return &v
-}
-
-// MarshalJSON writes the keys in --by order before the figures.
-func (r Row) MarshalJSON() ([]byte, error) {
-	type figures Row
-	body, err := json.Marshal(figures(r))
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, k := range r.Keys {
-		kb, _ := json.Marshal(string(k))
-		vb, _ := json.Marshal(r.Values[i])
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(vb)
-		buf.WriteByte(',')
-	}
-	buf.Write(body[1:])
-	return buf.Bytes(), nil
-}
 
 func headers(by []usage.Dim) []string {
 	out := make([]string, len(by))
@@ -81,70 +17,85 @@ func headers(by []usage.Dim) []string {
 	return out
 }
 
-func humanTable(by []usage.Dim, rows []Row, wide bool) *cmdutil.Table {
-	h := append(headers(by), "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "COST", "P50", "P95")
+// humanTable is the report for a person: counts with separators, costs in dollars, latencies in
+// ms or s, and a TOTAL row under several rows.
+func humanTable(rep *usage.Report, wide bool) *cmdutil.Table {
+	h := append(headers(rep.By), "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "COST", "P50", "P95")
 	if wide {
-		h = append(h, "CACHED", "TTFT P50", "TTFT P95")
+		h = append(h, "CACHED", "REASONING", "TTFT P50", "TTFT P95")
 	}
 	t := cmdutil.NewTable(h...)
-	var total usage.Group
-	var cost float64
-	var priced bool
-	for _, r := range rows {
-		cells := append(append([]string{}, r.Values...), count(r.Requests), count(r.Errors), count(r.InputTokens), count(r.OutputTokens),
+	for _, r := range rep.Rows {
+		cells := append(keyCells(r.Keys), count(r.Requests), count(r.Errors), count(r.InputTokens), count(r.OutputTokens),
 			costCell(r.CostUSD, r.UnpricedRequests), ms(r.LatencyP50), ms(r.LatencyP95))
 		if wide {
-			cells = append(cells, count(r.CachedTokens), ms(r.FirstTokenP50), ms(r.FirstTokenP95))
+			cells = append(cells, count(r.CachedTokens), count(r.ReasoningTokens), ms(r.FirstTokenP50), ms(r.FirstTokenP95))
 		}
 		t.Row(cells...)
-		total.Requests += r.Requests
-		total.Errors += r.Errors
-		total.InputTokens += r.InputTokens
-		total.OutputTokens += r.OutputTokens
-		total.CachedTokens += r.CachedTokens
-		total.UnpricedRequests += r.UnpricedRequests
-		if r.CostUSD != nil {
-			cost += *r.CostUSD
-			priced = true
-		}
 	}
-	if len(rows) > 1 {
-		cells := make([]string, len(by))
+	if len(rep.Rows) > 1 {
+		total := rep.Total()
+		cells := make([]string, len(rep.By))
 		cells[0] = "TOTAL"
-		var c *float64
-		if priced {
-			c = &cost
-		}
 		cells = append(cells, count(total.Requests), count(total.Errors), count(total.InputTokens), count(total.OutputTokens),
-			costCell(c, total.UnpricedRequests), "", "")
+			costCell(total.CostUSD, total.UnpricedRequests), "", "")
 		if wide {
-			cells = append(cells, count(total.CachedTokens), "", "")
+			cells = append(cells, count(total.CachedTokens), count(total.ReasoningTokens), "", "")
 		}
 		t.Row(cells...)
 	}
 	return t
 }
 
-func csvTable(by []usage.Dim, rows []Row) *cmdutil.Table {
-	h := make([]string, len(by))
-	for i, d := range by {
-		h[i] = string(d)
+// csvTable is the report's columns and values as they are: plain numbers, empty when unknown.
+func csvTable(rep *usage.Report) *cmdutil.Table {
+	t := cmdutil.NewTable(usage.Columns(rep.By)...)
+	for _, r := range rep.Rows {
+		values := r.Values()
+		cells := make([]string, len(values))
+		for i, v := range values {
+			cells[i] = csvCell(v)
+		}
+		t.Row(cells...)
 	}
-	t := cmdutil.NewTable(append(h, "requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "cost_usd",
-		"unpriced_requests", "latency_p50_ms", "latency_p95_ms", "first_token_p50_ms", "first_token_p95_ms")...)
-	num := func(v *float64) string {
+	return t
+}
+
+// missingCell is how a table shows a consumer, model, route, day or status the log did not give.
+const missingCell = "(none)"
+
+// keyCells are a row's keys as a table shows them.
+func keyCells(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = keyCell(k)
+	}
+	return out
+}
+
+func keyCell(k string) string {
+	if k == usage.Missing {
+		return missingCell
+	}
+	return k
+}
+
+func csvCell(v any) string {
+	switch v := v.(type) {
+	case *string:
+		if v == nil {
+			return ""
+		}
+		return *v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case *float64:
 		if v == nil {
 			return ""
 		}
 		return strconv.FormatFloat(*v, 'f', -1, 64)
 	}
-	for _, r := range rows {
-		t.Row(append(append([]string{}, r.Values...), strconv.FormatInt(r.Requests, 10), strconv.FormatInt(r.Errors, 10),
-			strconv.FormatInt(r.InputTokens, 10), strconv.FormatInt(r.OutputTokens, 10), strconv.FormatInt(r.CachedTokens, 10),
-			num(r.CostUSD), strconv.FormatInt(r.UnpricedRequests, 10), num(r.LatencyP50), num(r.LatencyP95),
-			num(r.FirstTokenP50), num(r.FirstTokenP95))...)
-	}
-	return t
+	return fmt.Sprint(v)
 }
 
 // count prints a number with thousands separators.

@@ -3,9 +3,8 @@
 package usage
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,15 +26,16 @@ type Options struct {
 	Since      time.Time // zero: no lower bound
 	Until      time.Time // zero: now
 	PricesFile string
-	Sort       string
+	Sort       usage.SortKey
 	Output     string
+	Follow     bool
 }
 
 // NewCmdUsage builds usage.
 func NewCmdUsage(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{F: f}
 	var by []string
-	var since, until string
+	var since, until, sortBy string
 	cmd := &cobra.Command{
 		Use:   "usage",
 		Short: "Report requests, tokens and estimated cost by consumer and model",
@@ -49,15 +49,27 @@ Sources:
   --prometheus URL   the ai-statistics metrics a Prometheus server scraped from the gateways, over
                      --since..--until (no errors, latency or cached tokens there)
 
-Each access-log line is one request; its consumer, model and tokens come from ai_log (none when
-the gateway wrote no ai_log, as before v2.0.5). Costs use the built-in list prices (their date is
+Each access-log line is one request; its model and tokens come from ai_log, its consumer from
+ai_log or a top-level consumer field (ai-statistics logs one only with the attribute {key:
+consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}; without it a
+warning says so). What the log does not give shows as (none), null in JSON. Cached input tokens
+(cached_tokens, input_token_details) cost the cached price, or the input price for a model without
+one. Costs use the built-in list prices (their date is
 printed) or --prices FILE (YAML or JSON: models: {NAME: {input: X, output: Y, cached_input: Z}},
-USD per million tokens). A model without a price is UNPRICED, never $0.`,
+USD per million tokens). A model without a price is UNPRICED, never $0.
+
+--follow prints each request as it is read instead of a report, and keeps following (pods' logs,
+a plain file like tail -F; standard input and .gz files to their end) until interrupted: a table
+line each (TIME CONSUMER MODEL ROUTE STATUS INPUT OUTPUT COST LATENCY), or with -o json one JSON
+object a line (time, consumer, model, route, status, input_tokens, output_tokens, cached_tokens,
+cost_usd, duration_ms, first_token_ms; null when unknown), or -o csv the same fields. --since
+backfills; lines are written as they come, at most every 100 ms.`,
 		Example: `$ higress-ai usage --log-file examples/gateway-access.log
 $ higress-ai usage --since 24h --by consumer
 $ kubectl logs -n higress-system deploy/higress-gateway | higress-ai usage --log-file - -o json
 $ higress-ai usage --prometheus http://prometheus:9090 --since 7d --by consumer,model -o csv
-$ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml`,
+$ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml
+$ higress-ai usage --follow --since 10m -o json | jq -c 'select(.status >= 400)'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -77,14 +89,24 @@ $ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml`
 			if len(o.LogFiles) > 0 && o.Prometheus != "" {
 				return cmdutil.FlagErrorf("--log-file and --prometheus cannot be used together")
 			}
-			if !slices.Contains([]string{"cost", "requests", "tokens", "name"}, o.Sort) {
-				return cmdutil.FlagErrorf("invalid --sort %q: use cost, requests, tokens or name", o.Sort)
+			if o.Sort, err = usage.ParseSort(sortBy); err != nil {
+				return cmdutil.FlagErrorf("invalid --sort %q: use cost, requests, tokens or name", sortBy)
 			}
 			if o.Output, err = f.Flags.OutputFormat("table", "wide", "json", "csv"); err != nil {
 				return err
 			}
+			if o.Follow {
+				for _, name := range []string{"prometheus", "until", "by", "sort"} {
+					if cmd.Flags().Changed(name) {
+						return cmdutil.FlagErrorf("--follow prints each request as it comes: --%s cannot be used with it", name)
+					}
+				}
+			}
 			if runF != nil {
 				return runF(o)
+			}
+			if o.Follow {
+				return followRun(o)
 			}
 			return usageRun(o)
 		},
@@ -98,7 +120,8 @@ $ higress-ai usage --log-file access.log.gz --by day,model --prices prices.yaml`
 	fl.StringVar(&since, "since", "", "only requests since: a duration (24h, 7d) or a time (2026-11-20, RFC 3339)")
 	fl.StringVar(&until, "until", "", "only requests before: a duration ago or a time (default now)")
 	fl.StringVar(&o.PricesFile, "prices", "", "price file overriding and extending the built-in prices (YAML or JSON)")
-	fl.StringVar(&o.Sort, "sort", "cost", "order rows by cost, requests, tokens or name")
+	fl.StringVar(&sortBy, "sort", "cost", "order rows by cost, requests, tokens or name")
+	fl.BoolVar(&o.Follow, "follow", false, "print each request as it is read, following the logs (-o json: one object a line)")
 	return cmd
 }
 
@@ -126,129 +149,76 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 
 func usageRun(o *Options) error {
 	f := o.F
-	prices := usage.BuiltinPrices()
+	prices, err := usage.LoadPrices(o.PricesFile)
+	if err != nil {
+		return fmt.Errorf("--prices: %w", err)
+	}
 	pricesNote := "costs are estimates from list prices of " + usage.PricesAsOf
 	if o.PricesFile != "" {
-		if err := prices.LoadFile(o.PricesFile); err != nil {
-			return err
-		}
 		pricesNote += " and " + o.PricesFile
 	}
-	var groups []*usage.Group
-	if o.Prometheus != "" {
-		until := o.Until
-		if until.IsZero() {
-			until = f.Now()
-		}
-		var err error
-		if groups, err = (usage.Prometheus{URL: o.Prometheus}).Query(f.Context, o.By, o.Since, until, prices); err != nil {
-			return err
-		}
-		// Notes once there is a report: a failure is one line, the error's.
+	if err := o.checkDir(); err != nil {
+		return err
+	}
+	rep, err := usage.MakeReport(f.Context, usage.ReportOptions{
+		Sources: o.sourceOptions(), Prometheus: o.Prometheus, By: o.By, Since: o.Since, Until: o.Until,
+		Prices: prices, Sort: o.Sort, Now: f.Now,
+	})
+	if err != nil {
+		return sourceError(err)
+	}
+	// Notes once there is a report: a failure is one line, the error's.
+	if rep.FromPrometheus {
 		if o.Since.IsZero() {
 			fmt.Fprintln(f.IO.ErrOut, "note: without --since, the totals are the counters' since each gateway started")
 		}
 		fmt.Fprintln(f.IO.ErrOut, "note: Prometheus metrics carry no errors, latencies or cached tokens")
-	} else {
-		sources, err := o.sources()
-		if err != nil {
-			return err
-		}
-		agg := usage.NewAggregator(o.By, prices)
-		if err := usage.Collect(f.Context, sources, false, usage.Filter{Since: o.Since, Until: o.Until}, agg); err != nil {
-			return err
-		}
-		if agg.Skipped > 0 {
-			fmt.Fprintf(f.IO.ErrOut, "skipped %d unparseable lines\n", agg.Skipped)
-		}
-		groups = agg.Groups()
 	}
-	sortGroups(groups, o.Sort)
-	rows := make([]Row, len(groups))
-	for i, g := range groups {
-		rows[i] = newRow(o.By, g)
+	if rep.NoConsumer {
+		fmt.Fprintln(f.IO.ErrOut, "warning: "+usage.ConsumerHint)
 	}
-	if len(rows) == 0 && o.Output != "json" {
+	if rep.Skipped > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "skipped %d unparseable lines\n", rep.Skipped)
+	}
+	if len(rep.Rows) == 0 && o.Output != "json" {
 		fmt.Fprintln(f.IO.ErrOut, "no requests found")
 	}
 	switch o.Output {
 	case "json":
-		return cmdutil.PrintStructured(f.IO, "json", rows)
+		return cmdutil.PrintStructured(f.IO, "json", rep.Rows)
 	case "csv":
-		return csvTable(o.By, rows).RenderCSV(f.IO)
+		return csvTable(rep).RenderCSV(f.IO)
 	}
-	if len(rows) == 0 {
+	if len(rep.Rows) == 0 {
 		return nil
 	}
-	if err := humanTable(o.By, rows, o.Output == "wide").Render(f.IO); err != nil {
+	if err := humanTable(rep, o.Output == "wide").Render(f.IO); err != nil {
 		return err
 	}
 	fmt.Fprintln(f.IO.ErrOut, pricesNote)
 	return nil
 }
 
-func (o *Options) sources() ([]usage.Source, error) {
-	f := o.F
-	if len(o.LogFiles) > 0 {
-		var out []usage.Source
-		stdin := 0
-		for _, p := range o.LogFiles {
-			if p == "-" {
-				stdin++
-			} else if st, err := os.Stat(p); err != nil {
-				return nil, fmt.Errorf("cannot read log file %s: %w", p, unwrapStat(err))
-			} else if st.IsDir() {
-				return nil, fmt.Errorf("cannot read log file %s: is a directory", p)
-			}
-			out = append(out, usage.FileSource{Path: p, Stdin: f.IO.In})
-		}
-		if stdin > 1 {
-			return nil, cmdutil.FlagErrorf("--log-file - given more than once")
-		}
-		return out, nil
+// checkDir refuses reading gateway pods in folder mode.
+func (o *Options) checkDir() error {
+	if o.F.Flags.Dir != "" && len(o.LogFiles) == 0 && o.Prometheus == "" {
+		return cmdutil.FlagErrorf("--dir has no gateway logs: give --log-file or --prometheus")
 	}
-	if f.Flags.Dir != "" {
-		return nil, cmdutil.FlagErrorf("--dir has no gateway logs: give --log-file or --prometheus")
-	}
-	cs, err := f.Clientset()
-	if err != nil {
-		return nil, err
-	}
-	src := usage.PodSource{Client: cs, Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since,
-		Warn: func(s string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+s) }}
-	return []usage.Source{src}, nil
+	return nil
 }
 
-func unwrapStat(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
+// sourceError says in the flags' words what the sources refused.
+func sourceError(err error) error {
+	if errors.Is(err, usage.ErrStdinTwice) {
+		return cmdutil.FlagErrorf("--log-file - given more than once")
 	}
 	return err
 }
 
-func sortGroups(groups []*usage.Group, by string) {
-	less := map[string]func(a, b *usage.Group) int{
-		"cost":     func(a, b *usage.Group) int { return cmpDesc(a.CostPico, b.CostPico) },
-		"requests": func(a, b *usage.Group) int { return cmpDesc(a.Requests, b.Requests) },
-		"tokens": func(a, b *usage.Group) int {
-			return cmpDesc(a.InputTokens+a.OutputTokens, b.InputTokens+b.OutputTokens)
-		},
-		"name": func(a, b *usage.Group) int { return 0 },
-	}[by]
-	slices.SortStableFunc(groups, func(a, b *usage.Group) int {
-		if c := less(a, b); c != 0 {
-			return c
-		}
-		return slices.Compare(a.Keys, b.Keys)
-	})
-}
-
-func cmpDesc[T int64 | float64](a, b T) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	}
-	return 0
+// sourceOptions are the log files, or the gateway pods, the flags name.
+func (o *Options) sourceOptions() usage.SourceOptions {
+	f := o.F
+	return usage.SourceOptions{LogFiles: o.LogFiles, Stdin: f.IO.In, Clientset: f.Clientset,
+		Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since,
+		Warn: func(s string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+s) }}
 }

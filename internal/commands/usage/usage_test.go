@@ -1,10 +1,14 @@
 package usage
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,7 +87,7 @@ func TestTableOnAndOffATerminal(t *testing.T) {
 		want := `CONSUMER   MODEL         REQUESTS   ERRORS   INPUT       OUTPUT    COST                 P50     P95
 alice      gpt-4o        2          1        1,000,000   100,000   $3.50                100ms   900ms
 bob        llama-local   1          0        50          5         UNPRICED             50ms    50ms
-none       none          1          1        0           0         $0.00                1ms     1ms
+(none)     (none)        1          1        0           0         $0.00                1ms     1ms
 TOTAL                    4          2        1,000,050   100,005   $3.50 + 1 unpriced
 `
 		if got := tf.Stdout.String(); got != want {
@@ -121,8 +125,8 @@ func TestJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(tf.Stdout.String()), "\n")
-	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
-		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,,1,") {
+	if len(lines) != 3 || lines[0] != "day,requests,errors,input_tokens,output_tokens,cached_tokens,reasoning_tokens,cost_usd,unpriced_requests,latency_p50_ms,latency_p95_ms,first_token_p50_ms,first_token_p95_ms" ||
+		!strings.HasPrefix(lines[1], "2026-11-24,2,1,1000000,100000,0,0,3.5,0,") || !strings.HasPrefix(lines[2], "2026-11-25,2,1,50,5,0,0,,1,") {
 		t.Fatalf("csv:\n%s", tf.Stdout)
 	}
 }
@@ -138,12 +142,15 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 	}
 	var rows []map[string]any
 	json.Unmarshal(tf.Stdout.Bytes(), &rows)
-	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != "none" {
+	// The missing consumer is null, never the name "none"; it sorts last.
+	if len(rows) != 2 || rows[0]["consumer"] != "bob" || rows[0]["cost_usd"] != 0.0 || rows[1]["consumer"] != nil {
 		t.Fatalf("rows %v", rows)
 	}
 
 	missing := filepath.Join(t.TempDir(), "missing.log")
 	dir := t.TempDir()
+	dup := filepath.Join(dir, "dup.yaml")
+	os.WriteFile(dup, []byte("models:\n  a: {input: 1, output: 1}\n  a: {input: 2, output: 2}\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -153,6 +160,7 @@ func TestStdinSincePricesAndErrors(t *testing.T) {
 		{[]string{"--log-file", "-", "--log-file", dir}, "cannot read log file " + dir + ": is a directory"},
 		{[]string{"--log-file", "-", "--log-file", "-"}, "--log-file - given more than once"},
 		{[]string{"--log-file", writeLog(t), "--prices", missing}, "--prices: open " + missing},
+		{[]string{"--log-file", writeLog(t), "--prices", dup}, "--prices: " + dup + `: line 3: key "a" already set in map`},
 		{[]string{"--prometheus", "http://127.0.0.1:1", "--since", "1h"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "http://127.0.0.1:1"}, "cannot reach Prometheus at 127.0.0.1:1"},
 		{[]string{"--prometheus", "prometheus:9090"}, `invalid --prometheus "prometheus:9090"`},
@@ -216,5 +224,151 @@ TOTAL      3          0        0       0        $0.00 + 2 unpriced
 	if len(rows) != 3 || rows[0]["cost_usd"] != nil || rows[0]["unpriced_requests"] != 1.0 || rows[1]["cost_usd"] != nil ||
 		rows[1]["unpriced_requests"] != 1.0 || rows[2]["cost_usd"] != 0.0 || rows[2]["unpriced_requests"] != 0.0 {
 		t.Fatalf("rows %v", rows)
+	}
+}
+
+// lockedBuffer is a buffer a test reads while the command writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestFollowPrintsEachRequestAsALine(t *testing.T) {
+	tf := cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog)
+	if err := run(t, tf, "--follow", "--log-file", "-", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(tf.Stdout.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want one per request (4):\n%s", len(lines), tf.Stdout)
+	}
+	var got []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not one JSON object a line: %q: %v", l, err)
+		}
+		got = append(got, m)
+	}
+	// gpt-4o at $2.50 and $10 per million: 1,000,000 in and 100,000 out cost $3.50.
+	if got[0]["consumer"] != "alice" || got[0]["model"] != "gpt-4o" || got[0]["cost_usd"] != 3.5 || got[0]["status"] != 200.0 ||
+		got[0]["time"] != "2026-11-24T10:00:00.000Z" || got[0]["duration_ms"] != 900.0 || got[0]["first_token_ms"] != nil {
+		t.Errorf("first request: %v", got[0])
+	}
+	if got[2]["model"] != "llama-local" || got[2]["cost_usd"] != nil {
+		t.Errorf("an unpriced model must have cost_usd null: %v", got[2])
+	}
+	if got[3]["status"] != 401.0 || got[3]["cost_usd"] != 0.0 || got[3]["consumer"] != nil || got[3]["model"] != nil {
+		t.Errorf("a request refused before any model was called costs 0: %v", got[3])
+	}
+	if !strings.Contains(tf.Stderr.String(), "skipped 1 unparseable lines") {
+		t.Errorf("stderr %q", tf.Stderr)
+	}
+
+	tf = cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog)
+	if err := run(t, tf, "--follow", "--log-file", "-"); err != nil {
+		t.Fatal(err)
+	}
+	table := strings.Split(tf.Stdout.String(), "\n")
+	if len(table) != 6 || !strings.HasPrefix(table[0], "TIME                     CONSUMER         MODEL") ||
+		!strings.HasPrefix(table[1], "2026-11-24T10:00:00.000Z alice            gpt-4o               gpt-4o           200    1,000,000 100,000  $3.50      900ms") ||
+		!strings.Contains(table[3], " UNPRICED ") {
+		t.Errorf("table:\n%s", tf.Stdout)
+	}
+
+	for _, args := range [][]string{{"--by", "model"}, {"--sort", "name"}, {"--until", "1h"}, {"--prometheus", "http://p:9090"}} {
+		tf := cmdutil.NewTestFactory(t)
+		err := run(t, tf, append([]string{"--follow"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), args[0]+" cannot be used with it") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func TestFollowKeepsReadingAFileUntilInterrupted(t *testing.T) {
+	p := writeLog(t)
+	tf := cmdutil.NewTestFactory(t)
+	out := &lockedBuffer{}
+	tf.IO.Out = out
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tf.Context = ctx
+	done := make(chan error, 1)
+	cmd := NewCmdUsage(tf.Factory, nil)
+	go func() { done <- tf.Run(cmd, "--follow", "--log-file", p, "-o", "csv") }()
+	waitLines := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for strings.Count(out.String(), "\n") < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %d lines, have:\n%s", n, out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitLines(5) // the header and the 4 requests already there
+	fh, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString(`{"ai_log":"{\"consumer\":\"carol\",\"model\":\"gpt-4o-mini\",\"input_token\":1000,\"output_token\":10}","response_code":"200","duration":"70","start_time":"2026-11-25T11:00:00Z","route_name":"mini"}` + "\n")
+	fh.Close()
+	waitLines(6)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("interrupted: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	// gpt-4o-mini at $0.15 and $0.60 per million: 1000 in and 10 out cost $0.000156.
+	if lines[0] != "time,consumer,model,route,status,input_tokens,output_tokens,cached_tokens,reasoning_tokens,cost_usd,duration_ms,first_token_ms" ||
+		lines[4] != "2026-11-25T09:30:00.000Z,,,gpt-4o,401,0,0,0,0,0,1," ||
+		lines[5] != "2026-11-25T11:00:00.000Z,carol,gpt-4o-mini,mini,200,1000,10,0,0,0.000156,70," {
+		t.Fatalf("csv:\n%s", out)
+	}
+}
+
+// A log with AI traffic but no consumer anywhere says so once, with the fix, and shows the
+// requests under (none), never under a consumer called "none".
+func TestNoConsumerIsSaidOnceWithTheFix(t *testing.T) {
+	var log strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&log, `{"ai_log":"{\"model\":\"gpt-4o\",\"input_token\":%d,\"output_token\":1}","response_code":"200","duration":"10"}`+"\n", i)
+	}
+	hint := "warning: the log has AI requests but no consumer: ai-statistics logs one only when configured; " +
+		"add to its attributes {key: consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true}\n"
+	for _, args := range [][]string{{"--log-file", "-", "--by", "consumer"}, {"--log-file", "-", "--follow"}} {
+		tf := cmdutil.NewTestFactory(t)
+		tf.Stdin.WriteString(log.String())
+		if err := run(t, tf, args...); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(tf.Stderr.String(), hint) != 1 {
+			t.Errorf("%v: stderr %q, want the hint once", args, tf.Stderr)
+		}
+		if !strings.Contains(tf.Stdout.String(), "(none)") || strings.Contains(tf.Stdout.String(), " none ") {
+			t.Errorf("%v: stdout\n%s", args, tf.Stdout)
+		}
+	}
+	tf := cmdutil.NewTestFactory(t)
+	tf.Stdin.WriteString(sampleLog) // alice and bob are there
+	if err := run(t, tf, "--log-file", "-"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tf.Stderr.String(), "no consumer") {
+		t.Errorf("hint with consumers in the log: %q", tf.Stderr)
 	}
 }

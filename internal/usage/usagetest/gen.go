@@ -13,20 +13,20 @@ import (
 )
 
 // names are the consumers, models and routes the generator uses; "llama-local" has no built-in
-// price and "none" is a request without a consumer.
+// price and "" is a request without a consumer.
 func names() (consumers, models, routes []string) {
-	return []string{"alice", "bob", "data-team", "ci", "research", "support", "none"},
+	return []string{"alice", "bob", "data-team", "ci", "research", "support", ""},
 		[]string{"gpt-4o", "gpt-4o-mini", "deepseek-chat", "qwen-plus", "gpt-4o-2024-08-06", "llama-local"},
 		[]string{"gpt-4o", "team-a/deepseek", "qwen"}
 }
 
 // Totals are what the generator wrote for one consumer and model.
 type Totals struct {
-	Requests, Errors, Input, Output, Cached int64
+	Requests, Errors, Input, Output, Cached, Reasoning int64
 }
 
-// Truth is what the generator wrote, by consumer and model ("none" for either when the line had
-// none), and the lines that are not requests.
+// Truth is what the generator wrote, by consumer and model ("" for either when the line had
+// none: usage.Missing), and the lines that are not requests.
 type Truth struct {
 	ByConsumerModel map[[2]string]*Totals
 	Skipped         int // lines that are not JSON objects
@@ -99,7 +99,7 @@ func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
 			"upstream_transport_failure_reason": "-", "user_agent": "OpenAI/Python 1.52.0", "x_forwarded_for": "10.1.2.3",
 			"response_code_details": "via_upstream",
 		}
-		key := [2]string{"none", "none"}
+		key := [2]string{"", ""}
 		var tot Totals
 		tot.Requests = 1
 		if status >= 400 {
@@ -122,7 +122,12 @@ func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
 			}
 			ai := map[string]any{"model": model, "response_type": "normal", "llm_service_duration": 40 + rng.IntN(30000),
 				"chat_id": fmt.Sprintf("chatcmpl-%x", rng.Uint64()), "api": "chat_completions"}
-			if consumer != "none" {
+			switch {
+			case consumer == "":
+			case rng.IntN(5) == 0:
+				// The consumer attribute with as_separate_log_field: a top-level field.
+				entry["consumer"] = consumer
+			default:
 				ai["consumer"] = consumer
 			}
 			if rng.IntN(10) < 3 {
@@ -132,7 +137,22 @@ func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
 				ai["input_token"], ai["output_token"], ai["total_token"] = in, out, in+out
 			}
 			if cachedTokens > 0 {
-				ai["cached_tokens"] = cachedTokens
+				// ai-statistics 2.2 writes input_token_details as a JSON string; cached_tokens only
+				// when configured (then both, the same count).
+				details := fmt.Sprintf(`{"cached_tokens":%d}`, cachedTokens)
+				switch rng.IntN(3) {
+				case 0:
+					ai["cached_tokens"] = cachedTokens
+				case 1:
+					ai["input_token_details"] = details
+				default:
+					ai["cached_tokens"], ai["input_token_details"] = cachedTokens, details
+				}
+			}
+			reasoning := int64(0)
+			if out > 0 && rng.IntN(5) == 0 {
+				reasoning = int64(rng.IntN(int(out)))
+				ai["output_token_details"] = fmt.Sprintf(`{"reasoning_tokens":%d}`, reasoning)
 			}
 			if rng.IntN(2) == 0 {
 				ai["response_type"] = "stream"
@@ -143,7 +163,7 @@ func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
 				return truth, err
 			}
 			entry["ai_log"] = string(b)
-			tot.Input, tot.Output, tot.Cached = in, out, cachedTokens
+			tot.Input, tot.Output, tot.Cached, tot.Reasoning = in, out, cachedTokens, reasoning
 		}
 		line, err := json.Marshal(entry)
 		if err != nil {
@@ -161,6 +181,7 @@ func (g Gen) Write(w io.Writer, n int, seed uint64) (Truth, error) {
 		acc.Input += tot.Input
 		acc.Output += tot.Output
 		acc.Cached += tot.Cached
+		acc.Reasoning += tot.Reasoning
 	}
 	return truth, bw.Flush()
 }
