@@ -387,7 +387,7 @@ func (m *Model) tabs() string {
 		}
 	}
 	if len(m.stack) > 0 {
-		b.WriteString(st.Muted.Render(" › " + m.stack[len(m.stack)-1].(*detail).focus.Name))
+		b.WriteString(st.Muted.Render(" › " + label(m.stack[len(m.stack)-1].(*detail).focus.Name)))
 	}
 	return fit(b.String(), m.c.Width, false)
 }

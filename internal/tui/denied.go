@@ -54,7 +54,7 @@ func (v *denied) deriveRows() {
 	counts := map[usage.Reason]int64{}
 	for i := range v.s.Denials {
 		g := &v.s.Denials[i]
-		if f != "" && !strings.Contains(strings.ToLower(string(g.Reason)+" "+g.Consumer+" "+g.Route+" "+strconv.Itoa(g.Status)), f) {
+		if f != "" && !strings.Contains(strings.ToLower(string(g.Reason)+" "+label(g.Consumer)+" "+label(g.Route)+" "+strconv.Itoa(g.Status)), f) {
 			continue
 		}
 		v.rows = append(v.rows, g)
@@ -98,7 +98,7 @@ func deniedColumns() []column {
 }
 
 func (v *denied) cells(g *feed.DenialGroup) []string {
-	return []string{string(g.Reason), strconv.Itoa(g.Status), g.Consumer, g.Route, count(g.Count), ago(g.Last, v.s.End)}
+	return []string{string(g.Reason), strconv.Itoa(g.Status), label(g.Consumer), label(g.Route), count(g.Count), ago(g.Last, v.s.End)}
 }
 
 func (v *denied) View() string {

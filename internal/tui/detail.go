@@ -61,7 +61,7 @@ func detailColumns(other string) []column {
 }
 
 func detailCells(r *feed.Row) []string {
-	return []string{r.Name, count(r.Requests), count(r.Errors), short(float64(r.Input)), short(float64(r.Output)),
+	return []string{label(r.Name), count(r.Requests), count(r.Errors), short(float64(r.Input)), short(float64(r.Output)),
 		short(float64(r.Cached)), costCell(r), ms(r.P95)}
 }
 
@@ -77,7 +77,7 @@ func (v *detail) split() int {
 func (v *detail) View() string {
 	st := v.c.Styles
 	self, other := v.what()
-	title := fmt.Sprintf("%s %s", self, v.focus.Name)
+	title := fmt.Sprintf("%s %s", self, label(v.focus.Name))
 	if v.d == nil {
 		return st.Title.Render(title) + "\n" + st.Muted.Render("loading…")
 	}
@@ -93,7 +93,7 @@ func (v *detail) View() string {
 		lines = append(lines, t.row(detailCells(&v.d.Rows[i])))
 	}
 	rt := newTable(recordColumns(), v.width)
-	lines = append(lines, "", st.Muted.Render(fmt.Sprintf("recent requests of %s %s", self, v.focus.Name)), rt.header(st, -1))
+	lines = append(lines, "", st.Muted.Render(fmt.Sprintf("recent requests of %s %s", self, label(v.focus.Name))), rt.header(st, -1))
 	lines = append(lines, recordLines(st, rt, v.recent, 0, max(v.height-len(lines), 0), -1)...)
 	if len(lines) > v.height {
 		lines = lines[:v.height]
@@ -104,7 +104,7 @@ func (v *detail) View() string {
 func (v *detail) Grid() Grid {
 	_, other := v.what()
 	t := newTable(detailColumns(other), v.width)
-	g := Grid{View: v.focus.Name, Header: t.titles()}
+	g := Grid{View: label(v.focus.Name), Header: t.titles()}
 	if v.d == nil {
 		return g
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/higress-ai/higress-ai/internal/tui/feed"
+	"github.com/higress-ai/higress-ai/internal/usage"
 )
 
 // count prints n with thousands separators.
@@ -23,6 +24,15 @@ func count(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// label is how a consumer, model or route is shown: a missing one as (none), as the usage
+// report shows it.
+func label(name string) string {
+	if name == usage.Missing {
+		return "(none)"
+	}
+	return name
 }
 
 // short prints n compactly: 950, 12.3k, 4.5M.

@@ -43,8 +43,8 @@ func (v *live) deriveRows() {
 // matchRecord reports whether a lower-case filter is in the request's consumer, model, route or
 // status.
 func matchRecord(r *usage.Record, f string) bool {
-	return strings.Contains(strings.ToLower(r.Consumer), f) || strings.Contains(strings.ToLower(r.Model), f) ||
-		strings.Contains(strings.ToLower(r.Route), f) || strings.HasPrefix(strconv.Itoa(r.Status), f)
+	return strings.Contains(strings.ToLower(label(r.Consumer)), f) || strings.Contains(strings.ToLower(label(r.Model)), f) ||
+		strings.Contains(strings.ToLower(label(r.Route)), f) || strings.HasPrefix(strconv.Itoa(r.Status), f)
 }
 
 func (v *live) Update(msg tea.Msg) tea.Cmd {
@@ -86,7 +86,7 @@ func recordCells(r *usage.Record) []string {
 	if r.HasTokens {
 		in, out = count(r.InputTokens), count(r.OutputTokens)
 	}
-	return []string{t, r.Consumer, r.Model, r.Route, status, in, out, count(r.CachedTokens), ms(r.Duration), ms(r.FirstToken)}
+	return []string{t, label(r.Consumer), label(r.Model), label(r.Route), status, in, out, count(r.CachedTokens), ms(r.Duration), ms(r.FirstToken)}
 }
 
 // recordLines renders up to h requests from top, the cursor's highlighted (-1: none).

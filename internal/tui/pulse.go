@@ -164,7 +164,7 @@ func emptyState(s *feed.Snapshot, source string) string {
 	case s.WithAILog == 0:
 		return fmt.Sprintf("%s requests, none with ai_log: add \"ai_log\":\"%%FILTER_STATE(wasm.ai_log:PLAIN)%%\" to the access-log format in ConfigMap higress-config (Higress >= 2.0.5) and enable ai-statistics, or the bundled ai-proxy, on the AI routes.", count(s.Requests))
 	case s.WithConsumer == 0:
-		return "no request names a consumer: add the attribute {key: consumer, value_source: request_header, value: x-mse-consumer, apply_to_log: true} to ai-statistics, with key-auth on the routes."
+		return usage.ConsumerHint + " (with key-auth on the routes)."
 	}
 	return ""
 }
@@ -180,7 +180,10 @@ func confidenceLine(s *feed.Snapshot) string {
 		parts = append(parts, "no tokens yet")
 	}
 	if len(c.UnpricedModels) > 0 {
-		names := c.UnpricedModels
+		names := make([]string, len(c.UnpricedModels))
+		for i, n := range c.UnpricedModels {
+			names[i] = label(n)
+		}
 		if len(names) > 3 {
 			names = append(names[:3:3], fmt.Sprintf("%d more", len(c.UnpricedModels)-3))
 		}

@@ -127,11 +127,11 @@ func (v *rowsView) all() []feed.Row {
 func (v *rowsView) deriveRows() {
 	rows := v.all()
 	v.rows = v.rows[:0]
-	v.total = feed.Row{Name: "TOTAL", P95: -1, Change: math.NaN()}
+	v.total = feed.Row{P95: -1, Change: math.NaN()}
 	f := strings.ToLower(v.filter)
 	for i := range rows {
 		r := &rows[i]
-		if f != "" && !strings.Contains(strings.ToLower(r.Name), f) {
+		if f != "" && !strings.Contains(strings.ToLower(label(r.Name)), f) {
 			continue
 		}
 		v.rows = append(v.rows, r)
@@ -202,10 +202,14 @@ func (v *rowsView) cells(r *feed.Row) []string {
 	end := v.s.End
 	trend := sparkline(compress(r.Spark[:], 10), 10)
 	last := ago(r.Last, end)
-	if r.Name == "TOTAL" {
+	if r == &v.total {
 		trend, last = "", ""
 	}
-	return []string{r.Name, count(r.Requests), count(r.Errors), short(float64(r.Input)), short(float64(r.Output)),
+	name := label(r.Name)
+	if r == &v.total {
+		name = "TOTAL"
+	}
+	return []string{name, count(r.Requests), count(r.Errors), short(float64(r.Input)), short(float64(r.Output)),
 		short(float64(r.Cached)), costCell(r), rateCell(r), changeCell(r.Change), ms(r.P95), last, trend}
 }
 

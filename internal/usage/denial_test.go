@@ -38,7 +38,7 @@ func TestParseDenial(t *testing.T) {
 		reason Reason
 		who    string
 	}{
-		{"key-auth 401, status a string", `{"response_code":"401","response_code_details":"key-auth.no_key","route_name":"gpt-4o"}`, true, ReasonNoKey, "none"},
+		{"key-auth 401, status a string", `{"response_code":"401","response_code_details":"key-auth.no_key","route_name":"gpt-4o"}`, true, ReasonNoKey, ""},
 		{"model refused, consumer known", `{"ai_log":"{\"consumer\":\"bob\",\"model\":\"gpt-4o\"}","response_code":403,"response_code_details":"ai-proxy.model_not_allowed"}`, true, ReasonModel, "bob"},
 		{"token limit marked in ai_log", `{"ai_log":"{\"consumer\":\"ci\",\"token_ratelimit_status\":\"limited\"}","response_code":"429","response_code_details":"-"}`, true, ReasonTokenLimit, "ci"},
 		{"200 is not a denial", `{"response_code":"200","response_code_details":"via_upstream"}`, false, "", ""},

@@ -168,17 +168,3 @@ func (p *Pulse) Window(z int, now time.Time) (sum PulseBucket, buckets [WindowBu
 	}
 	return sum, buckets
 }
-
-// CostOf is what Aggregator.Add would add to a group's cost for r: its cost in picodollars and
-// whether it was priced (false: the model has no price, or the tokens are unknown). A failed
-// request without tokens costs nothing and counts as priced.
-func (p *Prices) CostOf(r *Record) (costPico int64, priced bool) {
-	price, ok := p.Lookup(r.Model)
-	switch {
-	case !r.HasTokens && r.Error():
-		return 0, true
-	case !r.HasTokens, !ok:
-		return 0, false
-	}
-	return price.costPico(r.InputTokens, r.CachedTokens, r.OutputTokens), true
-}

@@ -94,33 +94,3 @@ func TestPulseWindow(t *testing.T) {
 		t.Errorf("p95 = %v, want about 3000", q)
 	}
 }
-
-func TestCostOf(t *testing.T) {
-	p := BuiltinPrices()
-	cases := []struct {
-		name   string
-		r      Record
-		cost   int64
-		priced bool
-	}{
-		{"priced", Record{Model: "gpt-4o", Status: 200, InputTokens: 1_000_000, HasTokens: true}, 2_500_000_000_000, true},
-		{"unpriced model", Record{Model: "llama-local", Status: 200, InputTokens: 10, HasTokens: true}, 0, false},
-		{"tokens unknown", Record{Model: "gpt-4o", Status: 200}, 0, false},
-		{"refused before any model", Record{Model: "gpt-4o", Status: 401}, 0, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cost, priced := p.CostOf(&tc.r)
-			if cost != tc.cost || priced != tc.priced {
-				t.Errorf("CostOf = %d, %v; want %d, %v", cost, priced, tc.cost, tc.priced)
-			}
-			// The same as the aggregator counts.
-			a := NewAggregator([]Dim{ByModel}, p)
-			a.Add(&tc.r)
-			g := a.Groups()[0]
-			if g.CostPico != tc.cost || (g.UnpricedRequests == 0) != tc.priced {
-				t.Errorf("aggregator: cost %d, unpriced %d", g.CostPico, g.UnpricedRequests)
-			}
-		})
-	}
-}

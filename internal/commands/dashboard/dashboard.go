@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -132,11 +131,9 @@ func dashboardRun(o *Options) error {
 	if !f.IO.StdoutTTY {
 		return errNoTerminal
 	}
-	prices := usage.BuiltinPrices()
-	if o.PricesFile != "" {
-		if err := prices.LoadFile(o.PricesFile); err != nil {
-			return err
-		}
+	prices, err := usage.LoadPrices(o.PricesFile)
+	if err != nil {
+		return fmt.Errorf("--prices: %w", err)
 	}
 	thresholds, err := tui.LoadThresholds(o.ThresholdsFile)
 	if err != nil {
@@ -196,35 +193,17 @@ func (o *Options) sources(warn func(string)) ([]usage.Source, string, error) {
 	if o.Prometheus != "" {
 		return nil, "Prometheus " + o.Prometheus, nil
 	}
-	if len(o.LogFiles) > 0 {
-		var out []usage.Source
-		for _, p := range o.LogFiles {
-			if p != "-" {
-				if st, err := os.Stat(p); err != nil {
-					var pe *os.PathError
-					if errors.As(err, &pe) {
-						err = pe.Err
-					}
-					return nil, "", fmt.Errorf("cannot read log file %s: %w", p, err)
-				} else if st.IsDir() {
-					return nil, "", fmt.Errorf("cannot read log file %s: is a directory", p)
-				}
-			}
-			out = append(out, usage.FileSource{Path: p, Stdin: f.IO.In})
-		}
-		name := out[0].Name()
-		if len(out) > 1 {
-			name = fmt.Sprintf("%d log files", len(out))
-		}
-		return out, name, nil
+	if len(o.LogFiles) == 0 && f.Flags.Dir != "" {
+		return nil, "", cmdutil.FlagErrorf("--dir has no gateway logs: give --log-file or --prometheus")
 	}
-	if f.Flags.Dir != "" {
-		return nil, "", cmdutil.FlagErrorf("--dir has no gateway logs: give --log-file")
-	}
-	cs, err := f.Clientset()
+	sources, err := usage.SourceOptions{LogFiles: o.LogFiles, Stdin: f.IO.In, Clientset: f.Clientset,
+		Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since, Warn: warn}.Sources()
 	if err != nil {
 		return nil, "", err
 	}
-	src := usage.PodSource{Client: cs, Namespace: f.Namespace(), Selector: o.Selector, Container: o.Container, Since: o.Since, Warn: warn}
-	return []usage.Source{src}, src.Name(), nil
+	name := sources[0].Name()
+	if len(sources) > 1 {
+		name = fmt.Sprintf("%d log files", len(sources))
+	}
+	return sources, name, nil
 }

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -123,6 +124,11 @@ func testLogFile(t *testing.T, bin string) {
 	consumers, models := map[string][2]int64{}, map[string][2]int64{}
 	var total int64
 	for k, tot := range truth.ByConsumerModel {
+		for i := range k {
+			if k[i] == "" {
+				k[i] = "(none)" // how the screen shows a missing consumer or model
+			}
+		}
 		c, m := consumers[k[0]], models[k[1]]
 		consumers[k[0]] = [2]int64{c[0] + tot.Requests, c[1] + tot.Errors}
 		models[k[1]] = [2]int64{m[0] + tot.Requests, m[1] + tot.Errors}
@@ -200,14 +206,48 @@ func testStdin(t *testing.T, bin string) {
 	x.run("new-session", "-d", "-x", "120", "-y", "30", "-s", "dash", "sh", "-c", script)
 	t.Cleanup(func() { exec.Command("tmux", "-L", x.socket, "kill-server").Run() })
 
-	// The sample log: 400 requests, alice's 55.
-	x.waitText("standard input", "400 requests", "sources ended")
+	// The sample log's requests and alice's, counted with encoding/json.
+	requests, alice := sampleCounts(t, "../../../examples/gateway-access.log", "alice")
+	x.waitText("standard input", count(requests)+" requests", "sources ended")
 	x.run("send-keys", "-t", "dash", "2")
-	x.waitScreen("alice's 55 requests", func(s string) bool { return rowCounts(s)["alice"] == [2]string{"55", "2"} })
+	x.waitScreen("alice's requests", func(s string) bool { return rowCounts(s)["alice"] == [2]string{count(alice[0]), count(alice[1])} })
 	x.run("send-keys", "-t", "dash", "q")
 	x.waitText("dashboard ended")
 	b, _ := os.ReadFile(exitFile)
 	if got := strings.TrimSpace(string(b)); got != "EXIT=0" {
 		t.Errorf("exit: %q, want EXIT=0", got)
 	}
+}
+
+// sampleCounts counts a log's requests (its JSON lines) and one consumer's requests and errors,
+// with encoding/json: the consumer is ai_log's, or the line's own consumer field.
+func sampleCounts(t *testing.T, path, consumer string) (requests int64, of [2]int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		requests++
+		who, _ := m["consumer"].(string)
+		if s, ok := m["ai_log"].(string); ok {
+			var ai map[string]any
+			if json.Unmarshal([]byte(s), &ai) == nil {
+				if c, ok := ai["consumer"].(string); ok {
+					who = c
+				}
+			}
+		}
+		if who == consumer {
+			of[0]++
+			if code, _ := strconv.Atoi(fmt.Sprint(m["response_code"])); code >= 400 {
+				of[1]++
+			}
+		}
+	}
+	return requests, of
 }

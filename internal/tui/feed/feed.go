@@ -67,7 +67,6 @@ type Feed struct {
 	recent                      []usage.Record
 	recentNext                  int
 	newest                      time.Time
-	withAILog, withConsumer     int64
 	withTokens                  int64
 
 	denials *denials
@@ -192,18 +191,12 @@ func (f *Feed) addBatch(b usage.Batch) {
 		if t.After(f.newest) {
 			f.newest = t
 		}
-		cost, priced := f.opts.Prices.CostOf(r)
-		f.pulse.Add(t, r, cost, priced)
+		cost, pricing := f.opts.Prices.Request(r)
+		f.pulse.Add(t, r, cost, pricing != usage.Unpriced)
 		f.row(Consumers, r.Consumer).add(t, r, cost)
 		f.row(Models, r.Model).add(t, r, cost)
-		if r.HasAILog {
-			f.withAILog++
-		}
 		if r.HasTokens {
 			f.withTokens++
-		}
-		if r.Consumer != usage.None {
-			f.withConsumer++
 		}
 		if len(f.recent) < f.opts.Recent {
 			f.recent = append(f.recent, *r)

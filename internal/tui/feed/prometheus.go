@@ -83,7 +83,7 @@ func (f *Feed) promSnapshot() *Snapshot {
 	s.Pulse = p
 	s.Requests, s.WithAILog, s.WithTokens = p.Requests, p.Requests, p.Requests
 	for _, r := range s.Consumers {
-		if r.Name != usage.None {
+		if r.Name != usage.Missing {
 			s.WithConsumer += r.Requests
 		}
 	}

@@ -125,7 +125,7 @@ func (f *Feed) snapshot() *Snapshot {
 	zooms := usage.Zooms()
 	z = min(max(z, 0), len(zooms)-1)
 	s := &Snapshot{End: wall, Zoom: z, Window: zooms[z], Requests: f.byConsumer.Requests, Skipped: f.byConsumer.Skipped,
-		WithAILog: f.withAILog, WithConsumer: f.withConsumer, WithTokens: f.withTokens, Warnings: f.warns.get()}
+		WithAILog: f.byConsumer.AIRequests, WithConsumer: f.byConsumer.Attributed, WithTokens: f.withTokens, Warnings: f.warns.get()}
 	if !f.newest.IsZero() && f.newest.Before(wall.Add(-s.Window)) {
 		s.End, s.Replay = f.newest, true
 	}
@@ -229,7 +229,7 @@ func (f *Feed) confidence(models []Row) Confidence {
 			c.PricedTokens += tokens
 		} else {
 			c.UnpricedTokens += tokens
-			if m.Name != usage.None || tokens > 0 {
+			if m.Name != usage.Missing || tokens > 0 {
 				c.UnpricedModels = append(c.UnpricedModels, m.Name)
 			}
 		}
