@@ -94,3 +94,26 @@ func TestPulseWindow(t *testing.T) {
 		t.Errorf("p95 = %v, want about 3000", q)
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"", time.Time{}, false},
+		{"2h", now.Add(-2 * time.Hour), false},
+		{"7d", now.Add(-7 * 24 * time.Hour), false},
+		{"2026-11-20", time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), false},
+		{"2026-11-20T10:00:00Z", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), false},
+		{"yesterday", time.Time{}, true},
+		{"-1h", time.Time{}, true},
+	}
+	for _, tc := range cases {
+		got, err := ParseTime(tc.in, now)
+		if (err != nil) != tc.err || !got.Equal(tc.want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -65,7 +63,7 @@ $ kubectl logs -f -n higress-system deploy/higress-gateway | higress-ai dashboar
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if o.Since, err = parseSince(since, f.Now()); err != nil {
+			if o.Since, err = usage.ParseTime(since, f.Now()); err != nil {
 				return cmdutil.FlagErrorf("--since: %v", err)
 			}
 			if o.Refresh < minRefresh {
@@ -99,28 +97,6 @@ $ kubectl logs -f -n higress-system deploy/higress-gateway | higress-ai dashboar
 	fl.StringVar(&o.ThresholdsFile, "thresholds", "", "YAML or JSON file of the Pulse tiles' warn and crit thresholds")
 	fl.DurationVar(&o.Refresh, "refresh", time.Second, "how often the screen is redrawn")
 	return cmd
-}
-
-// parseSince reads --since: empty, a duration back from now (with d for days), a date, or an RFC
-// 3339 time.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.ParseFloat(days, 64); err == nil && n > 0 {
-			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("invalid time %q: use a duration such as 1h or 7d, a date such as 2026-11-20, or an RFC 3339 time", s)
 }
 
 // errNoTerminal is the error off a terminal.
