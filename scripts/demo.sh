@@ -64,6 +64,10 @@ step route list
 say "usage and cost from the sample gateway log (no cluster needed)"
 step usage --log-file examples/gateway-access.log --by consumer
 step usage --log-file examples/gateway-access.log --by model -o json --sort name | head -n 16
+if [[ -t 1 && -t 0 ]]; then
+	say "the live dashboard on the same log (q quits)"
+	step dashboard --log-file examples/gateway-access.log
+fi
 
 say "what the demo changed in $work/gitops (kept for you to look at)"
 # Keys are masked here as everywhere but at their creation.

@@ -14,6 +14,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/commands/dashboard"
 	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
 	"github.com/higress-ai/higress-ai/internal/commands/plugin"
 	"github.com/higress-ai/higress-ai/internal/commands/provider"
@@ -96,6 +97,7 @@ folder of YAML (--dir, or $HIGRESS_AI_DIR), and reports who spends what on which
 	root.AddCommand(plugin.NewCmdPlugin(f))
 	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
+	root.AddCommand(dashboard.NewCmdDashboard(f, nil))
 	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))
 	root.AddCommand(version.NewCmdVersion(f, nil))
 	root.InitDefaultCompletionCmd()
