@@ -16,6 +16,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/block"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
+	"github.com/higress-ai/higress-ai/internal/commands/limit"
 	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
 	"github.com/higress-ai/higress-ai/internal/commands/plugin"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
@@ -87,6 +88,7 @@ folder of YAML (--dir, or $HIGRESS_AI_DIR), and reports who spends what on which
 	root.AddCommand(consumer.NewCmdConsumer(f))
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
+	root.AddCommand(limit.NewCmdLimit(f))
 	root.AddCommand(plugin.NewCmdPlugin(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))
 	root.AddCommand(doctorcmd.NewCmdDoctor(f, nil))
