@@ -258,3 +258,87 @@ func Limits(p wasmplugin.Plugin) ([]LimitEntry, error) {
 	}
 	return out, nil
 }
+
+// ForgetConsumer removes a consumer's own limits from every config of the ai-token-ratelimit
+// plugin (the global one and each rule's), when consumer remove takes the consumer away. A
+// config left without limits is handled as RemoveLimit does. Nothing is written when the
+// consumer has no limit, or there is no plugin.
+type ForgetConsumer struct {
+	Plugin   string
+	Consumer string
+	DryRun   wasmplugin.DryRun
+}
+
+// Run forgets the consumer's limits and says where they were.
+func (f ForgetConsumer) Run(ctx context.Context, env gateway.Env) (wasmplugin.Result, []string, error) {
+	p, err := env.Find(ctx, RateLimitTarget(env, f.Plugin))
+	if err != nil || p == nil {
+		return wasmplugin.Result{}, nil, err
+	}
+	opts := wasmplugin.EditOptions{Target: RateLimitTarget(env, f.Plugin), DryRun: f.DryRun}
+	return wasmplugin.Edit(ctx, env.Store, opts, func(p wasmplugin.Plugin) ([]string, error) {
+		var where []string
+		forget := func(scope string, raw map[string]any) (empty bool, err error) {
+			cfg, err := ratelimit.Parse(raw)
+			if err != nil {
+				return false, fmt.Errorf("cannot read the ai-token-ratelimit config of wasmplugin %q (%s): %w", p.Ref(), scope, err)
+			}
+			ch, empty, err := cfg.Remove(f.Consumer)
+			if ch == ratelimit.Removed {
+				where = append(where, scope)
+			}
+			return empty && ch == ratelimit.Removed, err
+		}
+		if empty, err := forget("global", p.DefaultConfig()); err != nil {
+			return nil, err
+		} else if empty {
+			p.Obj.Object["spec"].(map[string]any)["defaultConfigDisable"] = true
+		}
+		rules, err := p.Rules()
+		if err != nil {
+			return nil, err
+		}
+		kept := rules[:0:0]
+		for _, r := range rules {
+			if r.Config() != nil {
+				empty, err := forget(r.Targets(), r.EditConfig())
+				if err != nil {
+					return nil, err
+				}
+				if empty {
+					continue
+				}
+			}
+			kept = append(kept, r)
+		}
+		if len(kept) != len(rules) {
+			p.SetRules(kept)
+		}
+		return where, nil
+	})
+}
+
+// ConsumerLimits are the limits that apply to a consumer: its own, else the default one, in each
+// scope.
+func ConsumerLimits(p wasmplugin.Plugin, consumer string) ([]LimitEntry, error) {
+	all, err := Limits(p)
+	if err != nil {
+		return nil, err
+	}
+	own := map[string]bool{}
+	for _, e := range all {
+		if e.Consumer == consumer && e.By == string(ratelimit.ByConsumer) && e.Applies {
+			own[e.Scope] = true
+		}
+	}
+	out := []LimitEntry{}
+	for _, e := range all {
+		if !e.Applies {
+			continue
+		}
+		if (e.Consumer == consumer && e.By == string(ratelimit.ByConsumer)) || (!own[e.Scope] && e.Consumer == ratelimit.Everyone && e.By == string(ratelimit.ByPerConsumer)) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package limit
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdtest"
 	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/testenv"
@@ -284,5 +286,52 @@ func TestCluster(t *testing.T) {
 	mustRun(t, tf, "list", "-o", "name")
 	if tf.Stdout.String() != "limit/*\n" {
 		t.Errorf("after remove: %q", tf.Stdout)
+	}
+}
+
+// consumer remove forgets the consumer's limits everywhere; consumer show lists the ones that
+// apply to a consumer (its own, else the default).
+func TestForgetConsumerAndConsumerLimits(t *testing.T) {
+	tf := withGitops(t)
+	mustRun(t, tf, "set", "alice", "--tokens-per-minute", "100", "--redis-service", "r.static")
+	mustRun(t, tf, "set", "--default", "--tokens-per-hour", "900")
+	mustRun(t, tf, "set", "alice", "--tokens-per-day", "5000", "--route", "gpt-4o")
+	env, err := tf.Env()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := env.Find(ctx, action.RateLimitTarget(env, ""))
+	if err != nil || p == nil {
+		t.Fatal(p, err)
+	}
+	got := func(consumer string) string {
+		es, err := action.ConsumerLimits(*p, consumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, e := range es {
+			s = append(s, fmt.Sprintf("%s:%d/%s", e.Scope, e.Tokens, e.Window))
+		}
+		return strings.Join(s, " ")
+	}
+	if g := got("alice"); g != "global:100/minute route gpt-4o:5000/day" {
+		t.Errorf("alice's limits: %s", g)
+	}
+	if g := got("legacy"); g != "global:900/hour route gpt-4o:900/hour" {
+		t.Errorf("legacy's limits: %s", g)
+	}
+	res, where, err := action.ForgetConsumer{Consumer: "alice"}.Run(ctx, env)
+	if err != nil || !res.Changed || strings.Join(where, ";") != "global;route gpt-4o" {
+		t.Fatalf("forget: %v %v %v", res.Changed, where, err)
+	}
+	mustRun(t, tf, "list", "-o", "name")
+	if tf.Stdout.String() != "limit/*\nlimit/*\n" {
+		t.Errorf("after forgetting alice: %q", tf.Stdout)
+	}
+	res, where, err = action.ForgetConsumer{Consumer: "alice"}.Run(ctx, env)
+	if err != nil || res.Changed || len(where) != 0 {
+		t.Errorf("forgetting again: %v %v %v", res.Changed, where, err)
 	}
 }
