@@ -16,6 +16,7 @@ import (
 	"github.com/higress-ai/higress-ai/internal/commands/consumer"
 	"github.com/higress-ai/higress-ai/internal/commands/dashboard"
 	doctorcmd "github.com/higress-ai/higress-ai/internal/commands/doctor"
+	"github.com/higress-ai/higress-ai/internal/commands/limit"
 	"github.com/higress-ai/higress-ai/internal/commands/plugin"
 	"github.com/higress-ai/higress-ai/internal/commands/provider"
 	"github.com/higress-ai/higress-ai/internal/commands/route"
@@ -94,6 +95,7 @@ folder of YAML (--dir, or $HIGRESS_AI_DIR), and reports who spends what on which
 	root.AddCommand(consumer.NewCmdConsumer(f))
 	root.AddCommand(block.NewCmdBlock(f))
 	root.AddCommand(route.NewCmdRoute(f))
+	root.AddCommand(limit.NewCmdLimit(f))
 	root.AddCommand(plugin.NewCmdPlugin(f))
 	root.AddCommand(provider.NewCmdProvider(f))
 	root.AddCommand(usagecmd.NewCmdUsage(f, nil))

@@ -24,6 +24,17 @@ type Policy struct {
 	// BlockedWords are the words that stop this consumer's requests: for each route and domain it
 	// may call, those of the request-block config Higress applies there, each config's word once.
 	BlockedWords []Blocked `json:"blockedWords"`
+	// Limits are the ai-token-ratelimit limits that apply to it, one per scope: its own, else the
+	// default one (everyone without a limit of their own).
+	Limits []Limit `json:"limits"`
+}
+
+// Limit is one token limit as a consumer's policy shows it.
+type Limit struct {
+	Scope   string `json:"scope"`
+	Tokens  int64  `json:"tokens"`
+	Window  string `json:"window"`
+	Default bool   `json:"default"` // the default limit, not one of its own
 }
 
 // Access is what key-auth lets the consumer call, decided route by route by the rule in force.

@@ -106,5 +106,13 @@ func removeRun(ctx context.Context, o *RemoveOptions) error {
 	if removed {
 		cmdutil.ReportEdit(o.IO, mres)
 	}
+	lres, where, err := action.ForgetConsumer{Consumer: o.Name, DryRun: o.DryRun}.Run(ctx, env)
+	if err != nil {
+		return fmt.Errorf("consumer %q removed from key-auth, but its token limits stay: %w", o.Name, err)
+	}
+	if len(where) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "%s the token limits of %q in %s\n", cmdutil.Would(dry, "removed", "would remove"), o.Name, strings.Join(where, "; "))
+		cmdutil.ReportEdit(o.IO, lres)
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/higress-ai/higress-ai/internal/action"
 	"github.com/higress-ai/higress-ai/internal/aiplugin"
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
 	"github.com/higress-ai/higress-ai/internal/gateway"
@@ -71,6 +72,9 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	if pol.Models, _, err = aiplugin.Models(ctx, env.Store, env.Namespace, o.Name); err != nil {
 		return err
 	}
+	if pol.Limits, err = consumerLimits(ctx, env, o.Name); err != nil {
+		return err
+	}
 	if warn != nil {
 		cmdutil.Warn(o.IO, "showing routes named in match rules only: "+warn.Error())
 	}
@@ -101,6 +105,20 @@ func printPolicy(w io.Writer, pol gateway.Policy) {
 	default:
 		fmt.Fprintf(w, "Models:       %s\n", termsafe.Escape(strings.Join(pol.Models, ", ")))
 	}
+	if len(pol.Limits) == 0 {
+		fmt.Fprintln(w, "Limits:       none")
+	}
+	for i, l := range pol.Limits {
+		label := "Limits:      "
+		if i > 0 {
+			label = "             "
+		}
+		own := ""
+		if l.Default {
+			own = " (the default limit)"
+		}
+		fmt.Fprintf(w, "%s %d tokens per %s in %s%s\n", label, l.Tokens, l.Window, termsafe.Escape(l.Scope), own)
+	}
 	if pol.Access.GlobalAuth {
 		fmt.Fprintln(w, "Global auth:  on; its key opens every route no key-auth rule covers")
 	} else {
@@ -118,4 +136,21 @@ func printPolicy(w io.Writer, pol gateway.Policy) {
 		}
 		fmt.Fprintf(w, "  %-24q in %-9s %s\n", e.Word, e.In, termsafe.Escape(where))
 	}
+}
+
+// consumerLimits are the token limits that apply to the consumer; none without ai-token-ratelimit.
+func consumerLimits(ctx context.Context, env gateway.Env, name string) ([]gateway.Limit, error) {
+	out := []gateway.Limit{}
+	p, err := env.Find(ctx, action.RateLimitTarget(env, ""))
+	if err != nil || p == nil {
+		return out, err
+	}
+	entries, err := action.ConsumerLimits(*p, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		out = append(out, gateway.Limit{Scope: e.Scope, Tokens: e.Tokens, Window: e.Window, Default: e.Consumer != name})
+	}
+	return out, nil
 }
