@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/higress-ai/higress-ai/internal/aiplugin"
+	"github.com/higress-ai/higress-ai/internal/aiproxy"
 	"github.com/higress-ai/higress-ai/internal/keyauth"
 	"github.com/higress-ai/higress-ai/internal/ratelimit"
 	"github.com/higress-ai/higress-ai/internal/wasmplugin"
@@ -335,4 +337,57 @@ func checkLimits(g Gateway) []Finding {
 		}
 	}
 	return out
+}
+
+// checkBundledProxy checks the bundled ai-proxy (higress-ai-proxy): providers that need an
+// upstream key and have none, and its record of where key-auth runs against key-auth itself.
+func checkBundledProxy(g Gateway) []Finding {
+	var out []Finding
+	var auth *wasmplugin.Plugin
+	var authCfg *keyauth.Config
+	if ks := byKind(g, keyauth.Plugin); len(ks) > 0 {
+		if cfg, err := keyauth.Parse(ks[0].DefaultConfig()); err == nil {
+			auth, authCfg = &ks[0], cfg
+		}
+	}
+	for _, p := range g.Plugins {
+		if p.Name() != aiproxy.Resource {
+			continue
+		}
+		obj := pluginObject(p)
+		cfg, err := aiproxy.Parse(p.DefaultConfig())
+		if err != nil {
+			continue
+		}
+		for _, prov := range cfg.Providers() {
+			if len(prov.APITokens()) == 0 && !aiproxy.Keyless(prov.Type()) {
+				out = append(out, finding("HAI0701", obj, "printf %s \"$KEY\" | higress-ai provider rotate-key "+prov.ID()+" --api-key-stdin",
+					"provider %q (%s) has no upstream key: the provider refuses every request (401)", prov.ID(), prov.Type()))
+			}
+		}
+		if auth == nil && authCfg == nil && byKind(g, keyauth.Plugin) != nil {
+			continue // key-auth unreadable: HAI0301 says so
+		}
+		want, err := aiplugin.KeyAuthBlock(auth, authCfg)
+		if err != nil {
+			continue
+		}
+		have, err := aiproxy.ParseKeyAuth(p.DefaultConfig())
+		if err != nil || have == nil {
+			out = append(out, finding("HAI0702", obj, "higress-ai plugin install (it rewrites the record from key-auth)", "the bundled ai-proxy has no readable record of where key-auth runs: it trusts no consumer"))
+			continue
+		}
+		have.Normalize()
+		if !sameKeyAuth(*have, want) {
+			out = append(out, finding("HAI0702", obj, "higress-ai plugin install (it rewrites the record from key-auth)",
+				"the bundled ai-proxy's record of where key-auth runs (routes %s, domains %s, global %v) is out of step with key-auth (routes %s, domains %s, global %v), changed elsewhere (the console?)",
+				orNone(have.Routes), orNone(have.Domains), have.Global, orNone(want.Routes), orNone(want.Domains), want.Global))
+		}
+	}
+	return out
+}
+
+func sameKeyAuth(a, b aiproxy.KeyAuth) bool {
+	eq := func(x, y []string) bool { return strings.Join(x, "\x00") == strings.Join(y, "\x00") }
+	return a.Global == b.Global && eq(a.Routes, b.Routes) && eq(a.Domains, b.Domains) && eq(a.Keys, b.Keys) && eq(a.QueryKeys, b.QueryKeys)
 }

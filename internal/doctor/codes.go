@@ -78,6 +78,11 @@ var Codes = map[string]Code{
 	"HAI0608": {Error, "The traced consumer may call no model", "Its model list is empty: the bundled ai-proxy refuses every request (403 model_not_allowed). `consumer models` sets it."},
 	"HAI0609": {Warning, "Models without a price", "The consumer may call models the price table does not know: their cost is reported as unpriced, never $0. `--prices FILE` adds them."},
 
+	"HAI0701": {Error, "A provider has no upstream key",
+		"A provider of the bundled ai-proxy that needs a key (every type but vllm, ollama and generic) has none: the provider answers 401 to every request. `provider rotate-key ID --api-key-stdin` adds one."},
+	"HAI0702": {Warning, "The bundled ai-proxy's record of key-auth is out of step",
+		"The bundled ai-proxy trusts X-Mse-Consumer only where its keyAuth block says key-auth runs, and removes the key headers it names. The block differs from what key-auth now does (a rule added or removed elsewhere, the console say): consumers may be refused their model lists, or untrusted names believed. `plugin install` rewrites it from key-auth."},
+
 	"HAI0501": {Error, "ai-token-ratelimit's config does not load",
 		"The ai-token-ratelimit config (global or a rule's) fails the plugin's own checks (missing redis.service_name, both global_threshold and rule_items, a limit key with several windows...): the plugin refuses it and no limit applies."},
 	"HAI0502": {Warning, "A token limit never applies",

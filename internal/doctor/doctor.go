@@ -86,7 +86,7 @@ type Gateway struct {
 // Check runs every check on the snapshot and returns the findings, most serious first.
 func Check(g Gateway) []Finding {
 	var out []Finding
-	for _, check := range []func(Gateway) []Finding{checkCluster, checkPlugins, checkChain, checkKeyAuth, checkLogging, checkLimits} {
+	for _, check := range []func(Gateway) []Finding{checkCluster, checkPlugins, checkChain, checkKeyAuth, checkLogging, checkLimits, checkBundledProxy} {
 		out = append(out, check(g)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -79,7 +79,9 @@ spec:
   url: oci://registry.example.com/higress-ai/ai-proxy@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
   priority: 100
   failStrategy: FAIL_CLOSE
-  defaultConfig: {provider: {type: openai, apiTokens: [sk-test]}}
+  defaultConfig:
+    providers: [{id: openai, type: openai, apiTokens: [sk-test]}]
+    keyAuth: {global: false, routes: [gpt-4o], domains: [], keys: [authorization, x-higress-dummy-key], queryKeys: [x-higress-dummy-key]}
 ---
 apiVersion: extensions.higress.io/v1alpha1
 kind: WasmPlugin
@@ -311,5 +313,22 @@ spec:
 	got := dump(Check(g))
 	if !strings.Contains(got, "HAI0205 wasmplugin/higress-ai-proxy") || strings.Contains(got, "HAI0402") {
 		t.Fatalf("findings:\n%s", got)
+	}
+}
+
+// The bundled ai-proxy: a provider without its key, and a keyAuth record that no longer matches
+// key-auth (a rule added elsewhere).
+func TestBundledProxyChecks(t *testing.T) {
+	docs := strings.Replace(healthy, "providers: [{id: openai, type: openai, apiTokens: [sk-test]}]", "providers: [{id: openai, type: openai}]", 1)
+	docs = strings.Replace(docs, "  - ingress: [gpt-4o]\n    config: {allow: [alice, bob]}", "  - ingress: [gpt-4o]\n    config: {allow: [alice, bob]}\n  - ingress: [claude]\n    config: {allow: [alice]}", 1)
+	fs := Check(Gateway{Namespace: "higress-system", Plugins: plugins(t, docs)})
+	got := codes(fs)
+	if !slices.Contains(got, "HAI0701") || !slices.Contains(got, "HAI0702") {
+		t.Fatalf("findings %v, want HAI0701 and HAI0702:\n%s", got, dump(fs))
+	}
+	for _, f := range fs {
+		if f.Code == "HAI0702" && !strings.Contains(f.Message, "routes gpt-4o, domains") {
+			t.Errorf("drift message %q", f.Message)
+		}
 	}
 }
