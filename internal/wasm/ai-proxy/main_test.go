@@ -137,5 +137,8 @@ func openAIError(t *testing.T, host test.TestHost, status uint32) string {
 	require.NotContains(t, string(resp.Data), "sk-test", "an upstream key in an error")
 	ct, _ := header(resp.Headers, "content-type")
 	require.Equal(t, "application/json", ct)
+	// The access log's response_code_details names the plugin and the code, for usage and the
+	// dashboard to tell this refusal from key-auth's or request-block's.
+	require.Equal(t, "ai-proxy."+e.Error.Code, resp.StatusCodeDetail)
 	return e.Error.Code
 }

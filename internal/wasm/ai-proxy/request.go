@@ -325,6 +325,9 @@ func sendJSON(code uint32, body []byte) {
 	_ = proxywasm.SendHttpResponse(code, [][2]string{{"content-type", "application/json"}}, body, -1)
 }
 
+// sendError answers in OpenAI's error shape, naming the plugin and the code in the response's
+// details (the access log's response_code_details: "ai-proxy.model_not_allowed"), so a refusal
+// here is told apart from key-auth's or request-block's.
 func sendError(code uint32, message, typ, errCode string) {
-	sendJSON(code, openai.ErrorBody(message, typ, errCode))
+	_ = proxywasm.SendHttpResponseWithDetail(code, "ai-proxy."+errCode, [][2]string{{"content-type", "application/json"}}, openai.ErrorBody(message, typ, errCode), -1)
 }
