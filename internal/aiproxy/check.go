@@ -2,6 +2,7 @@ package aiproxy
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,7 +62,7 @@ func Check(raw map[string]any) error {
 			return fmt.Errorf("%s.name: %q given twice", field, name)
 		}
 		names[name] = true
-		models, err := stringList(m, "models")
+		models, err := configjson.StringList(m, "models")
 		if err != nil {
 			return fmt.Errorf("%s.%w", field, err)
 		}
@@ -69,7 +70,7 @@ func Check(raw map[string]any) error {
 			return err
 		}
 	}
-	models, err := stringList(raw, "models")
+	models, err := configjson.StringList(raw, "models")
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func checkProvider(p map[string]any, field string) error {
 	if !slices.Contains(Types, typ) {
 		return fmt.Errorf("%s.type: unknown provider type %q: use one of %s", field, typ, strings.Join(Types, ", "))
 	}
-	tokens, err := stringList(p, "apiTokens")
+	tokens, err := configjson.StringList(p, "apiTokens")
 	if err != nil {
 		return fmt.Errorf("%s.%w", field, err)
 	}

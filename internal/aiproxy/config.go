@@ -10,6 +10,7 @@ package aiproxy
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"slices"
 	"strings"
 
@@ -104,7 +105,7 @@ func (c *Config) Models(consumer string) (models []string, ok bool) {
 	for _, item := range c.consumerList() {
 		m := item.(map[string]any)
 		if m["name"] == consumer {
-			list, _ := stringList(m, "models")
+			list, _ := configjson.StringList(m, "models")
 			return list, true
 		}
 	}
@@ -123,11 +124,11 @@ func (c *Config) SetModels(consumer string, models []string) error {
 	for _, item := range c.consumerList() {
 		m := item.(map[string]any)
 		if m["name"] == consumer {
-			m["models"] = toAny(models)
+			m["models"] = configjson.List(models)
 			return nil
 		}
 	}
-	c.raw["consumers"] = append(c.consumerList(), map[string]any{"name": consumer, "models": toAny(models)})
+	c.raw["consumers"] = append(c.consumerList(), map[string]any{"name": consumer, "models": configjson.List(models)})
 	return nil
 }
 
@@ -181,34 +182,6 @@ func RuleConfig(shared map[string]any, id string, old map[string]any) map[string
 func ActiveProvider(ruleConfig map[string]any) string {
 	s, _ := ruleConfig["activeProviderId"].(string)
 	return s
-}
-
-func stringList(m map[string]any, field string) ([]string, error) {
-	v, ok := m[field]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a list of strings", field)
-	}
-	out := make([]string, 0, len(list))
-	for i, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s[%d]: must be a string", field, i)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func toAny(list []string) []any {
-	out := make([]any, len(list))
-	for i, s := range list {
-		out[i] = s
-	}
-	return out
 }
 
 func checkPatterns(patterns []string, field string) error {

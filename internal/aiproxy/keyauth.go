@@ -2,6 +2,7 @@ package aiproxy
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"slices"
 	"strings"
 
@@ -39,7 +40,7 @@ func ParseKeyAuth(raw map[string]any) (*KeyAuth, error) {
 		name string
 		dst  *[]string
 	}{{"routes", &k.Routes}, {"domains", &k.Domains}, {"keys", &k.Keys}, {"queryKeys", &k.QueryKeys}} {
-		list, err := stringList(m, f.name)
+		list, err := configjson.StringList(m, f.name)
 		if err != nil {
 			return nil, fmt.Errorf("keyAuth.%w", err)
 		}
@@ -88,9 +89,9 @@ func SetKeyAuth(raw map[string]any, k KeyAuth) {
 	k.Normalize()
 	raw["keyAuth"] = map[string]any{
 		"global":    k.Global,
-		"routes":    toAny(k.Routes),
-		"domains":   toAny(k.Domains),
-		"keys":      toAny(k.Keys),
-		"queryKeys": toAny(k.QueryKeys),
+		"routes":    configjson.List(k.Routes),
+		"domains":   configjson.List(k.Domains),
+		"keys":      configjson.List(k.Keys),
+		"queryKeys": configjson.List(k.QueryKeys),
 	}
 }

@@ -2,6 +2,7 @@ package aiproxy
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"net/url"
 	"regexp"
 	"slices"
@@ -42,7 +43,7 @@ func (p Provider) BaseURL() string { return p.str(baseField(p.Type())) }
 
 // APITokens are the upstream keys, oldest first. Never print them: MaskedTokens is for output.
 func (p Provider) APITokens() []string {
-	l, _ := stringList(p.raw, "apiTokens")
+	l, _ := configjson.StringList(p.raw, "apiTokens")
 	return l
 }
 
@@ -75,7 +76,7 @@ func (p Provider) AddToken(token string) error {
 	if slices.Contains(old, token) {
 		return fmt.Errorf("provider %q already holds that key", p.ID())
 	}
-	p.raw["apiTokens"] = toAny(append(old, token))
+	p.raw["apiTokens"] = configjson.List(append(old, token))
 	return nil
 }
 
@@ -85,7 +86,7 @@ func (p Provider) FinishRotation() int {
 	if len(old) <= 1 {
 		return 0
 	}
-	p.raw["apiTokens"] = toAny(old[len(old)-1:])
+	p.raw["apiTokens"] = configjson.List(old[len(old)-1:])
 	return len(old) - 1
 }
 
@@ -148,7 +149,7 @@ func (s ProviderSpec) build() (map[string]any, error) {
 		}
 	}
 	if len(tokens) > 0 {
-		m["apiTokens"] = toAny(tokens)
+		m["apiTokens"] = configjson.List(tokens)
 	}
 	if s.BaseURL != "" {
 		m[baseField(s.Type)] = s.BaseURL

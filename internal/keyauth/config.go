@@ -5,6 +5,7 @@ package keyauth
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"regexp"
 	"strings"
 
@@ -39,10 +40,10 @@ func Parse(raw map[string]any) (*Config, error) {
 			}
 		}
 	}
-	if _, err := stringList(raw, "keys"); err != nil {
+	if _, err := configjson.StringList(raw, "keys"); err != nil {
 		return nil, err
 	}
-	if _, err := stringList(raw, "allow"); err != nil {
+	if _, err := configjson.StringList(raw, "allow"); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -59,7 +60,7 @@ func checkConsumer(m map[string]any) error {
 			return fmt.Errorf(".credential: must be a string")
 		}
 	}
-	if _, err := stringList(m, "credentials"); err != nil {
+	if _, err := configjson.StringList(m, "credentials"); err != nil {
 		return fmt.Errorf(".%w", err)
 	}
 	if !hasOne && !hasMany {
@@ -68,39 +69,10 @@ func checkConsumer(m map[string]any) error {
 	if hasOne && hasMany {
 		return fmt.Errorf(" (%q): has both credential and credentials, which key-auth refuses to load", m["name"])
 	}
-	if _, err := stringList(m, "keys"); err != nil {
+	if _, err := configjson.StringList(m, "keys"); err != nil {
 		return fmt.Errorf(".%w", err)
 	}
 	return nil
-}
-
-// stringList reads an optional list of strings.
-func stringList(m map[string]any, field string) ([]string, error) {
-	v, ok := m[field]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a list of strings", field)
-	}
-	out := make([]string, 0, len(list))
-	for i, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s[%d]: must be a string", field, i)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func toAny(list []string) []any {
-	out := make([]any, len(list))
-	for i, s := range list {
-		out[i] = s
-	}
-	return out
 }
 
 // ReadAs reads the config with the rules of build b where the builds differ (which keys a
@@ -121,7 +93,7 @@ func (c *Config) GlobalAuth() *bool {
 
 // Keys are the global header or query names that carry a key.
 func (c *Config) Keys() []string {
-	k, _ := stringList(c.raw, "keys")
+	k, _ := configjson.StringList(c.raw, "keys")
 	return k
 }
 

@@ -2,6 +2,7 @@ package keyauth
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"strings"
 )
 
@@ -20,20 +21,20 @@ func (c Consumer) Credentials() []string {
 	if s, ok := c.raw["credential"].(string); ok {
 		out = append(out, s)
 	}
-	l, _ := stringList(c.raw, "credentials")
+	l, _ := configjson.StringList(c.raw, "credentials")
 	return append(out, l...)
 }
 
 // setCredentials writes the list form, dropping the single form.
 func (c Consumer) setCredentials(creds []string) {
 	delete(c.raw, "credential")
-	c.raw["credentials"] = toAny(creds)
+	c.raw["credentials"] = configjson.List(creds)
 }
 
 // Keys are where this consumer's key is read: its own keys, else the config's (the Go build has
 // no per-consumer keys).
 func (c Consumer) Keys() []string {
-	if k, _ := stringList(c.raw, "keys"); len(k) > 0 && c.cfg.build == CPP {
+	if k, _ := configjson.StringList(c.raw, "keys"); len(k) > 0 && c.cfg.build == CPP {
 		return k
 	}
 	return c.cfg.Keys()

@@ -1,6 +1,7 @@
 package requestblock
 
 import (
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"regexp"
 	"regexp/syntax"
 	"strings"
@@ -89,12 +90,12 @@ func (b Build) Read(c *Config, in In) []string {
 	var l []string
 	if in == InBody {
 		for _, f := range b.bodyFields() {
-			more, _ := stringList(c.raw, f)
+			more, _ := configjson.StringList(c.raw, f)
 			l = append(l, more...)
 		}
 	} else {
 		field, _ := fieldOf(in)
-		l, _ = stringList(c.raw, field)
+		l, _ = configjson.StringList(c.raw, field)
 	}
 	if b == Go {
 		l = withoutEmpty(l)

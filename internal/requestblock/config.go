@@ -6,6 +6,7 @@ package requestblock
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/configjson"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,7 +67,7 @@ type Config struct {
 // Parse checks the lists this tool reads and returns a view. Errors name the field.
 func Parse(raw map[string]any) (*Config, error) {
 	for _, name := range append(fieldNames(), legacyBodies) {
-		if _, err := stringList(raw, name); err != nil {
+		if _, err := configjson.StringList(raw, name); err != nil {
 			return nil, err
 		}
 	}
@@ -91,26 +92,6 @@ func fieldNames() []string {
 	return out
 }
 
-func stringList(m map[string]any, field string) ([]string, error) {
-	v, ok := m[field]
-	if !ok || v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: must be a list of strings", field)
-	}
-	out := make([]string, 0, len(list))
-	for i, item := range list {
-		s, ok := item.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s[%d]: must be a string", field, i)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
 func asInt(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int64:
@@ -123,9 +104,9 @@ func asInt(v any) (int64, bool) {
 
 func (c *Config) list(in In) []string {
 	field, _ := fieldOf(in)
-	l, _ := stringList(c.raw, field)
+	l, _ := configjson.StringList(c.raw, field)
 	if in == InBody {
-		legacy, _ := stringList(c.raw, legacyBodies)
+		legacy, _ := configjson.StringList(c.raw, legacyBodies)
 		for _, w := range legacy {
 			if !slices.Contains(l, w) {
 				l = append(l, w)
@@ -169,7 +150,7 @@ func (c *Config) has(w Word) bool {
 	if w.In != InBody {
 		return slices.Contains(c.list(w.In), w.Text)
 	}
-	l, _ := stringList(c.raw, bodiesField)
+	l, _ := configjson.StringList(c.raw, bodiesField)
 	return slices.Contains(l, w.Text)
 }
 
