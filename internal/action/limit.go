@@ -158,10 +158,13 @@ func limitPlace(p wasmplugin.Plugin, s wasmplugin.Scope) (raw map[string]any, in
 	if r, ok, err := s.Rule(p); err != nil || ok {
 		return r.EditConfig(), false, err
 	}
+	seed := runtime.DeepCopyJSON(p.DefaultConfig())
 	if p.GlobalDisabled() {
-		return map[string]any{}, true, nil
+		// Disabled limits apply nowhere: the new rule keeps only where to count (rule_name, redis).
+		delete(seed, "rule_items")
+		delete(seed, "global_threshold")
 	}
-	return runtime.DeepCopyJSON(p.DefaultConfig()), true, nil
+	return seed, true, nil
 }
 
 // RemoveLimit drops a consumer's (or ratelimit.Everyone's) limit, globally or on one route. A

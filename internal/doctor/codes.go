@@ -47,7 +47,7 @@ var Codes = map[string]Code{
 	"HAI0303": {Error, "Two consumers share a key",
 		"Two consumers hold the same credential. Higress's key-auth refuses such a config (so no one authenticates), and usage could not tell them apart. Rotate one of them."},
 	"HAI0304": {Warning, "A match rule names a route no Ingress has",
-		"A rule names a route that no Ingress of class higress defines (a typo, a deleted route, or one not created yet): the rule applies to nothing. Remove it (`route rule remove`) or create the route."},
+		"A rule names a route that no Ingress of class higress defines (a typo, a deleted route, or one not created yet): the rule applies to nothing. Remove it (`route delete-rule`) or create the route."},
 	"HAI0305": {Warning, "global_auth: true will be reset by the console",
 		"The console writes global_auth: false on every consumer save. A key required everywhere through global_auth: true is undone the next time someone edits a consumer in the console; require keys per route (`route bind`) or avoid console consumer edits."},
 	"HAI0306": {Warning, "key-auth is close to etcd's object size limit",

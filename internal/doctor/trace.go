@@ -22,8 +22,13 @@ import (
 // one at error level means the request would not get through (or not as intended).
 func Trace(g Gateway, consumer, route string, prices *usage.Prices) []Finding {
 	t := tracer{g: g, consumer: consumer, route: route, prices: prices}
-	t.routeStep()
-	t.keyAuth()
+	// A request that no route serves, or that key-auth refuses, goes no further.
+	for _, step := range []func(){t.routeStep, t.keyAuth} {
+		step()
+		if AtOrAbove(t.out, Error) > 0 {
+			return t.out
+		}
+	}
 	t.blocked()
 	t.limit()
 	t.provider()

@@ -161,7 +161,7 @@ func (s *DirStore) Update(ctx context.Context, obj *unstructured.Unstructured, o
 		return nil, err
 	}
 	if !opts.ServerDryRun {
-		if err := replaceDocument(cur.file, cur.index, cur.hash, text); err != nil {
+		if err := replaceDocument(cur.file, cur.index, cur.hash, text, secret.Holds(out.Object["spec"])); err != nil {
 			return nil, err
 		}
 	}

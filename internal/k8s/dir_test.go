@@ -347,3 +347,32 @@ func assertNoTempFiles(t *testing.T, dir string) {
 		return nil
 	})
 }
+
+// A file written before it held keys (the bundled ai-proxy installed, then a provider's key added)
+// is no longer readable by group and others once it holds one.
+func TestDirUpdateWithKeysTightensTheMode(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := NewDirStore(dir)
+	ctx := context.Background()
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": APIVersion, "kind": Kind,
+		"metadata": map[string]any{"name": "higress-ai-proxy", "namespace": "higress-system"},
+		"spec":     map[string]any{"defaultConfig": map[string]any{"providers": []any{}}},
+	}}
+	created, err := s.Create(ctx, obj, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "higress-ai-proxy.yaml")
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	created.Object["spec"] = map[string]any{"defaultConfig": map[string]any{"providers": []any{map[string]any{"id": "openai", "apiTokens": []any{"sk-upstream-0123456789"}}}}}
+	if _, err := s.Update(ctx, created, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("a file holding a provider key is %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+}

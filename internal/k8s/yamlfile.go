@@ -147,8 +147,8 @@ func fileType(m fs.FileMode) string {
 }
 
 // replaceDocument swaps document index of file for text, provided the document still hashes to
-// wantHash, and writes the file atomically.
-func replaceDocument(file string, index int, wantHash, text string) error {
+// wantHash, and writes the file atomically (no longer readable by others once it holds keys).
+func replaceDocument(file string, index int, wantHash, text string, holdsKeys bool) error {
 	raw, err := readFile(file)
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func replaceDocument(file string, index int, wantHash, text string) error {
 		return fmt.Errorf("%s changed while it was being edited: run the command again", file)
 	}
 	f.docs[index] = leadingComments(f.docs[index]) + text
-	return writeAtomic(file, f.join(), false)
+	return writeAtomic(file, f.join(), holdsKeys)
 }
 
 // appendDocument adds text as a new document at the end of file (creating it, 0600 when
@@ -182,7 +182,8 @@ func appendDocument(file, text string, holdsKeys bool) (int, error) {
 }
 
 // writeAtomic writes through a temporary file in the same folder, synced and renamed over the
-// target. An existing target keeps its permissions; a new one gets the umask's (0666 less the
+// target. An existing target keeps its permissions (less those of group and others when it holds
+// keys); a new one gets the umask's (0666 less the
 // umask), or 0600 less the umask when it holds keys. A symbolic link is refused: renaming over
 // it would replace the link by a copy, and the file it points to would silently stop changing.
 func writeAtomic(file, content string, holdsKeys bool) error {
@@ -195,6 +196,11 @@ func writeAtomic(file, content string, holdsKeys bool) error {
 			return fmt.Errorf("%s is a symbolic link: the folder store does not write through links; edit the file it points to (or replace the link by that file)", file)
 		}
 		perm, exists, keep = 0o600, true, st.Mode().Perm()
+		if holdsKeys {
+			// A file that now holds keys (a provider's, say, added to a plugin written before)
+			// loses its group and other bits: keys are never in a file others may read.
+			keep &^= 0o077
+		}
 	}
 	tmp, err := createTemp(file, perm)
 	if err != nil {

@@ -156,12 +156,14 @@ const (
 )
 
 // Parse reads a config as the plugin would, refusing what it refuses to load and what it would
-// read ambiguously. A config with none of rule_name, global_threshold and rule_items (one not
-// written yet) parses to an empty view, its other fields kept: Empty reports it.
+// read ambiguously. A config with neither global_threshold nor rule_items (one not written yet, or
+// whose last limit was removed) parses to an empty view, its other fields (rule_name, redis) kept:
+// Empty reports it.
 func Parse(raw map[string]any) (*Config, error) {
 	c := &Config{raw: raw, RejectedCode: DefaultRejectedCode, RejectedMsg: DefaultRejectedMsg}
 	if c.Empty() {
 		c.Redis, _ = parseRedis(raw)
+		c.RuleName, _ = str(raw, "rule_name")
 		return c, nil
 	}
 	var err error
@@ -225,7 +227,7 @@ func Parse(raw map[string]any) (*Config, error) {
 
 // Empty reports a config without limits (which the plugin would refuse to load).
 func (c *Config) Empty() bool {
-	for _, f := range []string{"rule_name", "global_threshold", "rule_items"} {
+	for _, f := range []string{"global_threshold", "rule_items"} {
 		if _, ok := c.raw[f]; ok {
 			return false
 		}

@@ -95,7 +95,6 @@ func TestParseRefuses(t *testing.T) {
 		{"no redis", "rule_name: r\nglobal_threshold: {token_per_minute: 1}\n", "redis: required"},
 		{"empty redis service", "rule_name: r\nglobal_threshold: {token_per_minute: 1}\nredis: {service_port: 1}\n", "redis.service_name: required"},
 		{"both", "rule_name: r\nglobal_threshold: {token_per_minute: 1}\nrule_items: []\n" + redis, "not both"},
-		{"neither", "rule_name: r\n" + redis, "one is required"},
 		{"empty items", "rule_name: r\nrule_items: []\n" + redis, "non-empty list"},
 		{"no type", "rule_name: r\nrule_items: [{limit_keys: [{key: a, token_per_minute: 1}]}]\n" + redis, "needs one of limit_by_header"},
 		{"no keys", "rule_name: r\nrule_items: [{limit_by_consumer: ''}]\n" + redis, "limit_keys: must be a non-empty list"},
@@ -106,6 +105,11 @@ func TestParseRefuses(t *testing.T) {
 		{"two windows", "rule_name: r\nrule_items: [{limit_by_consumer: '', limit_keys: [{key: a, token_per_minute: 5, token_per_hour: 9}]}]\n" + redis, "chosen at random"},
 		{"no window", "rule_name: r\nrule_items: [{limit_by_consumer: '', limit_keys: [{key: a}]}]\n" + redis, "needs one of token_per_second"},
 		{"bad ip source", "rule_name: r\nrule_items: [{limit_by_per_ip: header-x, limit_keys: [{key: 0.0.0.0/0, token_per_day: 1}]}]\n" + redis, "from-remote-addr or from-header-NAME"},
+	}
+	// Where to count but no limit (a config whose last limit was removed): an empty view the plugin
+	// would not load, which an edit can fill again.
+	if c, err := Parse(parseYAML(t, "rule_name: r\n"+redis)); err != nil || !c.Empty() || c.RuleName != "r" || c.Redis == nil {
+		t.Errorf("no limits: %+v %v, want an empty view keeping rule_name and redis", c, err)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

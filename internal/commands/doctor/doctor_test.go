@@ -307,8 +307,12 @@ func TestDoctorTrace(t *testing.T) {
 		t.Errorf("legacy on gpt-4o: exit %d %+v", code, r)
 	}
 	code, r = runJSON(t, tf, "doctor", "--dir", tf.Dir, "--consumer", "nobody", "--route", "nowhere")
-	if code != 1 || !has(r, "HAI0602") || !has(r, "HAI0603") {
-		t.Errorf("unknown consumer and route: exit %d %+v", code, r)
+	if code != 1 || !has(r, "HAI0602") || has(r, "HAI0604") {
+		t.Errorf("unknown route: exit %d %+v, want HAI0602 and nothing after it", code, r)
+	}
+	code, r = runJSON(t, tf, "doctor", "--dir", tf.Dir, "--consumer", "nobody", "--route", "gpt-4o")
+	if code != 1 || !has(r, "HAI0603") || has(r, "HAI0607") {
+		t.Errorf("unknown consumer: exit %d %+v, want HAI0603 and the trace stopped there", code, r)
 	}
 	tf.Stderr.Reset()
 	if code := commands.Run(tf.Factory, []string{"doctor", "--dir", tf.Dir, "--consumer", "alice"}); code != cmdutil.ExitCheckError && code != 1 {

@@ -335,3 +335,51 @@ func TestForgetConsumerAndConsumerLimits(t *testing.T) {
 		t.Errorf("forgetting again: %v %v %v", res.Changed, where, err)
 	}
 }
+
+// Found by attacking the commands: removing the last limits leaves a config limits can be set in
+// again (and a route rule made then keeps the Redis); route names with control characters are
+// refused; --limits must hold limits.
+func TestRemoveAllThenSetAgainAndRefusals(t *testing.T) {
+	tf := withGitops(t)
+	mustRun(t, tf, "set", "alice", "--tokens-per-minute", "100", "--redis-service", "redis.static")
+	mustRun(t, tf, "set", "--default", "--tokens-per-hour", "900")
+	mustRun(t, tf, "remove", "--default")
+	mustRun(t, tf, "remove", "alice")
+	if err := run(tf, "remove", "alice"); err == nil || !strings.Contains(err.Error(), "has no limit") {
+		t.Errorf("removing again: %v", err)
+	}
+	mustRun(t, tf, "set", "alice", "--tokens-per-minute", "200", "--route", "gpt-4o")
+	mustRun(t, tf, "set", "alice", "--tokens-per-minute", "300")
+	mustRun(t, tf, "list", "-o", "json")
+	var entries []map[string]any
+	if err := json.Unmarshal(tf.Stdout.Bytes(), &entries); err != nil || len(entries) != 2 {
+		t.Fatalf("after setting again: %v %s", err, tf.Stdout)
+	}
+	spec := pluginSpec(t, tf)
+	rule := spec["matchRules"].([]any)[0].(map[string]any)["config"].(map[string]any)
+	if rule["redis"] == nil || rule["rule_name"] == nil {
+		t.Errorf("the route rule made while the global config was disabled lost where to count: %v", rule)
+	}
+	if spec["defaultConfigDisable"] != false {
+		t.Errorf("the global config was not enabled again: %v", spec["defaultConfigDisable"])
+	}
+	for _, args := range [][]string{
+		{"set", "alice", "--tokens-per-minute", "5", "--route", "x\x1b[31my", "--any-route"},
+		{"remove", "alice", "--route", "x\x1b[31my"},
+	} {
+		if err := run(tf, args...); err == nil || !strings.Contains(err.Error(), "control or invisible") || strings.Contains(err.Error(), "\x1b") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	log := filepath.Join("..", "..", "..", "examples", "gateway-access.log")
+	for _, f := range []string{"key-auth.yaml", "routes.yaml"} {
+		err := run(tf, "replay", "--log-file", log, "--limits", filepath.Join(tf.Dir, f))
+		if err == nil || !strings.Contains(err.Error(), "not an ai-token-ratelimit WasmPlugin") {
+			t.Errorf("--limits %s: %v", f, err)
+		}
+	}
+	tf.WriteFile(t, "foo.yaml", "foo: bar\n")
+	if err := run(tf, "replay", "--log-file", log, "--limits", filepath.Join(tf.Dir, "foo.yaml")); err == nil || !strings.Contains(err.Error(), "no token limit to replay") {
+		t.Errorf("--limits foo.yaml: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package limit
 import (
 	"context"
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,11 @@ gets the global limits again; a global config left without limits is disabled.`,
 			default:
 				return cmdutil.FlagErrorf("missing CONSUMER (or --default)")
 			}
+			if o.Remove.Route != "" {
+				if err := termsafe.Check("route name", o.Remove.Route); err != nil {
+					return cmdutil.FlagErrorf("%v", err)
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -71,7 +77,7 @@ func removeRun(ctx context.Context, o *RemoveOptions) error {
 		return err
 	}
 	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+		fmt.Fprintln(o.IO.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	return o.Output.Mutation(o.IO, res, "limit", []string{out.Consumer}, out, nil)
 }

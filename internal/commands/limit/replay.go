@@ -3,6 +3,7 @@ package limit
 import (
 	"context"
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"os"
 	"time"
 
@@ -78,6 +79,18 @@ type pluginPolicy struct {
 	routes map[string]*ratelimit.Config // nil value: the rule names the route but limits nothing
 }
 
+func (p pluginPolicy) empty() bool {
+	if p.global != nil {
+		return false
+	}
+	for _, c := range p.routes {
+		if c != nil && !c.Empty() {
+			return false
+		}
+	}
+	return true
+}
+
 func (p pluginPolicy) Limits(route string) *ratelimit.Config {
 	if c, ok := p.routes[route]; ok {
 		return c
@@ -108,6 +121,9 @@ func policyOf(p wasmplugin.Plugin) (pluginPolicy, []string, error) {
 			if cfg, err = ratelimit.Parse(r.Config()); err != nil {
 				return pol, nil, fmt.Errorf("matchRules[%d] of wasmplugin %q: %w", r.Index, p.Ref(), err)
 			}
+			if cfg.Empty() {
+				cfg = nil
+			}
 		}
 		for _, route := range r.Ingress() {
 			if _, seen := pol.routes[route]; !seen {
@@ -130,6 +146,12 @@ func proposed(path, ns string) (wasmplugin.Plugin, error) {
 	var m map[string]any
 	if err := yaml.UnmarshalStrict(data, &m); err != nil {
 		return wasmplugin.Plugin{}, fmt.Errorf("--limits %s: not a YAML or JSON object: %s", path, firstLine(err.Error()))
+	}
+	if k, _ := m["kind"].(string); k != "" {
+		p := wasmplugin.Plugin{Obj: &unstructured.Unstructured{Object: m}}
+		if k != "WasmPlugin" || p.PluginName() != ratelimit.Plugin {
+			return wasmplugin.Plugin{}, fmt.Errorf("--limits %s: a %s that is not an ai-token-ratelimit WasmPlugin", path, k)
+		}
 	}
 	if m["kind"] == nil {
 		m = map[string]any{"apiVersion": "extensions.higress.io/v1alpha1", "kind": "WasmPlugin",
@@ -178,6 +200,9 @@ func replayRun(ctx context.Context, o *ReplayOptions) error {
 	pol, notes, err := policyOf(*p)
 	if err != nil {
 		return err
+	}
+	if pol.empty() {
+		return fmt.Errorf("no token limit to replay in %s: no enabled config has rule_items or global_threshold", p.Ref())
 	}
 	prices := usage.BuiltinPrices()
 	if o.PricesFile != "" {
@@ -255,7 +280,10 @@ func printReplay(o *ReplayOptions, rows []ReplayRow) error {
 				cost += fmt.Sprintf(" + %d unpriced", r.UnpricedRefused)
 			}
 		}
-		consumer := r.Consumer
+		consumer := termsafe.Escape(r.Consumer)
+		if consumer == "" && o.Output.Format() != cmdutil.FormatCSV {
+			consumer = "(none)" // as usage shows a request without a consumer
+		}
 		if o.Output.Format() == cmdutil.FormatCSV {
 			if r.CostSavedUSD != nil {
 				cost = fmt.Sprintf("%.6f", *r.CostSavedUSD)

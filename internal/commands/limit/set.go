@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 
 	"github.com/spf13/cobra"
 
@@ -85,6 +86,11 @@ $ higress-ai limit set bob --tokens-per-day 2000000 --route gpt-4o`,
 			default:
 				return cmdutil.FlagErrorf("--%s and --%s: ai-token-ratelimit applies one window per consumer (the first matching limit wins), so give one", set[0], set[1])
 			}
+			if o.Set.Route != "" {
+				if err := termsafe.Check("route name", o.Set.Route); err != nil {
+					return cmdutil.FlagErrorf("%v", err)
+				}
+			}
 			if o.Set.Redis.Port < 0 || o.Set.Redis.Port > 65535 {
 				return cmdutil.FlagErrorf("--redis-port: must be 1 to 65535")
 			}
@@ -132,7 +138,7 @@ func setRun(ctx context.Context, o *SetOptions) error {
 		return err
 	}
 	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+		fmt.Fprintln(o.IO.ErrOut, "note: "+termsafe.Escape(n))
 	}
 	if out.Change == "unchanged" && !res.Changed {
 		fmt.Fprintf(o.IO.ErrOut, "%s already has %d tokens per %s in %s\n", who(out.Consumer), out.Tokens, out.Window, out.Scope)

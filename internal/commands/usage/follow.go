@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"strconv"
 
 	"github.com/higress-ai/higress-ai/internal/usage"
@@ -150,7 +151,7 @@ func followCell(v any) string {
 	case nil:
 		return ""
 	case string:
-		return v
+		return termsafe.Escape(v) // names from the log: never raw to a terminal
 	case int:
 		return strconv.Itoa(v)
 	case int64:
