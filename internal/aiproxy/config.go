@@ -11,6 +11,7 @@ package aiproxy
 import (
 	"fmt"
 	"github.com/higress-ai/higress-ai/internal/configjson"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"slices"
 	"strings"
 
@@ -188,6 +189,9 @@ func checkPatterns(patterns []string, field string) error {
 	for i, p := range patterns {
 		if p == "" || (strings.Contains(p, "*") && !strings.HasSuffix(p, "*")) || strings.Count(p, "*") > 1 {
 			return fmt.Errorf("%s[%d]: %q is not a model name, prefix* or *", field, i, p)
+		}
+		if err := termsafe.Check("model name", p); err != nil {
+			return fmt.Errorf("%s[%d]: %w", field, i, err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"strings"
 
 	"github.com/higress-ai/higress-ai/internal/access"
@@ -208,7 +209,7 @@ func (t *tracer) provider() {
 				t.add("HAI0608", "higress-ai consumer models "+t.consumer+" MODEL,...", "%q may call no model: the plugin refuses every request (403 model_not_allowed)", t.consumer)
 				return
 			}
-			t.add("HAI0604", "", "%q may call %s", t.consumer, strings.Join(models, ", "))
+			t.add("HAI0604", "", "%q may call %s", t.consumer, termsafe.Escape(strings.Join(models, ", ")))
 		} else if len(cfg.Consumers()) > 0 {
 			t.add("HAI0604", "", "%q has no model list of its own: the plugin's models for other callers apply", t.consumer)
 		}

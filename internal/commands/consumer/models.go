@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"fmt"
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -61,7 +62,7 @@ func modelsRun(o *ModelsOptions) error {
 	if len(o.Models) == 0 {
 		fmt.Fprintf(f.IO.ErrOut, "consumer %q may call no model\n", o.Name)
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "consumer %q may call %s\n", o.Name, strings.Join(o.Models, ", "))
+		fmt.Fprintf(f.IO.ErrOut, "consumer %q may call %s\n", o.Name, termsafe.Escape(strings.Join(o.Models, ", ")))
 	}
 	return nil
 }
