@@ -49,3 +49,27 @@ func TestConsumerShowAndRemoveCarryLimits(t *testing.T) {
 		t.Errorf("limits left: %q", tf.Stdout)
 	}
 }
+
+// The provider, model and plugin mutations print data like every other mutation: -o json and
+// -o name, and under --dry-run -o yaml the resulting WasmPlugin with the upstream key masked.
+func TestPluginMutationsPrintData(t *testing.T) {
+	tf := cmdtest.New(t)
+	tf.CopyFiles(t, filepath.Join("..", "..", "examples", "gitops"), "key-auth.yaml", "routes.yaml")
+	digest := "oci://registry.example.com/ai/ai-proxy@sha256:" + strings.Repeat("a", 64)
+	if code := runCLI(t, tf, "plugin", "install", digest, "-o", "name"); code != 0 || tf.Stdout.String() != "plugin/higress-ai-proxy\n" {
+		t.Fatalf("install: exit %d %q %s", code, tf.Stdout, tf.Stderr)
+	}
+	tf.Stdin.WriteString("sk-upstream-0123456789abcdef\n")
+	if code := runCLI(t, tf, "provider", "add", "openai", "--type", "openai", "--api-key-stdin", "--dry-run", "-o", "yaml"); code != 0 ||
+		!strings.Contains(tf.Stdout.String(), "kind: WasmPlugin") || strings.Contains(tf.Stdout.String()+tf.Stderr.String(), "sk-upstream-0123456789abcdef") {
+		t.Fatalf("provider add --dry-run -o yaml: exit %d\n%s%s", code, tf.Stdout, tf.Stderr)
+	}
+	tf.Stdin.WriteString("sk-upstream-0123456789abcdef\n")
+	if code := runCLI(t, tf, "provider", "add", "openai", "--type", "openai", "--api-key-stdin", "-o", "json"); code != 0 ||
+		!strings.Contains(tf.Stdout.String(), `"provider": "openai"`) || strings.Contains(tf.Stdout.String(), "sk-upstream") {
+		t.Fatalf("provider add -o json: exit %d %s %s", code, tf.Stdout, tf.Stderr)
+	}
+	if code := runCLI(t, tf, "consumer", "models", "alice", "gpt-4o", "-o", "json"); code != 0 || !strings.Contains(tf.Stdout.String(), `"models": [`) {
+		t.Fatalf("consumer models -o json: exit %d %s %s", code, tf.Stdout, tf.Stderr)
+	}
+}

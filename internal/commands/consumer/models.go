@@ -15,6 +15,7 @@ import (
 // ModelsOptions are consumer models' inputs.
 type ModelsOptions struct {
 	F      *cmdutil.Factory
+	Output *cmdutil.Output
 	Name   string
 	Models []string
 	DryRun wasmplugin.DryRun
@@ -45,6 +46,7 @@ model_not_allowed. The list replaces the one it had. consumer show prints it.`,
 		},
 	}
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -58,7 +60,9 @@ func modelsRun(o *ModelsOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
+	if err := o.Output.Mutation(f.IO, res, "consumer", []string{o.Name}, map[string]any{"name": o.Name, "models": o.Models, "plugin": res.Plugin.Ref()}, nil); err != nil {
+		return err
+	}
 	if len(o.Models) == 0 {
 		fmt.Fprintf(f.IO.ErrOut, "consumer %q may call no model\n", o.Name)
 	} else {

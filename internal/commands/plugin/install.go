@@ -15,6 +15,7 @@ import (
 // InstallOptions are plugin install's inputs.
 type InstallOptions struct {
 	F          *cmdutil.Factory
+	Output     *cmdutil.Output
 	Image      aiproxy.Image
 	FailOpen   bool
 	PullSecret string
@@ -89,6 +90,7 @@ $ higress-ai plugin install oci://registry.example.com/ai/ai-proxy@sha256:3b1f..
 	cmd.Flags().BoolVar(&noStats, "without-statistics", false, "do not install ai-statistics and do not ask")
 	cmd.Flags().StringVar(&o.PullSecret, "image-pull-secret", "", "dockerconfigjson Secret in the namespace for a private registry")
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -114,7 +116,9 @@ func installRun(o *InstallOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res.Result)
+	if err := o.Output.Mutation(f.IO, res.Result, "plugin", []string{res.Result.Plugin.Name()}, map[string]any{"plugin": res.Result.Plugin.Ref(), "url": res.Result.Plugin.URL()}, nil); err != nil {
+		return err
+	}
 	if !o.Image.Pinned() {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s is not pinned by digest: the gateway loads whatever the tag points to when it next fetches\n", o.Image.URL)
 	}
@@ -138,7 +142,11 @@ func installRun(o *InstallOptions) error {
 		if err != nil {
 			return fmt.Errorf("ai-statistics: %w", err)
 		}
-		cmdutil.ReportEdit(f.IO, sres)
+		if o.Output.Human() {
+			cmdutil.ReportEdit(f.IO, sres)
+		} else {
+			cmdutil.Status(f.IO, sres)
+		}
 		if removed > 0 {
 			fmt.Fprintf(f.IO.ErrOut, "removed %d ai-statistics attribute(s) writing the consumer into ai_log: the bundled plugin writes it\n", removed)
 		}

@@ -13,6 +13,7 @@ import (
 // RollbackOptions are plugin rollback's inputs.
 type RollbackOptions struct {
 	F      *cmdutil.Factory
+	Output *cmdutil.Output
 	DryRun wasmplugin.DryRun
 }
 
@@ -35,6 +36,7 @@ second rollback goes forward again. The config is not changed.`,
 		},
 	}
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -48,7 +50,9 @@ func rollbackRun(o *RollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
+	if err := o.Output.Mutation(f.IO, res, "plugin", []string{res.Plugin.Name()}, map[string]any{"plugin": res.Plugin.Ref(), "url": res.Plugin.URL()}, nil); err != nil {
+		return err
+	}
 	fmt.Fprintf(f.IO.ErrOut, "rolled back to %s\n", to.URL)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 // AddOptions are provider add's inputs.
 type AddOptions struct {
 	F      *cmdutil.Factory
+	Output *cmdutil.Output
 	Spec   aiproxy.ProviderSpec
 	Keys   KeySource
 	Getenv func(string) string
@@ -61,6 +62,7 @@ $ higress-ai provider add local --type vllm --base-url http://vllm.ai.svc:8000/v
 	cmd.Flags().StringSliceVar(&mapping, "model-mapping", nil, "model mapping pattern=target, comma-separated (gpt-4=gpt-4o,*=gpt-4o-mini)")
 	o.Keys.bind(cmd)
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -79,7 +81,9 @@ func addRun(o *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
+	if err := o.Output.Mutation(f.IO, res, "provider", []string{o.Spec.ID}, map[string]any{"provider": o.Spec.ID, "type": o.Spec.Type, "plugin": res.Plugin.Ref()}, nil); err != nil {
+		return err
+	}
 	if o.DryRun == wasmplugin.DryRunNone {
 		fmt.Fprintf(f.IO.ErrOut, "provider %q added with %d key(s); bind a route to it with route bind ROUTE --provider %s\n", o.Spec.ID, len(keys), o.Spec.ID)
 	}

@@ -14,6 +14,7 @@ import (
 // RemoveOptions are provider remove's inputs.
 type RemoveOptions struct {
 	F      *cmdutil.Factory
+	Output *cmdutil.Output
 	ID     string
 	Yes    bool
 	DryRun wasmplugin.DryRun
@@ -43,6 +44,7 @@ terminal and needs --yes (or --force) otherwise.`,
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "also unbind the routes that use the provider, without asking")
 	cmd.Flags().BoolVar(&o.Yes, "force", false, "same as --yes")
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -66,6 +68,8 @@ func removeRun(o *RemoveOptions) error {
 	for _, r := range unbound {
 		fmt.Fprintf(f.IO.ErrOut, "unbound route %s from provider %q\n", r, o.ID)
 	}
-	cmdutil.ReportEdit(f.IO, res)
+	if err := o.Output.Mutation(f.IO, res, "provider", []string{o.ID}, map[string]any{"provider": o.ID, "unbound": unbound, "plugin": res.Plugin.Ref()}, nil); err != nil {
+		return err
+	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 // RotateOptions are provider rotate-key's inputs.
 type RotateOptions struct {
 	F      *cmdutil.Factory
+	Output *cmdutil.Output
 	ID     string
 	Keys   KeySource
 	Getenv func(string) string
@@ -47,6 +48,7 @@ then, once the new key works, --finish drops every key but the newest.`,
 	o.Keys.bind(cmd)
 	cmd.Flags().BoolVar(&o.Finish, "finish", false, "drop every key but the newest")
 	cmdutil.AddDryRunFlag(cmd, &o.DryRun)
+	o.Output = cmdutil.AddMutationOutput(cmd)
 	return cmd
 }
 
@@ -71,7 +73,9 @@ func rotateRun(o *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	cmdutil.ReportEdit(f.IO, res)
+	if err := o.Output.Mutation(f.IO, res, "provider", []string{o.ID}, map[string]any{"provider": o.ID, "finished": o.Finish, "dropped": dropped, "plugin": res.Plugin.Ref()}, nil); err != nil {
+		return err
+	}
 	switch {
 	case o.Finish && dropped == 0:
 		fmt.Fprintf(f.IO.ErrOut, "provider %q has one key: nothing to drop\n", o.ID)
