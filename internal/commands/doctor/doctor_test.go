@@ -245,6 +245,22 @@ func TestDoctorCluster(t *testing.T) {
 	}
 
 	// A user who may only get, list and watch wasmplugins is told which verbs they lack.
+	// The trace on the cluster: with the bundled ai-proxy as plugin install leaves it, alice's
+	// request to gpt-4o gets through; a consumer key-auth does not know is stopped.
+	installed, err := os.ReadFile("../testdata/installed-ai-proxy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(t, kc, ns, string(installed))
+	code, r = runJSON(t, tf, on(kc, "--consumer", "alice", "--route", "gpt-4o")...)
+	if code != 0 || r.Errors != 0 || !has(r, "HAI0604") {
+		t.Fatalf("trace alice: exit %d %+v", code, r)
+	}
+	code, r = runJSON(t, tf, on(kc, "--consumer", "mallory", "--route", "gpt-4o")...)
+	if code != 1 || !has(r, "HAI0603") {
+		t.Fatalf("trace mallory: exit %d %+v", code, r)
+	}
+
 	viewer := testenv.ViewerKubeconfig(t)
 	_, r = runJSON(t, tf, on(viewer)...)
 	denied := map[string]bool{}
