@@ -3,6 +3,9 @@
 package limit
 
 import (
+	"fmt"
+
+	"github.com/higress-ai/higress-ai/internal/termsafe"
 	"github.com/spf13/cobra"
 
 	"github.com/higress-ai/higress-ai/internal/commands/cmdutil"
@@ -30,6 +33,24 @@ func NewCmdLimit(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdSet(f, nil), NewCmdList(f, nil), NewCmdRemove(f, nil), NewCmdReplay(f, nil))
 	return cmd
+}
+
+// checkRoute refuses a --route name holding control or invisible characters, as route bind does.
+func checkRoute(route string) error {
+	if route == "" {
+		return nil
+	}
+	if err := termsafe.Check("route name", route); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	return nil
+}
+
+// printNotes tells the user what an edit did beyond the limit, on stderr.
+func printNotes(s *cmdutil.IOStreams, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintln(s.ErrOut, "note: "+termsafe.Escape(n))
+	}
 }
 
 func pluginFlag(f *cmdutil.Factory, cmd *cobra.Command, name *string) {

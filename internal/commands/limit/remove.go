@@ -2,8 +2,6 @@ package limit
 
 import (
 	"context"
-	"fmt"
-	"github.com/higress-ai/higress-ai/internal/termsafe"
 
 	"github.com/spf13/cobra"
 
@@ -46,10 +44,8 @@ gets the global limits again; a global config left without limits is disabled.`,
 			default:
 				return cmdutil.FlagErrorf("missing CONSUMER (or --default)")
 			}
-			if o.Remove.Route != "" {
-				if err := termsafe.Check("route name", o.Remove.Route); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
-				}
+			if err := checkRoute(o.Remove.Route); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
@@ -76,8 +72,6 @@ func removeRun(ctx context.Context, o *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+termsafe.Escape(n))
-	}
+	printNotes(o.IO, out.Notes)
 	return o.Output.Mutation(o.IO, res, "limit", []string{out.Consumer}, out, nil)
 }

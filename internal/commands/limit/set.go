@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/higress-ai/higress-ai/internal/termsafe"
 
 	"github.com/spf13/cobra"
 
@@ -86,10 +85,8 @@ $ higress-ai limit set bob --tokens-per-day 2000000 --route gpt-4o`,
 			default:
 				return cmdutil.FlagErrorf("--%s and --%s: ai-token-ratelimit applies one window per consumer (the first matching limit wins), so give one", set[0], set[1])
 			}
-			if o.Set.Route != "" {
-				if err := termsafe.Check("route name", o.Set.Route); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
-				}
+			if err := checkRoute(o.Set.Route); err != nil {
+				return err
 			}
 			if o.Set.Redis.Port < 0 || o.Set.Redis.Port > 65535 {
 				return cmdutil.FlagErrorf("--redis-port: must be 1 to 65535")
@@ -137,9 +134,7 @@ func setRun(ctx context.Context, o *SetOptions) error {
 	case err != nil:
 		return err
 	}
-	for _, n := range out.Notes {
-		fmt.Fprintln(o.IO.ErrOut, "note: "+termsafe.Escape(n))
-	}
+	printNotes(o.IO, out.Notes)
 	if out.Change == "unchanged" && !res.Changed {
 		fmt.Fprintf(o.IO.ErrOut, "%s already has %d tokens per %s in %s\n", who(out.Consumer), out.Tokens, out.Window, out.Scope)
 		return nil

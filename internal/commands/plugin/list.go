@@ -54,36 +54,32 @@ func listRun(o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	switch o.Output {
-	case "json", "yaml", "jsonpath":
-		if rows == nil {
-			rows = []aiplugin.PluginInfo{}
-		}
-		return o.Printer.Data(f.IO, rows)
-	case "name":
-		for _, r := range rows {
-			fmt.Fprintln(f.IO.Out, k8s.ResourceName+"/"+r.Name)
-		}
-		return nil
+	if rows == nil {
+		rows = []aiplugin.PluginInfo{}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && o.Printer.Human() {
 		fmt.Fprintf(f.IO.ErrOut, "no AI plugins in namespace %q\n", f.Namespace())
 		return nil
 	}
-	headers := []string{"NAME", "PLUGIN", "VERSION", "PINNED", "PHASE", "PRIORITY", "FAIL", "SCOPES", "CONSOLE"}
-	if o.Output == "wide" {
-		headers = append(headers, "URL")
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.Name
 	}
-	t := cmdutil.NewTable(headers...)
-	for _, r := range rows {
-		cells := []string{r.Name, r.Plugin, short(r.Version), yesNo(r.Pinned), r.Phase, fmt.Sprint(r.Priority), r.FailStrategy, r.Scopes, yesNo(r.Console)}
-		if o.Output == "wide" {
-			cells = append(cells, r.URL)
+	return o.Printer.List(f.IO, rows, k8s.ResourceName, names, func(wide bool) *cmdutil.Table {
+		headers := []string{"NAME", "PLUGIN", "VERSION", "PINNED", "PHASE", "PRIORITY", "FAIL", "SCOPES", "CONSOLE"}
+		if wide {
+			headers = append(headers, "URL")
 		}
-		t.Row(cells...)
-	}
-	t.NoHeaders = o.Printer.NoHeaders
-	return t.Render(f.IO)
+		t := cmdutil.NewTable(headers...)
+		for _, r := range rows {
+			cells := []string{r.Name, r.Plugin, short(r.Version), yesNo(r.Pinned), r.Phase, fmt.Sprint(r.Priority), r.FailStrategy, r.Scopes, yesNo(r.Console)}
+			if wide {
+				cells = append(cells, r.URL)
+			}
+			t.Row(cells...)
+		}
+		return t
+	})
 }
 
 func yesNo(b bool) string {

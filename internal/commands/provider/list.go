@@ -50,40 +50,36 @@ func listRun(o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	switch o.Output {
-	case "json", "yaml", "jsonpath":
-		if rows == nil {
-			rows = []aiplugin.ProviderInfo{}
-		}
-		return o.Printer.Data(f.IO, rows)
-	case "name":
-		for _, r := range rows {
-			fmt.Fprintln(f.IO.Out, "provider/"+r.ID)
-		}
-		return nil
+	if rows == nil {
+		rows = []aiplugin.ProviderInfo{}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && o.Printer.Human() {
 		fmt.Fprintln(f.IO.ErrOut, "no providers: add one with provider add ID --type TYPE --api-key-env VAR")
 		return nil
 	}
-	headers := []string{"ID", "TYPE", "KEYS", "ROUTES"}
-	if o.Output == "wide" {
-		headers = append(headers, "BASE URL", "MODEL MAPPING")
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.ID
 	}
-	t := cmdutil.NewTable(headers...)
-	for _, r := range rows {
-		cells := []string{r.ID, r.Type, orDash(r.Keys), orDash(r.Routes)}
-		if o.Output == "wide" {
-			base := r.BaseURL
-			if base == "" {
-				base = "(default)"
-			}
-			cells = append(cells, base, orDash(r.ModelMapping))
+	return o.Printer.List(f.IO, rows, "provider", names, func(wide bool) *cmdutil.Table {
+		headers := []string{"ID", "TYPE", "KEYS", "ROUTES"}
+		if wide {
+			headers = append(headers, "BASE URL", "MODEL MAPPING")
 		}
-		t.Row(cells...)
-	}
-	t.NoHeaders = o.Printer.NoHeaders
-	return t.Render(f.IO)
+		t := cmdutil.NewTable(headers...)
+		for _, r := range rows {
+			cells := []string{r.ID, r.Type, orDash(r.Keys), orDash(r.Routes)}
+			if wide {
+				base := r.BaseURL
+				if base == "" {
+					base = "(default)"
+				}
+				cells = append(cells, base, orDash(r.ModelMapping))
+			}
+			t.Row(cells...)
+		}
+		return t
+	})
 }
 
 func orDash(l []string) string {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,10 +78,10 @@ $ higress-ai usage --follow --since 10m -o json | jq -c 'select(.status >= 400)'
 				return cmdutil.FlagErrorf("--by: %v", err)
 			}
 			now := f.Now()
-			if o.Since, err = parseTime(since, now); err != nil {
+			if o.Since, err = usage.ParseTime(since, now); err != nil {
 				return cmdutil.FlagErrorf("--since: %v", err)
 			}
-			if o.Until, err = parseTime(until, now); err != nil {
+			if o.Until, err = usage.ParseTime(until, now); err != nil {
 				return cmdutil.FlagErrorf("--until: %v", err)
 			}
 			if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
@@ -149,28 +148,6 @@ func completeDims(_ *cobra.Command, _ []string, toComplete string) ([]string, co
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
-}
-
-// parseTime reads a --since/--until value: empty, a duration back from now (with d for days), a
-// date, or an RFC 3339 time.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.ParseFloat(days, 64); err == nil && n > 0 {
-			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("invalid time %q: use a duration such as 24h or 7d, a date such as 2026-11-20, or an RFC 3339 time", s)
 }
 
 func usageRun(o *Options) error {

@@ -62,20 +62,6 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-func TestParsesTimes(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Time{
-		"24h":                  now.Add(-24 * time.Hour),
-		"7d":                   now.Add(-7 * 24 * time.Hour),
-		"2026-11-20":           time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
-		"2026-11-20T08:30:00Z": time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC),
-	} {
-		if got, err := parseTime(in, now); err != nil || !got.Equal(want) {
-			t.Errorf("parseTime(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-}
-
 func TestTableOnAndOffATerminal(t *testing.T) {
 	p := writeLog(t)
 	for _, tty := range []bool{false, true} {
