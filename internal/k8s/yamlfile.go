@@ -146,8 +146,9 @@ func fileType(m fs.FileMode) string {
 	return "a special file"
 }
 
-// replaceDocument swaps document index of file for text, provided the document still hashes to
-// wantHash, and writes the file atomically (no longer readable by others once it holds keys).
+// replaceDocument swaps document index of file for text (the whole new document), provided the
+// document still hashes to wantHash, and writes the file atomically (no longer readable by others
+// once it holds keys).
 func replaceDocument(file string, index int, wantHash, text string, holdsKeys bool) error {
 	raw, err := readFile(file)
 	if err != nil {
@@ -157,7 +158,7 @@ func replaceDocument(file string, index int, wantHash, text string, holdsKeys bo
 	if index >= len(f.docs) || hashText(f.docs[index]) != wantHash {
 		return fmt.Errorf("%s changed while it was being edited: run the command again", file)
 	}
-	f.docs[index] = leadingComments(f.docs[index]) + text
+	f.docs[index] = text
 	return writeAtomic(file, f.join(), holdsKeys)
 }
 

@@ -45,6 +45,7 @@ type Result struct {
 	Created bool
 	Changed bool
 	DryRun  DryRun
+	store   k8s.Store // where the edit went, for Diff
 }
 
 // ErrNotFound is returned by Edit when the plugin is missing and the edit may not create it.
@@ -108,7 +109,7 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 	if err != nil {
 		return Result{}, zero, err
 	}
-	res := Result{DryRun: o.DryRun}
+	res := Result{DryRun: o.DryRun, store: store}
 	var p Plugin
 	switch {
 	case cur != nil:
