@@ -183,20 +183,14 @@ func (e *editor) addEntry(n *yaml.Node, key string, v any, pl place, flow bool) 
 }
 
 func (e *editor) addItem(n *yaml.Node, at int, v any, pl place, flow bool) error {
-	var model *yaml.Node
-	switch {
-	case at > 0:
-		model = n.Content[at-1]
-	case len(n.Content) > 0:
-		model = n.Content[0]
-	default:
-		for _, c := range pl.cousins {
-			if c.Kind == yaml.SequenceNode && len(c.Content) > 0 {
-				model = c.Content[0]
-				break
-			}
-		}
+	candidates := itemCousins(n, at, pl.cousins)
+	if at < len(n.Content) {
+		candidates = append([]*yaml.Node{n.Content[at]}, candidates...)
 	}
+	if at > 0 {
+		candidates = append([]*yaml.Node{n.Content[at-1]}, candidates...)
+	}
+	model := bestModel(candidates, v)
 	if flow {
 		text, _ := e.inline(v, model, true)
 		switch {
@@ -229,6 +223,30 @@ func (e *editor) addItem(n *yaml.Node, at int, v any, pl place, flow bool) error
 	pos := e.lineStart[e.ownLinesStart(e.lineOf(d), dashCol)]
 	e.add(pos, pos, line)
 	return nil
+}
+
+// bestModel is the candidate most like v: for a mapping, the one sharing most of its keys (the
+// nearest on a tie); else the nearest of v's kind.
+func bestModel(candidates []*yaml.Node, v any) *yaml.Node {
+	var best *yaml.Node
+	bestScore := -1
+	for _, c := range candidates {
+		if c.Kind != kindOf(v) {
+			continue
+		}
+		score := 0
+		if m, ok := v.(map[string]any); ok {
+			for i := 0; i+1 < len(c.Content); i += 2 {
+				if _, ok := m[c.Content[i].Value]; ok {
+					score++
+				}
+			}
+		}
+		if score > bestScore {
+			best, bestScore = c, score
+		}
+	}
+	return best
 }
 
 func first(nodes []*yaml.Node) *yaml.Node {
