@@ -186,3 +186,27 @@ func credentials(v, red any) []string {
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
+
+// Origin is where a folder store read an object: its file and the line its document starts on.
+type Origin struct {
+	File string
+	Line int
+}
+
+func (o Origin) String() string { return fmt.Sprintf("%s:%d", o.File, o.Line) }
+
+// Originer is a store that can say where an object it read came from.
+type Originer interface {
+	Origin(namespace, name string) (Origin, bool)
+}
+
+// Origin is where this store last read (or wrote) namespace/name.
+func (s *DirStore) Origin(namespace, name string) (Origin, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	loc, ok := s.seen[namespace+"/"+name]
+	if !ok {
+		return Origin{}, false
+	}
+	return Origin{File: loc.file, Line: loc.line}, true
+}

@@ -142,3 +142,26 @@ func TestPreviewMasksEveryCredentialInPlace(t *testing.T) {
 		t.Fatal("Preview wrote the file")
 	}
 }
+
+func TestOriginNamesTheFileAndTheDocumentsLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "all.yaml")
+	content := "# two documents\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n" + strings.TrimPrefix(aliasedDoc, "# shared lists\n")
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewDirStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Origin("higress-system", "key-auth.internal"); ok {
+		t.Fatal("an origin before anything was read")
+	}
+	if _, err := s.Get(context.Background(), "higress-system", "key-auth.internal"); err != nil {
+		t.Fatal(err)
+	}
+	o, ok := s.Origin("higress-system", "key-auth.internal")
+	if !ok || o.String() != file+":6" {
+		t.Fatalf("origin %v %v, want %s:6", o, ok, file)
+	}
+}

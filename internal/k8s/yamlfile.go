@@ -47,6 +47,18 @@ func splitDocuments(text string) yamlFile {
 	return f
 }
 
+// startLine is the 1-based line of the file that document i starts on.
+func (f yamlFile) startLine(i int) int {
+	line := 1
+	for j := 0; j < i && j < len(f.docs); j++ {
+		line += strings.Count(f.docs[j], "\n") + 1 // the document, then its separator line
+		if f.docs[j] != "" && !strings.HasSuffix(f.docs[j], "\n") {
+			line++ // join adds the newline it lacks
+		}
+	}
+	return line
+}
+
 func (f yamlFile) join() string {
 	var b strings.Builder
 	for i, d := range f.docs {

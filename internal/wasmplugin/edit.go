@@ -128,7 +128,7 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 		return Result{}, zero, err
 	}
 	if err := p.Validate(); err != nil {
-		return Result{}, zero, err
+		return Result{}, zero, withOrigin(store, p.Obj, err)
 	}
 	if res.Before != nil && reflect.DeepEqual(res.Before.Object, p.Obj.Object) {
 		res.Plugin = p
@@ -151,6 +151,16 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 	}
 	res.Plugin = Plugin{Obj: out}
 	return res, v, nil
+}
+
+// withOrigin names the file and line the object was read from, when the store knows (a folder).
+func withOrigin(store k8s.Store, obj *unstructured.Unstructured, err error) error {
+	if o, ok := store.(k8s.Originer); ok {
+		if at, ok := o.Origin(obj.GetNamespace(), obj.GetName()); ok {
+			return fmt.Errorf("%w (read from %s)", err, at)
+		}
+	}
+	return err
 }
 
 // Verb is kubectl's word for what the edit did: created, configured or unchanged.
