@@ -204,3 +204,34 @@ func TestFolderEditsKeepEverythingOutsideTheChange(t *testing.T) {
 		}
 	}
 }
+
+func TestPluginListWideNamesTheFileAndLineInAFolder(t *testing.T) {
+	for _, corpus := range []string{"handwritten", "handwritten-crlf"} {
+		t.Run(corpus, func(t *testing.T) {
+			tf := cmdtest.New(t)
+			b, err := os.ReadFile("testdata/folderedit/corpus/" + corpus + ".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := put(t, tf.Dir, corpus+".yaml", string(b))
+			if code := runCLI(t, tf, "plugin", "list", "-o", "wide"); code != 0 {
+				t.Fatalf("exit %d: %s", code, tf.Stderr)
+			}
+			out := tf.Stdout.String()
+			if !strings.Contains(strings.SplitN(out, "\n", 2)[0], "SOURCE") {
+				t.Fatalf("no SOURCE column:\n%s", out)
+			}
+			for name, line := range map[string]string{"key-auth.internal": ":11", "request-block.internal": ":46"} {
+				found := false
+				for _, row := range strings.Split(out, "\n") {
+					if strings.HasPrefix(row, name+" ") && strings.HasSuffix(strings.TrimSpace(row), file+line) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s not shown from %s%s:\n%s", name, file, line, out)
+				}
+			}
+		})
+	}
+}
