@@ -42,6 +42,9 @@ func (e *editor) walkMap(n *yaml.Node, before, after map[string]any, pl place) e
 		if k.Tag == "!!merge" || k.Value == "<<" {
 			return unsupported("a change to a mapping with a merge key (<<)")
 		}
+		if k.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 && !readsAsString(k.Value, k.Value) {
+			return unsupported("a change to a mapping with a key YAML 1.1 reads as a non-string (%s)", k.Value)
+		}
 		index[k.Value] = i
 	}
 	if len(index) != len(before) {

@@ -122,6 +122,25 @@ func TestApply(t *testing.T) {
 			want: "matchRules:\n- ingress: [r1] # first\n  config:\n    allow: [alice]\n- ingress: [r2]\n  config:\n    allow: [bob]\n",
 		},
 		{
+			name: "byte-order mark, block scalar and multi-line plain value kept",
+			doc:  "\ufeffnote: |\n  line one\n  line two\ndesc: a long\n  plain value\nlist: [a]\n",
+			change: func(v map[string]any) {
+				v["list"] = []any{"a", "b"}
+				v["extra"] = "x: y"
+			},
+			want: "\ufeffnote: |\n  line one\n  line two\ndesc: a long\n  plain value\nlist: [a, b]\nextra: 'x: y'\n",
+		},
+		{
+			name: "value after a block scalar changed",
+			doc:  "a:\n  script: |\n    echo hi\n  k: 1\n",
+			change: func(v map[string]any) {
+				v["a"].(map[string]any)["k"] = float64(2)
+				v["a"].(map[string]any)["n"] = float64(3)
+			},
+			// n alone is false to Kubernetes' YAML 1.1: the new key is quoted.
+			want: "a:\n  script: |\n    echo hi\n  k: 2\n  \"n\": 3\n",
+		},
+		{
 			name: "anchors elsewhere stay",
 			doc:  "base: &b {x: 1}\nuse: *b\nlist: [a]\n",
 			change: func(v map[string]any) {
@@ -164,5 +183,25 @@ func TestApplyRefusesAChangeThroughAnAlias(t *testing.T) {
 	_, err := Apply(doc, before, after)
 	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "alias") {
 		t.Fatalf("err = %v, want an unsupported alias", err)
+	}
+}
+
+func TestApplyRefusesAChangeToAMappingWithAMergeKey(t *testing.T) {
+	doc := "base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\n"
+	before := decode(t, doc)
+	after := decode(t, doc).(map[string]any)
+	after["use"].(map[string]any)["y"] = float64(3)
+	if _, err := Apply(doc, before, after); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("err = %v, want unsupported", err)
+	}
+}
+
+func TestApplyRefusesAKeyYAML11ReadsAsABoolean(t *testing.T) {
+	doc := "a:\n  n: 1\n"
+	before := decode(t, doc)
+	after := decode(t, doc).(map[string]any)
+	after["a"].(map[string]any)["false"] = float64(2)
+	if _, err := Apply(doc, before, after); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("err = %v, want unsupported", err)
 	}
 }
