@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,6 +37,9 @@ import (
 // update whose document changed on disk since answers Conflict, as the API server would.
 type DirStore struct {
 	root string
+	// Warnings receives one line when an edit cannot keep the file's layout and rewrites the
+	// document in full (nil: discarded).
+	Warnings io.Writer
 
 	mu   sync.Mutex
 	seen map[string]location // namespace/name -> where this store last read it
@@ -48,6 +52,8 @@ type location struct {
 	index int
 	hash  string
 	doc   *unstructured.Unstructured // as read from disk
+	text  string                     // the document's text as read
+	line  int                        // the file's line the document starts on
 }
 
 // NewDirStore opens a folder; it must exist.
@@ -72,6 +78,8 @@ type document struct {
 	index int // position among the file's documents
 	obj   *unstructured.Unstructured
 	hash  string
+	text  string
+	line  int // the file's line the document starts on (1-based)
 }
 
 func (s *DirStore) List(_ context.Context, namespace string) ([]*unstructured.Unstructured, error) {
@@ -131,7 +139,7 @@ func (s *DirStore) Create(ctx context.Context, obj *unstructured.Unstructured, o
 			return nil, err
 		}
 	}
-	return s.present(document{file: file, index: index, obj: out, hash: hashText(text)}, ns), nil
+	return s.present(document{file: file, index: index, obj: out, hash: hashText(text), text: text, line: 1}, ns), nil
 }
 
 func (s *DirStore) Update(ctx context.Context, obj *unstructured.Unstructured, opts WriteOptions) (*unstructured.Unstructured, error) {
@@ -150,13 +158,7 @@ func (s *DirStore) Update(ctx context.Context, obj *unstructured.Unstructured, o
 			fmt.Errorf("the document in %s changed since it was read", cur.file))
 		return nil, Explain(conflict, "update", name, ns)
 	}
-	out := obj.DeepCopy()
-	// Give the document back what it had on disk: no namespace if it had none, its own version.
-	out.SetResourceVersion(cur.obj.GetResourceVersion())
-	if cur.obj.GetNamespace() == "" {
-		out.SetNamespace("")
-	}
-	text, err := marshalDoc(out)
+	out, text, err := s.editedText(cur, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +167,7 @@ func (s *DirStore) Update(ctx context.Context, obj *unstructured.Unstructured, o
 			return nil, err
 		}
 	}
-	return s.present(document{file: cur.file, index: cur.index, obj: out, hash: hashText(text)}, ns), nil
+	return s.present(document{file: cur.file, index: cur.index, obj: out, hash: hashText(text), text: text, line: cur.line}, ns), nil
 }
 
 // current finds the document an update replaces. When this store read it at the version the
@@ -178,7 +180,7 @@ func (s *DirStore) current(ns, name, version string) (document, error) {
 		if raw, err := readFile(loc.file); err == nil {
 			docs := splitDocuments(raw).docs
 			if loc.index < len(docs) && hashText(docs[loc.index]) == loc.hash {
-				return document{file: loc.file, index: loc.index, obj: loc.doc, hash: loc.hash}, nil
+				return document{file: loc.file, index: loc.index, obj: loc.doc, hash: loc.hash, text: docs[loc.index], line: loc.line}, nil
 			}
 		}
 	}
@@ -192,7 +194,7 @@ func (s *DirStore) current(ns, name, version string) (document, error) {
 // present is what callers see: the namespace filled in and the version set to the content hash.
 func (s *DirStore) present(d document, namespace string) *unstructured.Unstructured {
 	s.mu.Lock()
-	s.seen[namespace+"/"+d.obj.GetName()] = location{file: d.file, index: d.index, hash: d.hash, doc: d.obj}
+	s.seen[namespace+"/"+d.obj.GetName()] = location{file: d.file, index: d.index, hash: d.hash, doc: d.obj, text: d.text, line: d.line}
 	s.mu.Unlock()
 	out := d.obj.DeepCopy()
 	if out.GetNamespace() == "" {
@@ -229,13 +231,14 @@ func (s *DirStore) scan() ([]document, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i, text := range splitDocuments(raw).docs {
+		split := splitDocuments(raw)
+		for i, text := range split.docs {
 			obj, err := decodeWasmPlugin(text)
 			if err != nil {
 				return nil, fmt.Errorf("%s (document %d): %w", f, i+1, err)
 			}
 			if obj != nil {
-				docs = append(docs, document{file: f, index: i, obj: obj, hash: hashText(text)})
+				docs = append(docs, document{file: f, index: i, obj: obj, hash: hashText(text), text: text, line: split.startLine(i)})
 			}
 		}
 	}

@@ -47,6 +47,18 @@ func splitDocuments(text string) yamlFile {
 	return f
 }
 
+// startLine is the 1-based line of the file that document i starts on.
+func (f yamlFile) startLine(i int) int {
+	line := 1
+	for j := 0; j < i && j < len(f.docs); j++ {
+		line += strings.Count(f.docs[j], "\n") + 1 // the document, then its separator line
+		if f.docs[j] != "" && !strings.HasSuffix(f.docs[j], "\n") {
+			line++ // join adds the newline it lacks
+		}
+	}
+	return line
+}
+
 func (f yamlFile) join() string {
 	var b strings.Builder
 	for i, d := range f.docs {
@@ -146,8 +158,9 @@ func fileType(m fs.FileMode) string {
 	return "a special file"
 }
 
-// replaceDocument swaps document index of file for text, provided the document still hashes to
-// wantHash, and writes the file atomically (no longer readable by others once it holds keys).
+// replaceDocument swaps document index of file for text (the whole new document), provided the
+// document still hashes to wantHash, and writes the file atomically (no longer readable by others
+// once it holds keys).
 func replaceDocument(file string, index int, wantHash, text string, holdsKeys bool) error {
 	raw, err := readFile(file)
 	if err != nil {
@@ -157,7 +170,7 @@ func replaceDocument(file string, index int, wantHash, text string, holdsKeys bo
 	if index >= len(f.docs) || hashText(f.docs[index]) != wantHash {
 		return fmt.Errorf("%s changed while it was being edited: run the command again", file)
 	}
-	f.docs[index] = leadingComments(f.docs[index]) + text
+	f.docs[index] = text
 	return writeAtomic(file, f.join(), holdsKeys)
 }
 

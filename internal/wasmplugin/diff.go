@@ -6,8 +6,34 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/higress-ai/higress-ai/internal/k8s"
 	"github.com/higress-ai/higress-ai/internal/secret"
 )
+
+// Diff is what the edit changes, credentials masked: in a folder, the unified diff of the file
+// it writes (its path in the header, the file's own line numbers); on a cluster, Diff of the
+// object before and after.
+func (r Result) Diff() string {
+	if p, ok := r.store.(k8s.Previewer); ok && r.Plugin.Obj != nil {
+		if fc, err := p.Preview(r.Plugin.Obj, r.Created); err == nil {
+			return FileDiff(fc)
+		}
+	}
+	return Diff(r.Before, r.Plugin.Obj)
+}
+
+// FileDiff is the unified diff of a file change, line-based, with three lines of context.
+func FileDiff(fc k8s.FileChange) string {
+	from := fc.File
+	if fc.New {
+		from = "/dev/null"
+	}
+	out, err := udiff.ToUnified(from, fc.File, fc.Before, myers.ComputeEdits(fc.Before, fc.After), 3)
+	if err != nil {
+		return err.Error()
+	}
+	return out
+}
 
 // Diff is a unified diff between two versions of a WasmPlugin as YAML, credentials masked and the
 // server's bookkeeping (resourceVersion, managedFields, ...) left out. before may be nil (a create).

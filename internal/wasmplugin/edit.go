@@ -45,6 +45,7 @@ type Result struct {
 	Created bool
 	Changed bool
 	DryRun  DryRun
+	store   k8s.Store // where the edit went, for Diff
 }
 
 // ErrNotFound is returned by Edit when the plugin is missing and the edit may not create it.
@@ -108,7 +109,7 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 	if err != nil {
 		return Result{}, zero, err
 	}
-	res := Result{DryRun: o.DryRun}
+	res := Result{DryRun: o.DryRun, store: store}
 	var p Plugin
 	switch {
 	case cur != nil:
@@ -127,7 +128,7 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 		return Result{}, zero, err
 	}
 	if err := p.Validate(); err != nil {
-		return Result{}, zero, err
+		return Result{}, zero, withOrigin(store, p.Obj, err)
 	}
 	if res.Before != nil && reflect.DeepEqual(res.Before.Object, p.Obj.Object) {
 		res.Plugin = p
@@ -150,6 +151,16 @@ func editOnce[T any](ctx context.Context, store k8s.Store, o EditOptions, mutate
 	}
 	res.Plugin = Plugin{Obj: out}
 	return res, v, nil
+}
+
+// withOrigin names the file and line the object was read from, when the store knows (a folder).
+func withOrigin(store k8s.Store, obj *unstructured.Unstructured, err error) error {
+	if o, ok := store.(k8s.Originer); ok {
+		if at, ok := o.Origin(obj.GetNamespace(), obj.GetName()); ok {
+			return fmt.Errorf("%w (read from %s)", err, at)
+		}
+	}
+	return err
 }
 
 // Verb is kubectl's word for what the edit did: created, configured or unchanged.

@@ -173,6 +173,16 @@ func TestEditOutcomes(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("a refused rule names the file it came from in a folder", func(t *testing.T) {
+		s := storeWith(t, plugin("key-auth.internal", "oci://r/plugins/key-auth:2.0.0", nil))
+		_, _, err := Edit(ctx, s, opts, func(p Plugin) (struct{}, error) {
+			p.Obj.Object["spec"].(map[string]any)["matchRules"] = []any{map[string]any{"config": map[string]any{}}}
+			return struct{}{}, nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "names no ingress") || !strings.Contains(err.Error(), "key-auth.internal.yaml:1)") {
+			t.Fatalf("err %v, want the file and line", err)
+		}
+	})
 	t.Run("missing and not created", func(t *testing.T) {
 		_, _, err := Edit(ctx, storeWith(t), opts, noop)
 		if !errors.Is(err, ErrNotFound) {

@@ -55,7 +55,14 @@ func New(t testing.TB) *Factory {
 		Getenv:  func(k string) string { return tf.Environ[k] },
 		Context: context.Background(),
 	}
-	f.Store = func() (k8s.Store, error) { return k8s.NewDirStore(f.Flags.Dir) }
+	f.Store = func() (k8s.Store, error) {
+		s, err := k8s.NewDirStore(f.Flags.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s.Warnings = streams.ErrOut
+		return s, nil
+	}
 	tf.Factory = f
 	return tf
 }

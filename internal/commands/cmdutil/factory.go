@@ -36,7 +36,12 @@ func New(ctx context.Context, streams *IOStreams) *Factory {
 	f := &Factory{IO: streams, Flags: &GlobalFlags{Namespace: DefaultNamespace}, Now: time.Now, Rand: rand.Reader, Getenv: os.Getenv, Context: ctx}
 	f.Store = func() (k8s.Store, error) {
 		if f.Flags.Dir != "" {
-			return k8s.NewDirStore(f.Flags.Dir)
+			s, err := k8s.NewDirStore(f.Flags.Dir)
+			if err != nil {
+				return nil, err
+			}
+			s.Warnings = f.IO.ErrOut
+			return s, nil
 		}
 		return k8s.NewClusterStore(f.clientOptions())
 	}

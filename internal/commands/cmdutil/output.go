@@ -244,7 +244,7 @@ func (o *Output) Mutation(s *IOStreams, res wasmplugin.Result, kind string, name
 		}
 	default:
 		if res.DryRun.Active() && res.Changed {
-			fmt.Fprint(s.Out, termsafe.EscapeLines(wasmplugin.Diff(res.Before, res.Plugin.Obj)))
+			fmt.Fprint(s.Out, termsafe.EscapeLines(res.Diff()))
 		} else if human != nil {
 			if err := human(); err != nil {
 				return err

@@ -67,14 +67,22 @@ func listRun(o *ListOptions) error {
 	}
 	return o.Printer.List(f.IO, rows, k8s.ResourceName, names, func(wide bool) *cmdutil.Table {
 		headers := []string{"NAME", "PLUGIN", "VERSION", "PINNED", "PHASE", "PRIORITY", "FAIL", "SCOPES", "CONSOLE"}
+		origins, inFolder := store.(k8s.Originer)
 		if wide {
 			headers = append(headers, "URL")
+			if inFolder {
+				headers = append(headers, "SOURCE")
+			}
 		}
 		t := cmdutil.NewTable(headers...)
 		for _, r := range rows {
 			cells := []string{r.Name, r.Plugin, short(r.Version), yesNo(r.Pinned), r.Phase, fmt.Sprint(r.Priority), r.FailStrategy, r.Scopes, yesNo(r.Console)}
 			if wide {
 				cells = append(cells, r.URL)
+				if inFolder {
+					at, _ := origins.Origin(f.Namespace(), r.Name)
+					cells = append(cells, at.String())
+				}
 			}
 			t.Row(cells...)
 		}
