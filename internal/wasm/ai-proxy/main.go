@@ -9,6 +9,7 @@ package main
 import (
 	"strings"
 	"time"
+	_ "time/tzdata" // budgets' periods follow IANA zones; the Wasm VM has no zoneinfo files
 
 	"github.com/higress-group/wasm-go/pkg/log"
 	"github.com/higress-group/wasm-go/pkg/wrapper"
