@@ -79,6 +79,9 @@ func warnUnknown(cfg *config.Config) {
 	if len(cfg.Unknown) > 0 {
 		log.Warnf("ai-proxy ignores these config fields: %s", strings.Join(cfg.Unknown, ", "))
 	}
+	if cfg.Budgets != nil && len(cfg.Budgets.Rules) > 0 {
+		log.Warnf("ai-proxy: budgets are checked but not yet enforced by this build: requests are not counted or refused")
+	}
 }
 
 func nowMs() int64 { return time.Now().UnixMilli() }
