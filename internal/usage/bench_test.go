@@ -3,6 +3,8 @@ package usage
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/higress-ai/higress-ai/internal/usage/usagetest"
@@ -40,6 +42,31 @@ func BenchmarkAggregate(b *testing.B) {
 		agg := NewAggregator([]Dim{ByConsumer, ByModel}, nil)
 		if err := Collect(context.Background(), []Source{FileSource{Path: "-", Stdin: bytes.NewReader(data)}}, false, Filter{}, agg); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCollectFile reads a 100,000-line log file as `usage --log-file` does: blocks of whole
+// lines parsed on every core.
+func BenchmarkCollectFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "access.log")
+	if err := os.WriteFile(path, benchLog(b, 100000), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		agg := NewAggregator([]Dim{ByConsumer, ByModel}, nil)
+		if err := Collect(context.Background(), []Source{FileSource{Path: path}}, false, Filter{}, agg); err != nil {
+			b.Fatal(err)
+		}
+		if agg.Requests == 0 {
+			b.Fatal("no requests read")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package usage
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -152,16 +153,23 @@ func skipNumber(data []byte, i int) (int, bool) {
 func skipString(data []byte, i int) (int, bool) {
 	i++
 	for i < len(data) {
-		// Eight bytes at a time while none is a quote, a backslash or a control character: most of
-		// a log line is long plain strings.
-		for i+8 <= len(data) && !special8(binary.LittleEndian.Uint64(data[i:])) {
-			i += 8
-		}
-		for i < len(data) && !isSpecial(data[i]) {
-			i++
-		}
-		if i >= len(data) {
-			break
+		// Eight bytes at a time: the lowest flagged byte of a word is the first quote, backslash
+		// or control character in it, found without a loop over its bytes. Most strings of a log
+		// line are short, so that first stop is usually the closing quote.
+		if i+8 <= len(data) {
+			m := specialMask(binary.LittleEndian.Uint64(data[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else {
+			for i < len(data) && !isSpecial(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				break
+			}
 		}
 		c := data[i]
 		switch {
@@ -182,10 +190,8 @@ func skipString(data []byte, i int) (int, bool) {
 			default:
 				return i, false
 			}
-		case c < 0x20:
+		default: // a control character
 			return i, false
-		default:
-			i++
 		}
 	}
 	return i, false
@@ -211,13 +217,14 @@ const (
 	highs = 0x8080808080808080
 )
 
-// special8 reports whether any of eight bytes is '"', '\\' or below 0x20 (SWAR: a byte is zero
-// after XOR with the character it is equal to; "x - 1 has its high bit set and x had not" finds
-// the zero bytes, and the same with 0x20 finds the small ones).
-func special8(x uint64) bool {
+// specialMask has the high bit set in the lowest byte of x that is '"', '\\' or below 0x20, when
+// there is one (SWAR: a byte is zero after XOR with the character it is equal to; "y - 1 has its
+// high bit set and y had not" finds the zero bytes, and the same with 0x20 finds the small ones).
+// Bytes above the lowest flagged one may be flagged wrongly (a borrow): only the lowest counts.
+func specialMask(x uint64) uint64 {
 	q := x ^ (ones * '"')
 	b := x ^ (ones * '\\')
-	return ((q-ones)&^q|(b-ones)&^b|(x-ones*0x20)&^x)&highs != 0
+	return ((q-ones)&^q | (b-ones)&^b | (x-ones*0x20)&^x) & highs
 }
 
 func isHex4(b []byte) bool {

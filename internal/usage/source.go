@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -59,6 +60,65 @@ func scanLines(br *bufio.Reader, fn func([]byte)) error {
 	}
 	lr.end(fn)
 	return nil
+}
+
+// readBlocks reads r, transparently gunzipping, in blocks of whole lines: it fills a buffer from
+// get and passes put the part up to its last newline; the rest starts the next block. A line
+// longer than a block makes the block grow, up to maxLine; at EOF a final line without newline is
+// passed too. Blocks are cut by bytes only: blank lines cannot make one grow.
+func readBlocks(r io.Reader, get func() []byte, put func([]byte)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return err
+		}
+		defer zr.Close()
+		src = zr
+	}
+	var carry []byte
+	for {
+		buf := append(get(), carry...)
+		if room := cap(buf) - len(buf); room == 0 || room < len(carry) {
+			buf = slices.Grow(buf, max(len(buf), 1))
+		}
+		n, err := io.ReadFull(src, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			if len(buf) > 0 {
+				put(buf)
+			}
+			return nil
+		default:
+			return err
+		}
+		k := bytes.LastIndexByte(buf, '\n')
+		if k < 0 {
+			if len(buf) > maxLine {
+				return fmt.Errorf("a line longer than %d MiB", maxLine>>20)
+			}
+			carry = buf // not passed on: the next block starts with all of it
+			continue
+		}
+		carry = append(carry[:0], buf[k+1:]...)
+		put(buf[:k+1])
+	}
+}
+
+// eachLine calls fn for every line of a block from readBlocks, without its line ending.
+func eachLine(block []byte, fn func([]byte)) {
+	for len(block) > 0 {
+		k := bytes.IndexByte(block, '\n')
+		if k < 0 {
+			fn(trimEOL(block))
+			return
+		}
+		fn(trimEOL(block[:k+1]))
+		block = block[k+1:]
+	}
 }
 
 // lineReader splits what a bufio.Reader reads into lines: a line longer than the reader's buffer
@@ -146,8 +206,20 @@ func (s FileSource) Name() string {
 
 func (s FileSource) Read(ctx context.Context, follow bool, newLine func() func([]byte)) error {
 	fn := newLine()
+	return s.read(ctx, follow, func(r io.Reader) error { return readLines(r, s.bufSize, fn) }, fn)
+}
+
+// readBlocks reads the source to its end in blocks of whole lines (see readBlocks): what Collect
+// parses on every core without copying lines one at a time.
+func (s FileSource) readBlocks(ctx context.Context, get func() []byte, put func([]byte)) error {
+	return s.read(ctx, false, func(r io.Reader) error { return readBlocks(r, get, put) }, nil)
+}
+
+// read opens the source and reads it with readAll, or (followed, a plain file) passes each line to
+// fn until ctx is cancelled.
+func (s FileSource) read(ctx context.Context, follow bool, readAll func(io.Reader) error, fn func([]byte)) error {
 	if s.Path == "-" {
-		return readStdin(ctx, s.Stdin, s.bufSize, fn)
+		return readStdin(ctx, s.Stdin, readAll)
 	}
 	f, err := os.Open(s.Path)
 	if err != nil {
@@ -162,7 +234,7 @@ func (s FileSource) Read(ctx context.Context, follow bool, newLine func() func([
 	gzipped := n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	// A compressed log is a rotated one: nothing is appended to it, so it is read to the end.
 	if !follow || gzipped {
-		err := readLines(ctxReader{ctx, f}, s.bufSize, fn)
+		err := readAll(ctxReader{ctx, f})
 		switch {
 		case ctx.Err() != nil:
 			return nil // stopped by the caller
@@ -174,11 +246,11 @@ func (s FileSource) Read(ctx context.Context, follow bool, newLine func() func([
 	return s.follow(ctx, f, fn)
 }
 
-// readStdin reads standard input to its end, or until ctx is cancelled. A read of a pipe cannot
-// be interrupted, so r is read on a goroutine of its own, which ends at its next read after ctx
-// is cancelled; lines are passed on from the caller's goroutine only, and not after readStdin
-// returns.
-func readStdin(ctx context.Context, r io.Reader, size int, fn func([]byte)) error {
+// readStdin reads standard input to its end with readAll, or until ctx is cancelled. A read of a
+// pipe cannot be interrupted, so r is read on a goroutine of its own, which ends at its next read
+// after ctx is cancelled; lines are passed on from the caller's goroutine only, and not after
+// readStdin returns.
+func readStdin(ctx context.Context, r io.Reader, readAll func(io.Reader) error) error {
 	pr, pw := io.Pipe()
 	go func() {
 		_, err := io.Copy(pw, r)
@@ -187,7 +259,7 @@ func readStdin(ctx context.Context, r io.Reader, size int, fn func([]byte)) erro
 	defer pr.Close()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(context.Canceled) })
 	defer stop()
-	err := readLines(pr, size, fn)
+	err := readAll(pr)
 	switch {
 	case ctx.Err() != nil:
 		return nil // stopped by the caller
@@ -296,13 +368,19 @@ func collectBatched(ctx context.Context, sources []Source, follow bool, filter F
 			defer wg.Done()
 			p := NewParser()
 			for b := range batches {
+				if b.block {
+					eachLine(b.data, func(line []byte) {
+						r, kind := p.Parse(line)
+						add(part, &r, kind, filter)
+					})
+				}
 				start := 0
 				for _, end := range b.ends {
 					r, kind := p.Parse(b.data[start:end])
 					add(part, &r, kind, filter)
 					start = end
 				}
-				b.data, b.ends = b.data[:0], b.ends[:0]
+				b.data, b.ends, b.block = b.data[:0], b.ends[:0], false
 				select {
 				case free <- b:
 				default:
@@ -310,7 +388,15 @@ func collectBatched(ctx context.Context, sources []Source, follow bool, filter F
 			}
 		}(parts[w])
 	}
-	err := readEach(ctx, sources, false, func() (func() func([]byte), func()) {
+	// A source that can read blocks of whole lines passes them on as they are (no line copied).
+	read := make([]Source, len(sources))
+	for i, s := range sources {
+		read[i] = s
+		if bs, ok := s.(blockSource); ok {
+			read[i] = blocks{bs, &batcher{out: batches, free: free, size: batchBytes}}
+		}
+	}
+	err := readEach(ctx, read, false, func() (func() func([]byte), func()) {
 		// One batcher a source, whatever the number of its goroutines: its memory does not grow
 		// with the number of pods.
 		b := &batcher{out: batches, free: free, size: batchBytes}
@@ -370,8 +456,15 @@ const (
 )
 
 type batch struct {
-	data []byte
-	ends []int
+	data  []byte
+	ends  []int // where each line ends; none for a block of lines (block)
+	block bool  // data is whole lines with their line endings, from readBlocks
+}
+
+// blockSource is a source that reads to its end in blocks of whole lines (see readBlocks).
+type blockSource interface {
+	Source
+	readBlocks(ctx context.Context, get func() []byte, put func([]byte)) error
 }
 
 // batcher copies one source's lines into batches of about size bytes for the parsing
@@ -402,6 +495,31 @@ func (b *batcher) add(line []byte) {
 		b.cur = nil
 	}
 }
+
+// blocks reads a block source through a batcher: a Source for readEach.
+type blocks struct {
+	src blockSource
+	b   *batcher
+}
+
+func (s blocks) Name() string { return s.src.Name() }
+
+func (s blocks) Read(ctx context.Context, _ bool, _ func() func([]byte)) error {
+	return s.src.readBlocks(ctx, s.b.get, s.b.put)
+}
+
+// get returns an empty buffer for a block, put passes a block on: for a block source, which reads
+// on one goroutine.
+func (b *batcher) get() []byte {
+	select {
+	case bt := <-b.free:
+		return bt.data[:0]
+	default:
+		return make([]byte, 0, b.size)
+	}
+}
+
+func (b *batcher) put(block []byte) { b.out <- &batch{data: block, block: true} }
 
 func (b *batcher) flush() {
 	b.mu.Lock()

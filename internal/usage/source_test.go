@@ -433,3 +433,43 @@ func TestBatchesOfBlankLinesAreBounded(t *testing.T) {
 		t.Fatalf("%d lines in the batches, want %d", n, 10*batchLines)
 	}
 }
+
+// Blocks of whole lines give the lines a line reader gives, whatever the block size: a line
+// longer than a block, CRLF endings, a last line without newline, gzip.
+func TestReadBlocksGivesEveryLine(t *testing.T) {
+	text := "first\r\n" + strings.Repeat("x", 100) + "\n\n" + "mid\nlast without newline\r"
+	want := []string{"first", strings.Repeat("x", 100), "", "mid", "last without newline"}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte(text))
+	zw.Close()
+	for _, tc := range []struct {
+		name  string
+		input []byte
+		size  int
+	}{
+		{"plain, tiny blocks", []byte(text), 1},
+		{"plain, blocks shorter than a line", []byte(text), 7},
+		{"plain, one block", []byte(text), 1 << 20},
+		{"gzip, small blocks", zipped.Bytes(), 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			var blocks int
+			get := func() []byte { return make([]byte, 0, tc.size) }
+			put := func(b []byte) {
+				blocks++
+				eachLine(b, func(l []byte) { got = append(got, string(l)) })
+			}
+			if err := readBlocks(bytes.NewReader(tc.input), get, put); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("lines = %q, want %q", got, want)
+			}
+			if tc.size == 1<<20 && blocks != 1 {
+				t.Fatalf("%d blocks for %d bytes in blocks of %d", blocks, len(tc.input), tc.size)
+			}
+		})
+	}
+}

@@ -21,7 +21,7 @@ import (
 // bigKeyAuth is a key-auth.internal holding n consumers in the console's bearer form.
 func bigKeyAuth(n int) string {
 	var b strings.Builder
-	b.WriteString("apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\n  namespace: higress-system\nspec:\n  defaultConfig:\n    global_auth: false\n    keys: [x-higress-dummy-key]\n    consumers:\n")
+	b.WriteString("apiVersion: extensions.higress.io/v1alpha1\nkind: WasmPlugin\nmetadata:\n  name: key-auth.internal\n  namespace: higress-system\nspec:\n  url: oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:2.0.0\n  phase: AUTHN\n  priority: 310\n  defaultConfig:\n    global_auth: false\n    keys: [x-higress-dummy-key]\n    consumers:\n")
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "    - name: user-%05d\n      credentials: [\"Bearer hai_benchmarkkey%032d\"]\n      keys: [Authorization]\n      in_header: true\n      in_query: false\n", i, i)
 	}
