@@ -128,19 +128,18 @@ func Parse(raw json.RawMessage) (*Config, error) {
 	if c.Redis.Timeout < 0 || c.Redis.Database < 0 {
 		return nil, fieldErr("budgets.redis", "timeout and database cannot be negative")
 	}
-	switch r.FailMode {
-	case "":
-	case "closed", "open":
-		c.FailMode = r.FailMode
-	default:
-		return nil, fieldErr("budgets.failMode", "%q is not closed or open", r.FailMode)
-	}
-	switch r.Unpriced {
-	case "":
-	case "refuse", "fallback":
-		c.Unpriced = r.Unpriced
-	default:
-		return nil, fieldErr("budgets.unpriced", "%q is not refuse or fallback", r.Unpriced)
+	for _, f := range []struct {
+		name, value string
+		dst         *string
+		allowed     [2]string
+	}{{"failMode", r.FailMode, &c.FailMode, [2]string{"closed", "open"}}, {"unpriced", r.Unpriced, &c.Unpriced, [2]string{"refuse", "fallback"}}} {
+		switch f.value {
+		case "":
+		case f.allowed[0], f.allowed[1]:
+			*f.dst = f.value
+		default:
+			return nil, fieldErr("budgets."+f.name, "%q is not %s or %s", f.value, f.allowed[0], f.allowed[1])
+		}
 	}
 	if c.Unpriced == "fallback" {
 		if r.FallbackPrice == nil {
