@@ -315,7 +315,7 @@ func (p Price) Estimate(promptBytes, maxOut, n int64) int64 {
 	if n < 1 {
 		n = 1
 	}
-	return p.Cost(promptBytes, 0, maxOut*n)
+	return p.Cost(promptBytes, 0, 0) + p.Cost(0, 0, maxOut*n)
 }
 
 // MaxOut is the output tokens a request is reserved for: what it asked (max_tokens or

@@ -90,6 +90,10 @@ func TestCostNanos(t *testing.T) {
 	if got, want := gpt4o.Estimate(400, 100, 2), int64(400*2500+200*10000); got != want {
 		t.Errorf("estimate %d, want %d", got, want)
 	}
+	// The contract rounds the input and the output part up each.
+	if got, want := (Price{Input: 0.0001, Output: 0.0001}).Estimate(3, 3, 1), int64(2); got != want {
+		t.Errorf("estimate %d, want %d", got, want)
+	}
 }
 
 func TestParseErrorsNameTheField(t *testing.T) {
