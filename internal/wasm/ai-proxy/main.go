@@ -9,6 +9,7 @@ package main
 import (
 	"strings"
 	"time"
+	_ "time/tzdata" // budgets' periods follow IANA zones; the Wasm VM has no zoneinfo files
 
 	"github.com/higress-group/wasm-go/pkg/log"
 	"github.com/higress-group/wasm-go/pkg/wrapper"
@@ -77,6 +78,9 @@ func parseRule(data []byte, global PluginConfig, pc *PluginConfig) error {
 func warnUnknown(cfg *config.Config) {
 	if len(cfg.Unknown) > 0 {
 		log.Warnf("ai-proxy ignores these config fields: %s", strings.Join(cfg.Unknown, ", "))
+	}
+	if cfg.Budgets != nil && len(cfg.Budgets.Rules) > 0 {
+		log.Warnf("ai-proxy: budgets are checked but not yet enforced by this build: requests are not counted or refused")
 	}
 }
 

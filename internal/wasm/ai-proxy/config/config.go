@@ -5,6 +5,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/higress-ai/higress-ai/internal/wasm/ai-proxy/apipath"
+	"github.com/higress-ai/higress-ai/internal/wasm/ai-proxy/budget"
 )
 
 // Config is the plugin's configuration for one scope (the global config or a match rule's).
@@ -35,6 +37,9 @@ type Config struct {
 	// PromptParam turns GET /?PARAM=text into a chat completion answered with the model's text.
 	PromptParam  string
 	DefaultModel string
+	// Budgets are the dollar budgets (nil: none) and Prices the prices they count with.
+	Budgets *budget.Config
+	Prices  budget.Prices
 	// Unknown lists fields the plugin ignores (from Higress's ai-proxy or typos), for a warning.
 	Unknown []string
 }
@@ -170,7 +175,7 @@ var knownProviderFields = []string{"id", "type", "apiTokens", "modelMapping", "t
 	"passThroughPaths", "ollamaServerHost", "ollamaServerPort", "vllmServerHost", "vllmCustomUrl", "qwenDomain", "qwenEnableCompatible",
 	"firstByteTimeout", "protocol"}
 
-var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel", "keyAuth"}
+var knownTopFields = []string{"provider", "providers", "activeProviderId", "consumers", "models", "promptParam", "defaultModel", "keyAuth", "budgets", "prices"}
 
 // Parse reads a config object (the JSON of defaultConfig, or of a match rule's config: keys
 // starting with _ are Higress's and ignored). A rule's config inherits from the global config
@@ -254,8 +259,40 @@ func Parse(data []byte, inherit *Config) (*Config, error) {
 		return nil, fieldErr(p.field+".serviceName", "required with promptParam: the name Higress gives the service that reaches %s "+
 			"(for a DNS service registered as NAME, NAME.dns), which prompt mode calls", p.Host)
 	}
+	if err := parseBudgets(top, cfg); err != nil {
+		return nil, err
+	}
 	sort.Strings(cfg.Unknown)
 	return cfg, nil
+}
+
+// parseBudgets reads budgets and prices; a rule's config that sets one replaces the inherited one.
+func parseBudgets(top map[string]json.RawMessage, cfg *Config) error {
+	var fe *budget.FieldError
+	if raw, ok := top["prices"]; ok {
+		p, err := budget.ParsePrices(raw)
+		if errors.As(err, &fe) {
+			return fieldErr(fe.Field, "%s", fe.Msg)
+		}
+		cfg.Prices = p
+	}
+	if raw, ok := top["budgets"]; ok {
+		b, err := budget.Parse(raw)
+		if errors.As(err, &fe) {
+			return fieldErr(fe.Field, "%s", fe.Msg)
+		}
+		cfg.Budgets = b
+	}
+	if cfg.Budgets == nil {
+		return nil
+	}
+	for _, p := range cfg.Providers {
+		if cfg.Budgets.ReservationTTL*1000 <= int64(p.TimeoutMs) {
+			return fieldErr("budgets.reservationTtl", "%d s must be more than %s's timeout (%d ms): a reservation must outlive its request",
+				cfg.Budgets.ReservationTTL, p.field, p.TimeoutMs)
+		}
+	}
+	return nil
 }
 
 // parseProviders reads provider, providers and activeProviderId as Higress's ai-proxy does: a

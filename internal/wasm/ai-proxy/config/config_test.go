@@ -26,13 +26,17 @@ func TestParseNamesTheWrongField(t *testing.T) {
 		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]},{"id":"a","type":"groq","apiTokens":["k"]}],"activeProviderId":"a"}`:       "providers[1].id",
 		`{"activeProviderId":"a"}`: "activeProviderId",
 		`{"providers":{"id":"a"}}`: "providers",
-		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:                         "activeProviderId",
-		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                      "activeProviderId",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                          "provider",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"models":["x"]}]}`:             "consumers[0].name",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"name":"a","models":["*x"]}]}`: "consumers[0].models[0]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                      "models[1]",
-		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                    "defaultModel",
+		`{"provider":{"id":"a","type":"openai","apiTokens":["k"]},"activeProviderId":"b"}`:                                                             "activeProviderId",
+		`{"providers":[{"id":"a","type":"openai","apiTokens":["k"]}],"activeProviderId":"b"}`:                                                          "activeProviderId",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"providers":[]}`:                                                                              "provider",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"models":["x"]}]}`:                                                 "consumers[0].name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"keyAuth":{},"consumers":[{"name":"a","models":["*x"]}]}`:                                     "consumers[0].models[0]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"models":["ok",""]}`:                                                                          "models[1]",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"promptParam":"text"}`:                                                                        "defaultModel",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"budgets":{"rules":[]}}`:                                                                      "budgets.redis.service_name",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"budgets":{"redis":{"service_name":"r"},"rules":[{"consumer":"a","usd":1,"period":"hour"}]}}`: "budgets.rules[0].period",
+		`{"provider":{"type":"openai","apiTokens":["k"],"timeout":600000},"budgets":{"redis":{"service_name":"r"}}}`:                                   "budgets.reservationTtl",
+		`{"provider":{"type":"openai","apiTokens":["k"]},"prices":{"gpt-4o":{"input":-1,"output":1}}}`:                                                 "prices.gpt-4o",
 	}
 	for cfg, field := range cases {
 		_, err := Parse([]byte(cfg), nil)
@@ -324,5 +328,26 @@ func TestRegexModelMapping(t *testing.T) {
 	}
 	if got := cfg.ListModels(""); !reflect.DeepEqual(got, []string{"gpt-4"}) {
 		t.Errorf("/v1/models lists %v: a ~regex is no model name", got)
+	}
+}
+
+func TestRuleBudgetsReplaceTheGlobalOnes(t *testing.T) {
+	global, err := Parse([]byte(`{"provider":{"type":"openai","apiTokens":["k"]},"prices":{"GPT-4o":{"input":2.5,"output":10}},
+	 "budgets":{"redis":{"service_name":"redis.svc"},"rules":[{"consumer":"*","usd":10,"period":"day"}]}}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := global.Prices.Lookup("gpt-4o-2024-08-06"); !ok || len(global.Budgets.Rules) != 1 || global.Budgets.FailMode != "closed" {
+		t.Fatalf("global budgets %+v prices %v", global.Budgets, global.Prices)
+	}
+	rule, err := Parse([]byte(`{"budgets":{"redis":{"service_name":"other"},"failMode":"open","rules":[]}}`), global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule.Budgets.Redis.ServiceName != "other" || len(rule.Budgets.Rules) != 0 || rule.Budgets.FailMode != "open" {
+		t.Errorf("rule budgets %+v, want its own", rule.Budgets)
+	}
+	if _, ok := rule.Prices.Lookup("gpt-4o"); !ok {
+		t.Errorf("rule lost the inherited prices")
 	}
 }
